@@ -1,0 +1,153 @@
+# nook — the one build entry point.
+#
+#   make                 build into $(BUILD)/ (laid out as an install prefix)
+#   make check           unit tests + system tests as an unprivileged user
+#   make check-asan      the same with AddressSanitizer + UBSan
+#   make demo            build, make a busybox image, run a rootless container
+#   make install PREFIX=/usr/local DESTDIR=
+#   make bench           startup benchmark against Podman
+#   make clean
+
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+LIBEXECDIR ?= $(PREFIX)/libexec
+DATADIR ?= $(PREFIX)/share
+MANDIR ?= $(DATADIR)/man
+BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
+DESTDIR ?=
+
+BUILD ?= build
+CC ?= cc
+CFLAGS ?= -O2 -g
+LDFLAGS ?=
+
+ifeq ($(SANITIZE),1)
+CFLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+# Build dependencies, each named with its Debian package when missing.
+ifeq ($(filter clean,$(MAKECMDGOALS)),)
+MISSING := $(shell contrib/deps.sh build)
+ifneq ($(MISSING),)
+$(error missing build dependencies; install the Debian packages: $(MISSING))
+endif
+endif
+
+# libarchive, libcurl, libcrypto and libsubid are opened with dlopen on first
+# use (see pkg/util/lazy.c): only their headers are needed at build time.
+soname = $(shell objdump -p "$$($(CC) -print-file-name=$(1))" 2>/dev/null | sed -n 's/^ *SONAME *//p')
+SONAMES := -DNOOK_SONAME_ARCHIVE='"$(call soname,libarchive.so)"' \
+	   -DNOOK_SONAME_CURL='"$(call soname,libcurl.so)"' \
+	   -DNOOK_SONAME_CRYPTO='"$(call soname,libcrypto.so)"' \
+	   -DNOOK_SONAME_SUBID='"$(call soname,libsubid.so)"'
+
+PC_LINKED := yajl libcap libseccomp
+PC_LAZY := libarchive libcurl libcrypto
+NOOK_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wno-format-nonliteral \
+	-Wmissing-prototypes -Wstrict-prototypes -Wno-unused-parameter -fno-strict-aliasing \
+	-D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -Ipkg \
+	$(shell pkg-config --cflags $(PC_LINKED) $(PC_LAZY)) $(SONAMES)
+LIBS_YAJL := $(shell pkg-config --libs yajl)
+LIBS_RUNTIME := $(shell pkg-config --libs yajl libcap libseccomp)
+NOOK_LDFLAGS := -Wl,--as-needed -Wl,-z,relro -Wl,-z,now $(LDFLAGS)
+
+PKG_SRC := $(sort $(wildcard pkg/*/*.c))
+NOOK_SRC := $(sort $(wildcard cmd/nook/*.c))
+MONITOR_SRC := $(sort $(wildcard libexec/monitor/*.c))
+RUNTIME_SRC := $(sort $(wildcard libexec/runtime/*.c))
+INIT_SRC := $(sort $(wildcard libexec/init/*.c))
+UNIT_SRC := $(sort $(wildcard tests/unit/test-*.c))
+HEADERS := $(wildcard pkg/*/*.h cmd/nook/*.h libexec/*/*.h tests/unit/*.h)
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+LIBNOOK := $(BUILD)/lib/libnook.a
+NOOK := $(BUILD)/bin/nook
+HELPERS := $(BUILD)/libexec/nook/nook-monitor $(BUILD)/libexec/nook/nook-runtime \
+	   $(BUILD)/libexec/nook/nook-init
+UNITS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRC))
+
+all: $(NOOK) $(HELPERS)
+
+ifneq ($(V),1)
+Q := @
+endif
+
+$(BUILD)/obj/%.o: %.c $(HEADERS) Makefile
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC    $<")
+	$(Q)$(CC) $(NOOK_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(LIBNOOK): $(call obj,$(PKG_SRC))
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(NOOK): $(call obj,$(NOOK_SRC)) $(LIBNOOK)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(NOOK_LDFLAGS) -o $@ $^ $(LIBS_RUNTIME)
+
+$(BUILD)/libexec/nook/nook-monitor: $(call obj,$(MONITOR_SRC)) $(LIBNOOK)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(NOOK_LDFLAGS) -o $@ $^ $(LIBS_YAJL)
+
+$(BUILD)/libexec/nook/nook-runtime: $(call obj,$(RUNTIME_SRC)) $(LIBNOOK)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(NOOK_LDFLAGS) -o $@ $^ $(LIBS_RUNTIME)
+
+$(BUILD)/libexec/nook/nook-init: $(call obj,$(INIT_SRC)) $(LIBNOOK)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(NOOK_LDFLAGS) -o $@ $^
+
+$(BUILD)/share/nook/%: contrib/%
+	@mkdir -p $(dir $@)
+	cp $< $@
+
+$(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(LIBNOOK)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(NOOK_LDFLAGS) -o $@ $^ $(LIBS_RUNTIME)
+
+unit: $(UNITS)
+
+# The test images, built from Debian's busybox-static.
+fixtures: $(BUILD)/fixtures/.stamp
+$(BUILD)/fixtures/.stamp: $(wildcard tests/fixtures/*)
+	tests/fixtures/build-images.sh $(BUILD)/fixtures
+	tests/fixtures/build-hostile.sh $(BUILD)/fixtures
+	touch $@
+
+check: all unit fixtures
+	tests/run-tests.sh "$(BUILD)"
+
+check-asan:
+	$(MAKE) BUILD=build-asan SANITIZE=1 check
+
+format-check:
+	@out=$$(for f in $(PKG_SRC) $(NOOK_SRC) $(MONITOR_SRC) $(RUNTIME_SRC) $(INIT_SRC) \
+		$(UNIT_SRC) $(HEADERS); do clang-format --dry-run "$$f" 2>&1; done); \
+	if [ -n "$$out" ]; then echo "$$out" | grep -m 20 warning; \
+		echo "clang-format: files differ from .clang-format (run make format)"; exit 1; fi
+
+format:
+	clang-format -i $(PKG_SRC) $(NOOK_SRC) $(MONITOR_SRC) $(RUNTIME_SRC) $(INIT_SRC) \
+		$(UNIT_SRC) $(HEADERS)
+
+demo: all fixtures
+	contrib/demo.sh "$(BUILD)"
+
+bench: all fixtures
+	bench/startup.sh "$(BUILD)"
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR)/nook $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(DATADIR)/nook $(DESTDIR)$(BASHCOMPDIR)
+	install -m 0755 $(NOOK) $(DESTDIR)$(BINDIR)/nook
+	install -m 0755 $(HELPERS) $(DESTDIR)$(LIBEXECDIR)/nook/
+	install -m 0644 $(wildcard man/*.1) $(DESTDIR)$(MANDIR)/man1/
+	$(if $(wildcard man/*.5),install -m 0644 $(wildcard man/*.5) $(DESTDIR)$(MANDIR)/man5/)
+	install -m 0644 contrib/completion/bash/nook $(DESTDIR)$(BASHCOMPDIR)/nook
+
+clean:
+	rm -rf build build-asan
+
+.PHONY: all unit fixtures check check-asan format-check format demo bench install clean
+.DELETE_ON_ERROR:

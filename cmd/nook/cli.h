@@ -1,0 +1,96 @@
+/* nook CLI: shared by the command files.  A command parses its flags
+   into a struct and calls pkg/; it holds no logic of its own.  */
+#ifndef NOOK_CLI_H
+#define NOOK_CLI_H
+
+#include "config/config.h"
+#include "storage/storage.h"
+#include "userns/userns.h"
+#include "util/util.h"
+
+/* What a command needs set up before it runs.  */
+enum
+{
+  NEED_STORE = 1 << 0,  /* the store opened (paths resolved) */
+  NEED_USERNS = 1 << 1, /* inside the rootless user namespace */
+};
+
+struct nook_ctx
+{
+  const char *root;    /* --root */
+  const char *runroot; /* --runroot */
+  struct nook_paths paths;
+  struct storage store;
+  struct userns_ids ids;
+  bool have_paths, have_store, have_userns;
+};
+
+/* Set up what NEEDS asks that is not there yet.  */
+int cli_need (struct nook_ctx *ctx, unsigned needs, nook_error_t *err);
+/* Options for extracting layers in this context.  */
+struct apply_opts cli_apply_opts (const struct nook_ctx *ctx);
+
+/* ---- flags, parsed as Go's pflag does ---- */
+
+enum opt_type
+{
+  OPT_BOOL,
+  OPT_STRING,
+  OPT_STRINGS, /* repeatable, appended to a char ** */
+  OPT_INT,
+};
+
+struct opt
+{
+  const char *name; /* long name, without "--" */
+  char short_name;  /* 0 for none */
+  enum opt_type type;
+  void *dest; /* bool *, const char **, char ***, int64_t * */
+  const char *arg;  /* argument name in help ("NAME"), NULL for bools */
+  const char *help;
+};
+
+struct cmd_spec
+{
+  const char *name; /* "run", "image ls" */
+  const char *usage; /* "[options] IMAGE [COMMAND [ARG...]]" */
+  const char *summary;
+  const struct opt *opts; /* terminated by an entry with name NULL */
+  bool stop_at_arg; /* flags end at the first argument (run, exec) */
+  int min_args;
+  int max_args; /* -1: any */
+};
+
+/* Parse ARGV (argv[0] is the command name).  On success *ARGS points at
+   the positional arguments, *NARGS counts them.  Returns 1 when --help
+   was printed (exit 0), 0 to go on, -1 on a bad flag.  */
+int cli_parse (const struct cmd_spec *spec, int argc, char **argv, char ***args, int *nargs,
+               nook_error_t *err);
+
+/* ---- output ---- */
+
+/* Flush stdout and report a write error (a full disk, a closed pipe).  */
+int cli_flush (nook_error_t *err);
+
+/* A table as Go's tabwriter prints Podman's: columns padded to their
+   widest cell plus 2, at least 12, the last one unpadded.  */
+struct table
+{
+  size_t ncols;
+  char **cells; /* row-major */
+  size_t nrows;
+};
+void table_init (struct table *t, size_t ncols);
+void table_row (struct table *t, ...); /* NCOLS strings (copied) */
+void table_print (struct table *t, FILE *out);
+void table_free (struct table *t);
+
+/* ---- commands ---- */
+
+int cmd_run (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err);
+int cmd_load (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err);
+int cmd_images (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err);
+int cmd_ps (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err);
+int cmd_rm (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err);
+
+#endif

@@ -1,0 +1,55 @@
+/* nook load: store the images of an oci-archive.  */
+#include "cli.h"
+
+#include <string.h>
+
+struct load_flags
+{
+  const char *input;
+  bool quiet;
+};
+
+int
+cmd_load (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err)
+{
+  struct load_flags f = { 0 };
+  const struct opt opts[] = {
+    { "input", 'i', OPT_STRING, &f.input, "PATH", "Read from specified archive file (default: stdin)" },
+    { "quiet", 'q', OPT_BOOL, &f.quiet, NULL, "Suppress the output" },
+    { 0 },
+  };
+  const struct cmd_spec spec = { "load", "[options]", "Load image(s) from a tar archive", opts,
+                                 false, 0, 0 };
+  struct apply_opts aopts = cli_apply_opts (ctx);
+  struct storage_tmp work;
+  struct image_source src;
+  _cleanup_strv_ char **loaded = NULL;
+  char **args;
+  int nargs, r;
+
+  r = cli_parse (&spec, argc, argv, &args, &nargs, err);
+  if (r != 0)
+    return r > 0 ? 0 : -1;
+  if (f.input == NULL)
+    {
+      if (isatty (STDIN_FILENO))
+        return nook_error (err, 0, "cannot read from terminal, use command-line redirection or "
+                                   "the --input flag");
+      f.input = "-";
+    }
+  storage_tmp_sweep (&ctx->store);
+  if (storage_tmp_create (&ctx->store, "load", &work, err) < 0)
+    return -1;
+  r = image_source_oci_archive (f.input, work.fd, &src, err);
+  if (r == 0)
+    {
+      r = storage_import (&ctx->store, &src, &aopts, &loaded, err);
+      image_source_free (&src);
+    }
+  storage_tmp_discard (&ctx->store, &work);
+  if (r < 0)
+    return -1;
+  for (size_t i = 0; loaded[i]; i++)
+    printf ("Loaded image: %s\n", loaded[i]);
+  return 0;
+}

@@ -1,0 +1,215 @@
+/* nook: the command table and global flags.  */
+#include "cli.h"
+
+#include <signal.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#ifndef NOOK_VERSION
+#define NOOK_VERSION "0.1.0"
+#endif
+
+typedef int (*cmd_fn) (struct nook_ctx *, int, char **, nook_error_t *);
+
+struct command
+{
+  const char *name;
+  cmd_fn fn;
+  unsigned needs;
+  const char *summary;
+};
+
+static const struct command commands[] = {
+  { "images", cmd_images, NEED_STORE, "List images in local storage" },
+  { "load", cmd_load, NEED_STORE | NEED_USERNS, "Load image(s) from a tar archive" },
+  { "ps", cmd_ps, NEED_STORE, "List containers" },
+  { "rm", cmd_rm, NEED_STORE, "Remove one or more containers" },
+  { "run", cmd_run, NEED_STORE, "Run a command in a new container" },
+};
+
+/* "nook image ls" and friends map onto the commands above.  */
+static const struct
+{
+  const char *group, *verb, *command;
+} aliases[] = {
+  { "image", "ls", "images" },     { "image", "list", "images" }, { "image", "load", "load" },
+  { "container", "ls", "ps" },     { "container", "list", "ps" }, { "container", "ps", "ps" },
+  { "container", "rm", "rm" },     { "container", "run", "run" },
+};
+
+int
+cli_need (struct nook_ctx *ctx, unsigned needs, nook_error_t *err)
+{
+  if (!ctx->have_paths)
+    {
+      if (config_paths_init (&ctx->paths, ctx->root, ctx->runroot, err) < 0)
+        return -1;
+      ctx->have_paths = true;
+    }
+  /* The user namespace first: the store is then opened as its root, and
+     directories it creates belong to the user all the same.  */
+  if ((needs & NEED_USERNS) && !ctx->have_userns)
+    {
+      if (!nook_is_real_root () && userns_ids_for_user (&ctx->ids, err) < 0)
+        return -1;
+      if (userns_enter (&ctx->ids, err) < 0)
+        return -1;
+      ctx->have_userns = true;
+    }
+  if ((needs & NEED_STORE) && !ctx->have_store)
+    {
+      if (storage_open (&ctx->store, ctx->paths.storage, err) < 0)
+        return -1;
+      ctx->have_store = true;
+    }
+  return 0;
+}
+
+struct apply_opts
+cli_apply_opts (const struct nook_ctx *ctx)
+{
+  struct apply_opts o = { .rootless = !nook_is_real_root () || userns_is_inside (),
+                          .ignore_ids = ctx->ids.single };
+  return o;
+}
+
+int
+cli_flush (nook_error_t *err)
+{
+  if (fflush (stdout) != 0 || ferror (stdout))
+    return nook_error (err, errno, "write to stdout");
+  return 0;
+}
+
+static void
+usage (FILE *out)
+{
+  fprintf (out, "Manage pods, containers and images\n\nUsage:\n  nook [options] [command]\n\n"
+                "Available Commands:\n");
+  for (size_t i = 0; i < NOOK_ARRAY_SIZE (commands); i++)
+    fprintf (out, "  %-12s %s\n", commands[i].name, commands[i].summary);
+  fprintf (out, "\nOptions:\n"
+                "      --log-level LEVEL   error, warn, info or debug (default \"warn\")\n"
+                "      --root DIR          storage root directory\n"
+                "      --runroot DIR       storage state directory\n"
+                "  -h, --help              help for nook\n"
+                "  -v, --version           version for nook\n");
+}
+
+static int
+set_log_level (const char *level, nook_error_t *err)
+{
+  static const char *const names[] = { "error", "warn", "info", "debug" };
+  for (size_t i = 0; i < NOOK_ARRAY_SIZE (names); i++)
+    if (strcmp (level, names[i]) == 0)
+      {
+        nook_log_set_level ((enum nook_log_level) i);
+        return 0;
+      }
+  return nook_error (err, 0, "log level \"%s\" not supported, choose from error, warn, info, debug",
+                     level);
+}
+
+/* Global flags come before the command; returns the command's index.  */
+static int
+parse_globals (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err)
+{
+  int i;
+  for (i = 1; i < argc && argv[i][0] == '-'; i++)
+    {
+      const char *a = argv[i], *eq = strchr (a, '=');
+      size_t len = eq ? (size_t) (eq - a) : strlen (a);
+      const char **dest = NULL;
+      if (strcmp (a, "-h") == 0 || strcmp (a, "--help") == 0)
+        {
+          usage (stdout);
+          exit (0);
+        }
+      if (strcmp (a, "-v") == 0 || strcmp (a, "--version") == 0)
+        {
+          printf ("nook version %s\n", NOOK_VERSION);
+          exit (0);
+        }
+      if (len == 6 && strncmp (a, "--root", len) == 0)
+        dest = &ctx->root;
+      else if (len == 9 && strncmp (a, "--runroot", len) == 0)
+        dest = &ctx->runroot;
+      else if (!(len == 11 && strncmp (a, "--log-level", len) == 0))
+        return nook_error (err, 0, "unknown flag: %.*s\nSee 'nook --help'", (int) len, a);
+      if (!eq && i + 1 >= argc)
+        return nook_error (err, 0, "flag needs an argument: %s", a);
+      if (dest)
+        *dest = eq ? eq + 1 : argv[++i];
+      else if (set_log_level (eq ? eq + 1 : argv[++i], err) < 0)
+        return -1;
+    }
+  return i;
+}
+
+static const struct command *
+find_command (int *argc, char ***argv)
+{
+  const char *name = (*argv)[0];
+  for (size_t i = 0; *argc > 1 && i < NOOK_ARRAY_SIZE (aliases); i++)
+    if (strcmp (name, aliases[i].group) == 0 && strcmp ((*argv)[1], aliases[i].verb) == 0)
+      {
+        name = aliases[i].command;
+        (*argc)--;
+        (*argv)++;
+        break;
+      }
+  for (size_t i = 0; i < NOOK_ARRAY_SIZE (commands); i++)
+    if (strcmp (name, commands[i].name) == 0)
+      return &commands[i];
+  return NULL;
+}
+
+static void
+raise_nofile (void)
+{
+  /* Deep layers and many containers need fds; the hard limit is ours.  */
+  struct rlimit rl;
+  if (getrlimit (RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max)
+    {
+      rl.rlim_cur = rl.rlim_max;
+      setrlimit (RLIMIT_NOFILE, &rl);
+    }
+}
+
+int
+main (int argc, char **argv)
+{
+  struct nook_ctx ctx = { 0 };
+  nook_error_t err = NULL;
+  const struct command *cmd;
+  int first, ret;
+
+  first = parse_globals (&ctx, argc, argv, &err);
+  if (first < 0)
+    return nook_error_report (&err);
+  if (first >= argc)
+    {
+      usage (stderr);
+      nook_error (&err, 0, "missing command 'nook COMMAND'");
+      return nook_error_report (&err);
+    }
+  argc -= first;
+  argv += first;
+  cmd = find_command (&argc, &argv);
+  if (cmd == NULL)
+    {
+      nook_error (&err, 0, "unrecognized command `nook %s`\nTry 'nook --help' for more information",
+                  argv[0]);
+      return nook_error_report (&err);
+    }
+  signal (SIGPIPE, SIG_IGN);
+  raise_nofile ();
+  ret = cli_need (&ctx, cmd->needs, &err);
+  if (ret == 0)
+    ret = cmd->fn (&ctx, argc, argv, &err);
+  if (ret == 0)
+    ret = cli_flush (&err);
+  if (ret < 0)
+    return nook_error_report (&err);
+  return ret;
+}

@@ -1,0 +1,195 @@
+/* OCI / Docker schema 2 manifests and image configs.  Every byte here is
+   hostile: sizes are bounded before parsing, every field type-checked.  */
+#include "image/image.h"
+
+#include <string.h>
+
+int
+image_descriptor_parse (const nook_json *j, const char *field, struct image_descriptor *d,
+                        nook_error_t *err)
+{
+  const char *media_type = NULL, *digest = NULL, *hex;
+  int64_t size = -1;
+
+  memset (d, 0, sizeof (*d));
+  if (!json_is_object (j))
+    return nook_error (err, 0, "field `%s` must be an object", field);
+  if (json_get_str (j, "mediaType", field, false, &media_type, err) < 0
+      || json_get_str (j, "digest", field, true, &digest, err) < 0
+      || json_get_int (j, "size", field, true, &size, err) < 0)
+    return -1;
+  if (nook_digest_hex (digest, &hex, err) < 0)
+    return nook_error_prefix (err, "%s", field);
+  if (size < 0)
+    return nook_error (err, 0, "field `%s.size` is negative", field);
+  d->media_type = xstrdup (media_type ? media_type : "");
+  d->digest = xstrdup (digest);
+  d->size = size;
+  return 0;
+}
+
+void
+image_descriptor_free (struct image_descriptor *d)
+{
+  free (d->media_type);
+  free (d->digest);
+  memset (d, 0, sizeof (*d));
+}
+
+static bool
+known_layer_type (const char *t)
+{
+  static const char *const types[] = {
+    "application/vnd.oci.image.layer.v1.tar",
+    "application/vnd.oci.image.layer.v1.tar+gzip",
+    "application/vnd.oci.image.layer.v1.tar+zstd",
+    "application/vnd.docker.image.rootfs.diff.tar.gzip",
+    "application/vnd.oci.image.layer.nondistributable.v1.tar",
+    "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
+    "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip",
+  };
+  for (size_t i = 0; i < NOOK_ARRAY_SIZE (types); i++)
+    if (strcmp (t, types[i]) == 0)
+      return true;
+  return t[0] == '\0';
+}
+
+int
+image_manifest_parse (const char *text, size_t len, struct image_manifest *m, nook_error_t *err)
+{
+  _cleanup_json_ nook_json *j = NULL;
+  nook_json *config = NULL, *layers = NULL;
+  int64_t version = 0;
+  const char *media_type = NULL;
+
+  memset (m, 0, sizeof (*m));
+  if (len > IMAGE_MANIFEST_MAX)
+    return nook_error (err, 0, "manifest of %zu bytes is larger than the limit", len);
+  if (json_parse (text, len, &j, err) < 0)
+    return nook_error_prefix (err, "manifest");
+  if (!json_is_object (j))
+    return nook_error (err, 0, "manifest is not a JSON object");
+  if (json_get_int (j, "schemaVersion", "schemaVersion", true, &version, err) < 0
+      || json_get_str (j, "mediaType", "mediaType", false, &media_type, err) < 0)
+    return nook_error_prefix (err, "manifest");
+  if (version == 1)
+    return nook_error (err, 0, "manifest schema 1 images are not supported: convert the image "
+                               "to schema 2 or OCI");
+  if (version != 2)
+    return nook_error (err, 0, "manifest schemaVersion %lld is not supported", (long long) version);
+  if (media_type && (strstr (media_type, "index") || strstr (media_type, "manifest.list")))
+    return nook_error (err, 0, "expected an image manifest, got `%s`", media_type);
+  if (json_get_object (j, "config", "config", true, &config, err) < 0
+      || json_get_array (j, "layers", "layers", true, &layers, err) < 0)
+    return nook_error_prefix (err, "manifest");
+  if (image_descriptor_parse (config, "config", &m->config, err) < 0)
+    return nook_error_prefix (err, "manifest");
+  m->layers = xzalloc (sizeof (*m->layers) * (json_len (layers) + 1));
+  for (size_t i = 0; i < json_len (layers); i++)
+    {
+      char field[32];
+      snprintf (field, sizeof (field), "layers[%zu]", i);
+      if (image_descriptor_parse (json_at (layers, i), field, &m->layers[i], err) < 0)
+        return image_manifest_free (m), nook_error_prefix (err, "manifest");
+      m->n_layers++;
+      if (!known_layer_type (m->layers[i].media_type))
+        return image_manifest_free (m),
+               nook_error (err, 0, "manifest: layer %zu has unsupported media type `%s`", i,
+                           m->layers[i].media_type);
+    }
+  return 0;
+}
+
+void
+image_manifest_free (struct image_manifest *m)
+{
+  image_descriptor_free (&m->config);
+  for (size_t i = 0; i < m->n_layers; i++)
+    image_descriptor_free (&m->layers[i]);
+  free (m->layers);
+  memset (m, 0, sizeof (*m));
+}
+
+static int
+config_labels (nook_json *labels, char ***out, nook_error_t *err)
+{
+  for (size_t i = 0; i < json_len (labels); i++)
+    {
+      const char *v = json_str (json_at (labels, i));
+      if (v == NULL)
+        return nook_error (err, 0, "field `config.Labels.%s` must be a string",
+                           json_key_at (labels, i));
+      strv_push (out, xasprintf ("%s=%s", json_key_at (labels, i), v));
+    }
+  return 0;
+}
+
+int
+image_config_parse (const char *text, size_t len, struct image_config *cfg, nook_error_t *err)
+{
+  _cleanup_json_ nook_json *j = NULL;
+  nook_json *c = NULL, *rootfs = NULL, *labels = NULL;
+  const char *s;
+
+  memset (cfg, 0, sizeof (*cfg));
+  if (len > IMAGE_CONFIG_MAX)
+    return nook_error (err, 0, "image config of %zu bytes is larger than the limit", len);
+  if (json_parse (text, len, &j, err) < 0)
+    return nook_error_prefix (err, "image config");
+  if (!json_is_object (j))
+    return nook_error (err, 0, "image config is not a JSON object");
+  if (json_get_object (j, "config", "config", false, &c, err) < 0
+      || json_get_object (j, "rootfs", "rootfs", true, &rootfs, err) < 0
+      || json_get_strv (rootfs, "diff_ids", "rootfs.diff_ids", true, &cfg->diff_ids, err) < 0)
+    goto fail;
+  for (size_t i = 0; cfg->diff_ids[i]; i++)
+    if (nook_digest_hex (cfg->diff_ids[i], &s, err) < 0)
+      goto fail;
+  if (json_get_strv (c, "Env", "config.Env", false, &cfg->env, err) < 0
+      || json_get_strv (c, "Entrypoint", "config.Entrypoint", false, &cfg->entrypoint, err) < 0
+      || json_get_strv (c, "Cmd", "config.Cmd", false, &cfg->cmd, err) < 0
+      || json_get_object (c, "Labels", "config.Labels", false, &labels, err) < 0
+      || config_labels (labels, &cfg->labels, err) < 0)
+    goto fail;
+  s = NULL;
+  if (json_get_str (c, "WorkingDir", "config.WorkingDir", false, &s, err) < 0)
+    goto fail;
+  cfg->workdir = s && *s ? xstrdup (s) : NULL;
+  s = NULL;
+  if (json_get_str (c, "User", "config.User", false, &s, err) < 0)
+    goto fail;
+  cfg->user = s && *s ? xstrdup (s) : NULL;
+  s = NULL;
+  if (json_get_str (j, "created", "created", false, &s, err) < 0)
+    goto fail;
+  cfg->created = s ? xstrdup (s) : NULL;
+  s = NULL;
+  if (json_get_str (j, "architecture", "architecture", false, &s, err) < 0)
+    goto fail;
+  cfg->architecture = xstrdup (s ? s : "");
+  s = NULL;
+  if (json_get_str (j, "os", "os", false, &s, err) < 0)
+    goto fail;
+  cfg->os = xstrdup (s ? s : "");
+  return 0;
+
+fail:
+  image_config_free (cfg);
+  return nook_error_prefix (err, "image config");
+}
+
+void
+image_config_free (struct image_config *cfg)
+{
+  strv_free (cfg->env);
+  strv_free (cfg->entrypoint);
+  strv_free (cfg->cmd);
+  strv_free (cfg->labels);
+  strv_free (cfg->diff_ids);
+  free (cfg->workdir);
+  free (cfg->user);
+  free (cfg->created);
+  free (cfg->architecture);
+  free (cfg->os);
+  memset (cfg, 0, sizeof (*cfg));
+}

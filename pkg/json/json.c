@@ -1,0 +1,449 @@
+/* pkg/json over yajl.  */
+#include "json/json.h"
+
+#include <string.h>
+#include <yajl/yajl_gen.h>
+#include <yajl/yajl_tree.h>
+
+int
+json_parse (const char *text, size_t len, nook_json **out, nook_error_t *err)
+{
+  char msg[256] = "";
+  yajl_val v;
+
+  /* yajl reads up to the first NUL: an embedded one would hide the rest.  */
+  if (memchr (text, '\0', len) != NULL)
+    return nook_error (err, 0, "invalid JSON: embedded NUL byte");
+  v = yajl_tree_parse (text, msg, sizeof (msg));
+  if (v == NULL)
+    {
+      char *nl;
+      while ((nl = strchr (msg, '\n')) != NULL)
+        *nl = ' ';
+      return nook_error (err, 0, "invalid JSON: %s", msg[0] ? msg : "parse error");
+    }
+  *out = v;
+  return 0;
+}
+
+void
+json_free (nook_json *j)
+{
+  if (j)
+    yajl_tree_free (j);
+}
+
+void
+json_freep (nook_json **j)
+{
+  json_free (*j);
+}
+
+bool
+json_is_object (const nook_json *j)
+{
+  return j && YAJL_IS_OBJECT (j);
+}
+
+bool
+json_is_array (const nook_json *j)
+{
+  return j && YAJL_IS_ARRAY (j);
+}
+
+bool
+json_is_string (const nook_json *j)
+{
+  return j && YAJL_IS_STRING (j);
+}
+
+bool
+json_is_number (const nook_json *j)
+{
+  return j && YAJL_IS_NUMBER (j);
+}
+
+bool
+json_is_bool (const nook_json *j)
+{
+  return j && (YAJL_IS_TRUE (j) || YAJL_IS_FALSE (j));
+}
+
+bool
+json_is_null (const nook_json *j)
+{
+  return j && YAJL_IS_NULL (j);
+}
+
+nook_json *
+json_get (const nook_json *j, const char *key)
+{
+  if (!json_is_object (j))
+    return NULL;
+  for (size_t i = 0; i < j->u.object.len; i++)
+    if (strcmp (j->u.object.keys[i], key) == 0)
+      return j->u.object.values[i];
+  return NULL;
+}
+
+const char *
+json_str (const nook_json *j)
+{
+  return json_is_string (j) ? j->u.string : NULL;
+}
+
+bool
+json_int (const nook_json *j, int64_t *out)
+{
+  if (!json_is_number (j) || !YAJL_IS_INTEGER (j))
+    return false;
+  *out = j->u.number.i;
+  return true;
+}
+
+bool
+json_bool (const nook_json *j, bool *out)
+{
+  if (!json_is_bool (j))
+    return false;
+  *out = YAJL_IS_TRUE (j);
+  return true;
+}
+
+size_t
+json_len (const nook_json *j)
+{
+  if (json_is_array (j))
+    return j->u.array.len;
+  if (json_is_object (j))
+    return j->u.object.len;
+  return 0;
+}
+
+nook_json *
+json_at (const nook_json *j, size_t i)
+{
+  if (i >= json_len (j))
+    return NULL;
+  return json_is_array (j) ? j->u.array.values[i] : j->u.object.values[i];
+}
+
+const char *
+json_key_at (const nook_json *j, size_t i)
+{
+  if (!json_is_object (j) || i >= j->u.object.len)
+    return NULL;
+  return j->u.object.keys[i];
+}
+
+/* Look KEY up; absent or null counts as absent.  */
+static int
+member (const nook_json *obj, const char *key, const char *field, bool required, nook_json **out,
+        nook_error_t *err)
+{
+  nook_json *v = json_get (obj, key);
+  if (v == NULL || json_is_null (v))
+    {
+      *out = NULL;
+      return required ? nook_error (err, 0, "missing field `%s`", field) : 0;
+    }
+  *out = v;
+  return 1;
+}
+
+int
+json_get_str (const nook_json *obj, const char *key, const char *field, bool required,
+              const char **out, nook_error_t *err)
+{
+  nook_json *v;
+  int r = member (obj, key, field, required, &v, err);
+  if (r <= 0)
+    return r;
+  if (!json_is_string (v))
+    return nook_error (err, 0, "field `%s` must be a string", field);
+  *out = v->u.string;
+  return 0;
+}
+
+int
+json_get_int (const nook_json *obj, const char *key, const char *field, bool required,
+              int64_t *out, nook_error_t *err)
+{
+  nook_json *v;
+  int r = member (obj, key, field, required, &v, err);
+  if (r <= 0)
+    return r;
+  if (!json_int (v, out))
+    return nook_error (err, 0, "field `%s` must be an integer", field);
+  return 0;
+}
+
+int
+json_get_bool (const nook_json *obj, const char *key, const char *field, bool required, bool *out,
+               nook_error_t *err)
+{
+  nook_json *v;
+  int r = member (obj, key, field, required, &v, err);
+  if (r <= 0)
+    return r;
+  if (!json_bool (v, out))
+    return nook_error (err, 0, "field `%s` must be true or false", field);
+  return 0;
+}
+
+int
+json_get_strv (const nook_json *obj, const char *key, const char *field, bool required,
+               char ***out, nook_error_t *err)
+{
+  _cleanup_strv_ char **v = NULL;
+  nook_json *a;
+  int r = member (obj, key, field, required, &a, err);
+  if (r <= 0)
+    return r;
+  if (!json_is_array (a))
+    return nook_error (err, 0, "field `%s` must be an array of strings", field);
+  v = xzalloc (sizeof (char *));
+  for (size_t i = 0; i < a->u.array.len; i++)
+    {
+      const char *s = json_str (a->u.array.values[i]);
+      if (s == NULL)
+        return nook_error (err, 0, "field `%s[%zu]` must be a string", field, i);
+      strv_push (&v, xstrdup (s));
+    }
+  strv_free (*out);
+  *out = steal_pointer (&v);
+  return 0;
+}
+
+int
+json_get_object (const nook_json *obj, const char *key, const char *field, bool required,
+                 nook_json **out, nook_error_t *err)
+{
+  int r = member (obj, key, field, required, out, err);
+  if (r <= 0)
+    return r;
+  if (!json_is_object (*out))
+    return nook_error (err, 0, "field `%s` must be an object", field);
+  return 0;
+}
+
+int
+json_get_array (const nook_json *obj, const char *key, const char *field, bool required,
+                nook_json **out, nook_error_t *err)
+{
+  int r = member (obj, key, field, required, out, err);
+  if (r <= 0)
+    return r;
+  if (!json_is_array (*out))
+    return nook_error (err, 0, "field `%s` must be an array", field);
+  return 0;
+}
+
+int
+json_check_keys (const nook_json *obj, const char *field, const char *const *known,
+                 nook_error_t *err)
+{
+  for (size_t i = 0; i < json_len (obj); i++)
+    {
+      const char *k = json_key_at (obj, i);
+      bool ok = false;
+      for (const char *const *p = known; *p && !ok; p++)
+        ok = strcmp (*p, k) == 0;
+      if (!ok)
+        return nook_error (err, 0, "unknown field `%s%s%s`", field ? field : "",
+                           field && *field ? "." : "", k);
+    }
+  return 0;
+}
+
+/* ---- generator ---- */
+
+struct json_gen
+{
+  yajl_gen g;
+};
+
+struct json_gen *
+json_gen_new (bool pretty)
+{
+  struct json_gen *g = xzalloc (sizeof (*g));
+  g->g = yajl_gen_alloc (NULL);
+  if (g->g == NULL)
+    {
+      fputs ("nook: out of memory\n", stderr);
+      abort ();
+    }
+  if (pretty)
+    {
+      yajl_gen_config (g->g, yajl_gen_beautify, 1);
+      yajl_gen_config (g->g, yajl_gen_indent_string, "    ");
+    }
+  return g;
+}
+
+void
+json_gen_free (struct json_gen *g)
+{
+  if (g == NULL)
+    return;
+  yajl_gen_free (g->g);
+  free (g);
+}
+
+void
+json_gen_freep (struct json_gen **g)
+{
+  json_gen_free (*g);
+}
+
+void
+json_gen_object_open (struct json_gen *g)
+{
+  yajl_gen_map_open (g->g);
+}
+
+void
+json_gen_object_close (struct json_gen *g)
+{
+  yajl_gen_map_close (g->g);
+}
+
+void
+json_gen_array_open (struct json_gen *g)
+{
+  yajl_gen_array_open (g->g);
+}
+
+void
+json_gen_array_close (struct json_gen *g)
+{
+  yajl_gen_array_close (g->g);
+}
+
+void
+json_gen_key (struct json_gen *g, const char *key)
+{
+  yajl_gen_string (g->g, (const unsigned char *) key, strlen (key));
+}
+
+void
+json_gen_string (struct json_gen *g, const char *s)
+{
+  if (s == NULL)
+    yajl_gen_null (g->g);
+  else
+    yajl_gen_string (g->g, (const unsigned char *) s, strlen (s));
+}
+
+void
+json_gen_int (struct json_gen *g, int64_t v)
+{
+  yajl_gen_integer (g->g, (long long) v);
+}
+
+void
+json_gen_bool (struct json_gen *g, bool v)
+{
+  yajl_gen_bool (g->g, v);
+}
+
+void
+json_gen_null (struct json_gen *g)
+{
+  yajl_gen_null (g->g);
+}
+
+void
+json_gen_strv (struct json_gen *g, char *const *v)
+{
+  if (v == NULL)
+    {
+      json_gen_null (g);
+      return;
+    }
+  json_gen_array_open (g);
+  for (size_t i = 0; v[i]; i++)
+    json_gen_string (g, v[i]);
+  json_gen_array_close (g);
+}
+
+void
+json_gen_value (struct json_gen *g, const nook_json *v)
+{
+  if (v == NULL || YAJL_IS_NULL (v))
+    json_gen_null (g);
+  else if (YAJL_IS_STRING (v))
+    json_gen_string (g, v->u.string);
+  else if (YAJL_IS_NUMBER (v))
+    yajl_gen_number (g->g, v->u.number.r, strlen (v->u.number.r));
+  else if (YAJL_IS_TRUE (v) || YAJL_IS_FALSE (v))
+    json_gen_bool (g, YAJL_IS_TRUE (v));
+  else if (YAJL_IS_ARRAY (v))
+    {
+      json_gen_array_open (g);
+      for (size_t i = 0; i < v->u.array.len; i++)
+        json_gen_value (g, v->u.array.values[i]);
+      json_gen_array_close (g);
+    }
+  else
+    {
+      json_gen_object_open (g);
+      for (size_t i = 0; i < v->u.object.len; i++)
+        {
+          json_gen_key (g, v->u.object.keys[i]);
+          json_gen_value (g, v->u.object.values[i]);
+        }
+      json_gen_object_close (g);
+    }
+}
+
+void
+json_gen_kv_string (struct json_gen *g, const char *key, const char *s)
+{
+  json_gen_key (g, key);
+  json_gen_string (g, s);
+}
+
+void
+json_gen_kv_int (struct json_gen *g, const char *key, int64_t v)
+{
+  json_gen_key (g, key);
+  json_gen_int (g, v);
+}
+
+void
+json_gen_kv_bool (struct json_gen *g, const char *key, bool v)
+{
+  json_gen_key (g, key);
+  json_gen_bool (g, v);
+}
+
+void
+json_gen_kv_strv (struct json_gen *g, const char *key, char *const *v)
+{
+  json_gen_key (g, key);
+  json_gen_strv (g, v);
+}
+
+const char *
+json_gen_text (struct json_gen *g, size_t *len)
+{
+  const unsigned char *buf = NULL;
+  size_t n = 0;
+  yajl_gen_get_buf (g->g, &buf, &n);
+  if (len)
+    *len = n;
+  return (const char *) buf;
+}
+
+void
+json_quote (struct nook_buf *b, const char *s)
+{
+  _cleanup_json_gen_ struct json_gen *g = json_gen_new (false);
+  size_t len;
+  const char *text;
+
+  json_gen_string (g, s);
+  text = json_gen_text (g, &len);
+  nook_buf_append (b, text, len);
+}

@@ -1,0 +1,685 @@
+/* Layer extraction.  Every byte of a layer is hostile, so nothing here
+   lets the kernel follow a symlink: paths are walked one component at a
+   time with O_NOFOLLOW, symlinks found on the way are resolved by hand as
+   if the layer directory were "/", and ".." never climbs above it (the
+   containerd rule).  The entry itself is then made with *at() calls on the
+   resolved parent directory.  */
+#include "storage/storage.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+
+#define MAX_SYMLINKS 40
+
+static int
+open_beneath (int rootfd, const char *path, int flags, uint64_t resolve)
+{
+  struct open_how how = { .flags = (uint64_t) (flags | O_CLOEXEC), .resolve = resolve };
+  return (int) syscall (SYS_openat2, rootfd, path, &how, sizeof (how));
+}
+
+/* Reopen the real directory RESOLVED (no symlinks in it) below ROOTFD.  */
+static int
+reopen_resolved (int rootfd, char *const *resolved, size_t n)
+{
+  struct nook_buf path = { 0 };
+  int fd;
+
+  nook_buf_puts (&path, ".");
+  for (size_t i = 0; i < n; i++)
+    {
+      nook_buf_putc (&path, '/');
+      nook_buf_puts (&path, resolved[i]);
+    }
+  fd = open_beneath (rootfd, path.data, O_PATH | O_DIRECTORY,
+                     RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+  nook_buf_free (&path);
+  return fd;
+}
+
+/* Put the components of symlink TARGET in front of the TODO queue.  */
+static void
+push_link_target (char ***todo, size_t *next, const char *target)
+{
+  _cleanup_strv_ char **parts = NULL;
+  char **merged = NULL;
+
+  /* Splitting without ".." folding: ".." must apply to the real position
+     reached so far, not to the text of the link.  */
+  for (const char *p = target; *p;)
+    {
+      const char *end = strchr (p, '/');
+      size_t len = end ? (size_t) (end - p) : strlen (p);
+      if (len > 0)
+        strv_push (&parts, xstrndup (p, len));
+      if (end == NULL)
+        break;
+      p = end + 1;
+    }
+  for (size_t i = 0; parts && parts[i]; i++)
+    strv_push (&merged, xstrdup (parts[i]));
+  for (size_t i = *next; (*todo)[i]; i++)
+    strv_push (&merged, xstrdup ((*todo)[i]));
+  if (merged == NULL)
+    merged = xzalloc (sizeof (char *));
+  strv_free (*todo);
+  *todo = merged;
+  *next = 0;
+}
+
+struct walk
+{
+  int rootfd;
+  int cur;          /* O_PATH fd of the directory reached */
+  char **resolved;  /* real components from the root to CUR */
+  size_t nresolved;
+  int links;
+};
+
+static int
+walk_dotdot (struct walk *w, nook_error_t *err)
+{
+  int fd;
+  if (w->nresolved == 0)
+    return 0; /* ".." at the root stays at the root */
+  free (w->resolved[--w->nresolved]);
+  w->resolved[w->nresolved] = NULL;
+  fd = reopen_resolved (w->rootfd, w->resolved, w->nresolved);
+  if (fd < 0)
+    return nook_error (err, errno, "reopen parent directory");
+  close (w->cur);
+  w->cur = fd;
+  return 0;
+}
+
+static int
+walk_enter (struct walk *w, const char *c, nook_error_t *err)
+{
+  int fd = openat (w->cur, c, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    return nook_error (err, errno, "open directory `%s`", c);
+  close (w->cur);
+  w->cur = fd;
+  strv_push (&w->resolved, xstrdup (c));
+  w->nresolved++;
+  return 0;
+}
+
+/* One step of the walk: C is a plain component (not "", ".", "..").  */
+static int
+walk_step (struct walk *w, const char *c, bool create, char ***todo, size_t *next,
+           nook_error_t *err)
+{
+  struct stat st;
+  char target[PATH_MAX];
+  ssize_t len;
+
+  if (fstatat (w->cur, c, &st, AT_SYMLINK_NOFOLLOW) < 0)
+    {
+      if (errno != ENOENT || !create)
+        return nook_error (err, errno, "`%s`", c);
+      if (mkdirat (w->cur, c, 0755) < 0)
+        return nook_error (err, errno, "mkdir `%s`", c);
+      return walk_enter (w, c, err);
+    }
+  if (S_ISDIR (st.st_mode))
+    return walk_enter (w, c, err);
+  if (!S_ISLNK (st.st_mode))
+    return nook_error (err, ENOTDIR, "`%s`", c);
+
+  if (++w->links > MAX_SYMLINKS)
+    return nook_error (err, ELOOP, "`%s`", c);
+  len = readlinkat (w->cur, c, target, sizeof (target) - 1);
+  if (len < 0)
+    return nook_error (err, errno, "readlink `%s`", c);
+  target[len] = '\0';
+  if (target[0] == '/')
+    {
+      /* An absolute link restarts at the layer root, not the host's.  */
+      int fd = fcntl (w->rootfd, F_DUPFD_CLOEXEC, 3);
+      if (fd < 0)
+        return nook_error (err, errno, "dup");
+      close (w->cur);
+      w->cur = fd;
+      strv_free (w->resolved);
+      w->resolved = NULL;
+      w->nresolved = 0;
+    }
+  push_link_target (todo, next, target);
+  return 0;
+}
+
+int
+storage_resolve_dir (int rootfd, char *const *comps, size_t n, bool create, int *out,
+                     char **resolved, nook_error_t *err)
+{
+  struct walk w = { .rootfd = rootfd };
+  _cleanup_strv_ char **todo = xzalloc (sizeof (char *));
+  size_t next = 0;
+  int ret = 0;
+
+  for (size_t i = 0; i < n; i++)
+    strv_push (&todo, xstrdup (comps[i]));
+  w.cur = fcntl (rootfd, F_DUPFD_CLOEXEC, 3);
+  if (w.cur < 0)
+    return nook_error (err, errno, "dup");
+  while (ret == 0 && todo[next])
+    {
+      const char *c = todo[next++];
+      if (strcmp (c, ".") == 0)
+        continue;
+      if (strcmp (c, "..") == 0)
+        ret = walk_dotdot (&w, err);
+      else
+        ret = walk_step (&w, c, create, &todo, &next, err);
+    }
+  if (ret < 0)
+    {
+      close (w.cur);
+      strv_free (w.resolved);
+      return -1;
+    }
+  if (resolved)
+    {
+      struct nook_buf b = { 0 };
+      for (size_t i = 0; i < w.nresolved; i++)
+        {
+          if (i)
+            nook_buf_putc (&b, '/');
+          nook_buf_puts (&b, w.resolved[i]);
+        }
+      *resolved = nook_buf_steal (&b);
+    }
+  strv_free (w.resolved);
+  *out = w.cur;
+  return 0;
+}
+
+/* ---- applying entries ---- */
+
+struct dir_time
+{
+  char *path; /* real path below the root */
+  struct timespec mtime;
+};
+
+struct apply_ctx
+{
+  int rootfd;
+  const struct apply_opts *opts;
+  struct archive *a;
+  struct apply_result *res;
+  struct dir_time *dirs;
+  size_t ndirs;
+  bool warned_xattr;
+};
+
+static int
+set_owner (struct apply_ctx *ctx, int fd, const char *base, int flags, int64_t uid, int64_t gid,
+           const char *name, nook_error_t *err)
+{
+  if (ctx->opts->ignore_ids)
+    return 0;
+  if (uid < 0 || gid < 0 || uid > UINT32_MAX - 1 || gid > UINT32_MAX - 1)
+    return nook_error (err, 0, "`%s`: invalid owner %lld:%lld", name, (long long) uid,
+                       (long long) gid);
+  if (fchownat (fd, base, (uid_t) uid, (gid_t) gid, flags) == 0)
+    return 0;
+  if (errno == EINVAL)
+    return nook_error (err, 0,
+                       "`%s` is owned by %lld:%lld, outside the ids mapped for you: add "
+                       "subordinate ids in /etc/subuid and /etc/subgid",
+                       name, (long long) uid, (long long) gid);
+  return nook_error (err, errno, "chown `%s`", name);
+}
+
+static void
+set_xattrs (struct apply_ctx *ctx, struct archive_entry *e, int fd, const char *name)
+{
+  const char *key;
+  const void *value;
+  size_t size;
+
+  archive_entry_xattr_reset (e);
+  while (archive_entry_xattr_next (e, &key, &value, &size) == ARCHIVE_OK)
+    {
+      if (fsetxattr (fd, key, value, size, 0) == 0 || ctx->warned_xattr)
+        continue;
+      /* trusted.* and some security.* cannot be set rootless.  */
+      nook_warn ("`%s`: cannot set extended attribute `%s`: %s (further failures not shown)", name,
+                 key, strerror (errno));
+      ctx->warned_xattr = true;
+    }
+}
+
+static int
+write_data (struct apply_ctx *ctx, int fd, const char *name, nook_error_t *err)
+{
+  for (;;)
+    {
+      const void *buf;
+      size_t size;
+      la_int64_t offset;
+      int r = archive_read_data_block (ctx->a, &buf, &size, &offset);
+
+      if (r == ARCHIVE_EOF)
+        return 0;
+      if (r < ARCHIVE_WARN)
+        return nook_error (err, 0, "read `%s` from the layer: %s", name,
+                           archive_error_string (ctx->a));
+      while (size > 0)
+        {
+          ssize_t w = pwrite (fd, buf, size, offset);
+          if (w < 0 && errno == EINTR)
+            continue;
+          if (w < 0)
+            return nook_error (err, errno, "write `%s`", name);
+          buf = (const char *) buf + w;
+          size -= (size_t) w;
+          offset += w;
+        }
+    }
+}
+
+static void
+entry_times (struct archive_entry *e, struct timespec ts[2])
+{
+  ts[0].tv_sec = ts[1].tv_sec = archive_entry_mtime (e);
+  ts[0].tv_nsec = ts[1].tv_nsec = archive_entry_mtime_nsec (e);
+}
+
+/* Remove what is at BASE, unless it is a directory and KEEP_DIR: then
+   return 1 and leave it.  */
+static int
+clear_path (int parentfd, const char *base, bool keep_dir, const char *name, nook_error_t *err)
+{
+  struct stat st;
+
+  if (fstatat (parentfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0)
+    return errno == ENOENT ? 0 : nook_error (err, errno, "stat `%s`", name);
+  if (S_ISDIR (st.st_mode))
+    return keep_dir ? 1 : nook_rm_tree_at (parentfd, base, err);
+  if (unlinkat (parentfd, base, 0) < 0)
+    return nook_error (err, errno, "remove `%s`", name);
+  return 0;
+}
+
+static int
+apply_regular (struct apply_ctx *ctx, struct archive_entry *e, int parent, const char *base,
+               const char *name, nook_error_t *err)
+{
+  _cleanup_close_ int fd = -1;
+  struct timespec ts[2];
+  int64_t size = archive_entry_size (e);
+
+  if (clear_path (parent, base, false, name, err) < 0)
+    return -1;
+  fd = openat (parent, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return nook_error (err, errno, "create `%s`", name);
+  if (write_data (ctx, fd, name, err) < 0)
+    return -1;
+  if (size > 0 && ftruncate (fd, size) < 0)
+    return nook_error (err, errno, "size `%s`", name);
+  /* chown before chmod: chown clears the setuid bit.  */
+  if (set_owner (ctx, fd, "", AT_EMPTY_PATH, archive_entry_uid (e), archive_entry_gid (e), name,
+                 err)
+      < 0)
+    return -1;
+  if (fchmod (fd, archive_entry_perm (e) & 07777) < 0)
+    return nook_error (err, errno, "chmod `%s`", name);
+  set_xattrs (ctx, e, fd, name);
+  entry_times (e, ts);
+  if (futimens (fd, ts) < 0)
+    return nook_error (err, errno, "set times of `%s`", name);
+  ctx->res->content_size += size > 0 ? size : 0;
+  return 0;
+}
+
+static int
+apply_dir (struct apply_ctx *ctx, struct archive_entry *e, int parent, const char *base,
+           const char *resolved_parent, const char *name, nook_error_t *err)
+{
+  _cleanup_close_ int fd = -1;
+  struct dir_time *d;
+  struct timespec ts[2];
+  int r = clear_path (parent, base, true, name, err);
+
+  if (r < 0)
+    return -1;
+  if (r == 0 && mkdirat (parent, base, 0700) < 0)
+    return nook_error (err, errno, "mkdir `%s`", name);
+  fd = openat (parent, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    return nook_error (err, errno, "open `%s`", name);
+  if (set_owner (ctx, fd, "", AT_EMPTY_PATH, archive_entry_uid (e), archive_entry_gid (e), name,
+                 err)
+      < 0)
+    return -1;
+  if (fchmod (fd, archive_entry_perm (e) & 07777) < 0)
+    return nook_error (err, errno, "chmod `%s`", name);
+  set_xattrs (ctx, e, fd, name);
+  /* Files created later change the mtime: set it at the end.  */
+  entry_times (e, ts);
+  ctx->dirs = xrealloc (ctx->dirs, (ctx->ndirs + 1) * sizeof (*ctx->dirs));
+  d = &ctx->dirs[ctx->ndirs++];
+  d->path = resolved_parent[0] ? xasprintf ("%s/%s", resolved_parent, base) : xstrdup (base);
+  d->mtime = ts[1];
+  return 0;
+}
+
+static int
+apply_symlink (struct apply_ctx *ctx, struct archive_entry *e, int parent, const char *base,
+               const char *name, nook_error_t *err)
+{
+  const char *target = archive_entry_symlink (e);
+  struct timespec ts[2];
+
+  if (target == NULL || target[0] == '\0')
+    return nook_error (err, 0, "symlink `%s` has no target", name);
+  if (clear_path (parent, base, false, name, err) < 0)
+    return -1;
+  /* The target is stored as written: it is only ever followed inside the
+     container's root, or by this file's own confined resolver.  */
+  if (symlinkat (target, parent, base) < 0)
+    return nook_error (err, errno, "symlink `%s`", name);
+  if (set_owner (ctx, parent, base, AT_SYMLINK_NOFOLLOW, archive_entry_uid (e),
+                 archive_entry_gid (e), name, err)
+      < 0)
+    return -1;
+  entry_times (e, ts);
+  if (utimensat (parent, base, ts, AT_SYMLINK_NOFOLLOW) < 0)
+    return nook_error (err, errno, "set times of `%s`", name);
+  return 0;
+}
+
+static int
+apply_hardlink (struct apply_ctx *ctx, struct archive_entry *e, int parent, const char *base,
+                const char *name, nook_error_t *err)
+{
+  const char *target = archive_entry_hardlink (e);
+  _cleanup_strv_ char **tcomps = NULL;
+  _cleanup_close_ int tparent = -1;
+  struct stat st;
+  size_t tn;
+
+  if (nook_path_clean (target, &tcomps, err) < 0)
+    return nook_error_prefix (err, "hardlink `%s`", name);
+  tn = strv_len (tcomps);
+  if (tn == 0)
+    return nook_error (err, 0, "hardlink `%s` points at the layer root", name);
+  if (storage_resolve_dir (ctx->rootfd, tcomps, tn - 1, false, &tparent, NULL, err) < 0
+      || fstatat (tparent, tcomps[tn - 1], &st, AT_SYMLINK_NOFOLLOW) < 0)
+    {
+      nook_error_free (err);
+      return nook_error (err, 0, "hardlink `%s` to `%s`: the target is not in the layer", name,
+                         target);
+    }
+  if (S_ISDIR (st.st_mode))
+    return nook_error (err, EPERM, "hardlink `%s` to directory `%s`", name, target);
+  if (clear_path (parent, base, false, name, err) < 0)
+    return -1;
+  if (linkat (tparent, tcomps[tn - 1], parent, base, 0) < 0)
+    return nook_error (err, errno, "hardlink `%s` to `%s`", name, target);
+  return 0;
+}
+
+static int
+apply_special (struct apply_ctx *ctx, struct archive_entry *e, int parent, const char *base,
+               const char *name, nook_error_t *err)
+{
+  mode_t type = archive_entry_filetype (e);
+  struct timespec ts[2];
+  dev_t dev = 0;
+
+  if (type == AE_IFSOCK)
+    return 0;
+  if ((type == AE_IFCHR || type == AE_IFBLK) && ctx->opts->rootless)
+    {
+      nook_warn ("skipping device node `%s`: devices cannot be created without root", name);
+      return 0;
+    }
+  if (type == AE_IFCHR || type == AE_IFBLK)
+    dev = makedev (archive_entry_rdevmajor (e), archive_entry_rdevminor (e));
+  if (clear_path (parent, base, false, name, err) < 0)
+    return -1;
+  if (mknodat (parent, base, type | (archive_entry_perm (e) & 07777), dev) < 0)
+    return nook_error (err, errno, "mknod `%s`", name);
+  if (set_owner (ctx, parent, base, AT_SYMLINK_NOFOLLOW, archive_entry_uid (e),
+                 archive_entry_gid (e), name, err)
+      < 0)
+    return -1;
+  if (fchmodat (parent, base, archive_entry_perm (e) & 07777, 0) < 0)
+    return nook_error (err, errno, "chmod `%s`", name);
+  entry_times (e, ts);
+  utimensat (parent, base, ts, AT_SYMLINK_NOFOLLOW);
+  return 0;
+}
+
+/* ".wh.NAME" and ".wh..wh..opq" are kept as the empty files the tar has:
+   fuse-overlayfs reads them in lower layers.  Other ".wh..wh." names are
+   AUFS bookkeeping and are dropped.  */
+static int
+apply_whiteout (int parent, const char *base, const char *name, nook_error_t *err)
+{
+  _cleanup_close_ int fd = -1;
+
+  if (str_has_prefix (base, ".wh..wh.") && strcmp (base, ".wh..wh..opq") != 0)
+    return 0;
+  if (clear_path (parent, base, false, name, err) < 0)
+    return -1;
+  fd = openat (parent, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+  if (fd < 0)
+    return nook_error (err, errno, "create whiteout `%s`", name);
+  return 0;
+}
+
+static int
+apply_root (struct apply_ctx *ctx, struct archive_entry *e, const char *name, nook_error_t *err)
+{
+  if (archive_entry_filetype (e) != AE_IFDIR)
+    return nook_error (err, 0, "layer entry `%s` would replace the layer root", name);
+  if (set_owner (ctx, ctx->rootfd, "", AT_EMPTY_PATH, archive_entry_uid (e), archive_entry_gid (e),
+                 name, err)
+      < 0)
+    return -1;
+  if (fchmod (ctx->rootfd, archive_entry_perm (e) & 07777) < 0)
+    return nook_error (err, errno, "chmod the layer root");
+  return 0;
+}
+
+static int
+apply_entry (struct apply_ctx *ctx, struct archive_entry *e, nook_error_t *err)
+{
+  const char *name = archive_entry_pathname (e);
+  _cleanup_strv_ char **comps = NULL;
+  _cleanup_free_ char *resolved = NULL;
+  _cleanup_close_ int parent = -1;
+  const char *base;
+  size_t n;
+
+  if (name == NULL)
+    return nook_error (err, 0, "layer entry without a usable name");
+  if (nook_path_clean (name, &comps, err) < 0)
+    return nook_error_prefix (err, "layer entry");
+  n = strv_len (comps);
+  if (n == 0)
+    return apply_root (ctx, e, name, err);
+  if (storage_resolve_dir (ctx->rootfd, comps, n - 1, true, &parent, &resolved, err) < 0)
+    return nook_error_prefix (err, "layer entry `%s`", name);
+  base = comps[n - 1];
+  if (archive_entry_hardlink (e))
+    return apply_hardlink (ctx, e, parent, base, name, err);
+  if (str_has_prefix (base, ".wh."))
+    return apply_whiteout (parent, base, name, err);
+  switch (archive_entry_filetype (e))
+    {
+    case AE_IFREG:
+      return apply_regular (ctx, e, parent, base, name, err);
+    case AE_IFDIR:
+      return apply_dir (ctx, e, parent, base, resolved, name, err);
+    case AE_IFLNK:
+      return apply_symlink (ctx, e, parent, base, name, err);
+    default:
+      return apply_special (ctx, e, parent, base, name, err);
+    }
+}
+
+static void
+apply_dir_times (struct apply_ctx *ctx)
+{
+  for (size_t i = 0; i < ctx->ndirs; i++)
+    {
+      /* The path was real when recorded; a later entry may have put a
+         symlink on it, so refuse to follow any.  */
+      _cleanup_close_ int fd = open_beneath (ctx->rootfd, ctx->dirs[i].path,
+                                             O_RDONLY | O_DIRECTORY,
+                                             RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
+      struct timespec ts[2] = { ctx->dirs[i].mtime, ctx->dirs[i].mtime };
+      if (fd >= 0)
+        futimens (fd, ts);
+      free (ctx->dirs[i].path);
+    }
+  free (ctx->dirs);
+  ctx->dirs = NULL;
+  ctx->ndirs = 0;
+}
+
+/* ---- the stream: blob -> decompress -> hash -> tar ---- */
+
+struct stream
+{
+  struct archive *outer; /* decompresses the blob ("raw" format) */
+  struct nook_sha256 sha;
+  int64_t total;
+  bool failed;
+  unsigned char buf[1 << 16];
+};
+
+static la_ssize_t
+stream_read (struct archive *inner, void *data, const void **buf)
+{
+  struct stream *s = data;
+  la_ssize_t n = archive_read_data (s->outer, s->buf, sizeof (s->buf));
+
+  if (n < 0)
+    {
+      s->failed = true;
+      return -1;
+    }
+  nook_sha256_update (&s->sha, s->buf, (size_t) n);
+  s->total += n;
+  *buf = s->buf;
+  return n;
+}
+
+static void
+archive_freep (struct archive **a)
+{
+  if (*a)
+    archive_read_free (*a);
+}
+
+static int
+stream_open (struct stream *s, int blob_fd, nook_error_t *err)
+{
+  struct archive_entry *e;
+  int r;
+
+  s->outer = archive_read_new ();
+  if (s->outer == NULL)
+    return nook_error (err, ENOMEM, "archive");
+  /* Only the compressions OCI allows: libarchive's catch-all would run
+     external programs for some formats.  */
+  archive_read_support_filter_gzip (s->outer);
+  archive_read_support_filter_zstd (s->outer);
+  archive_read_support_format_raw (s->outer);
+  if (archive_read_open_fd (s->outer, blob_fd, 1 << 16) != ARCHIVE_OK)
+    return nook_error (err, 0, "open layer: %s", archive_error_string (s->outer));
+  r = archive_read_next_header (s->outer, &e);
+  if (r != ARCHIVE_OK)
+    return nook_error (err, 0, "read layer: %s", archive_error_string (s->outer));
+  return nook_sha256_init (&s->sha, err);
+}
+
+/* Hash what the tar reader left (the end-of-archive padding).  */
+static int
+stream_drain (struct stream *s, nook_error_t *err)
+{
+  la_ssize_t n;
+  while ((n = archive_read_data (s->outer, s->buf, sizeof (s->buf))) > 0)
+    {
+      nook_sha256_update (&s->sha, s->buf, (size_t) n);
+      s->total += n;
+    }
+  if (n < 0)
+    return nook_error (err, 0, "read layer: %s", archive_error_string (s->outer));
+  return 0;
+}
+
+static int
+apply_entries (struct apply_ctx *ctx, struct stream *s, nook_error_t *err)
+{
+  struct archive_entry *e;
+  int r;
+
+  for (;;)
+    {
+      r = archive_read_next_header (ctx->a, &e);
+      if (r == ARCHIVE_EOF)
+        return 0;
+      if (r < ARCHIVE_WARN)
+        return nook_error (err, 0, "read layer: %s",
+                           archive_error_string (s->failed ? s->outer : ctx->a));
+      if (apply_entry (ctx, e, err) < 0)
+        return -1;
+    }
+}
+
+int
+storage_apply_tar (int dirfd, int blob_fd, const struct apply_opts *opts,
+                   struct apply_result *res, nook_error_t *err)
+{
+  __attribute__ ((cleanup (archive_freep))) struct archive *outer = NULL;
+  __attribute__ ((cleanup (archive_freep))) struct archive *inner = NULL;
+  _cleanup_free_ struct stream *s = xzalloc (sizeof (*s));
+  struct apply_ctx ctx = { .rootfd = dirfd, .opts = opts, .res = res };
+  int ret;
+
+  memset (res, 0, sizeof (*res));
+  if (nook_lazy_load (&nook_lib_archive, err) < 0)
+    return -1;
+  ret = stream_open (s, blob_fd, err);
+  outer = s->outer;
+  if (ret < 0)
+    {
+      nook_sha256_free (&s->sha);
+      return -1;
+    }
+  inner = archive_read_new ();
+  ctx.a = inner;
+  archive_read_support_format_tar (inner);
+  if (archive_read_open (inner, s, NULL, stream_read, NULL) != ARCHIVE_OK)
+    ret = nook_error (err, 0, "read layer: %s", archive_error_string (s->failed ? outer : inner));
+  else
+    ret = apply_entries (&ctx, s, err);
+  if (ret == 0)
+    ret = stream_drain (s, err);
+  apply_dir_times (&ctx);
+  if (ret < 0)
+    {
+      nook_sha256_free (&s->sha);
+      return -1;
+    }
+  nook_sha256_final (&s->sha, res->diff_id);
+  res->tar_size = s->total;
+  return 0;
+}

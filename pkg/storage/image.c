@@ -1,0 +1,399 @@
+/* Image records and the names that point at them.  */
+#include "storage/storage.h"
+
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define IMAGE_JSON_MAX (1 << 20)
+#define NAMES_JSON_MAX (16 << 20)
+
+struct names
+{
+  char **name;
+  char **id;
+  size_t n;
+};
+
+static void
+names_free (struct names *n)
+{
+  strv_free (n->name);
+  strv_free (n->id);
+  memset (n, 0, sizeof (*n));
+}
+
+static void
+names_add (struct names *n, const char *name, const char *id)
+{
+  strv_push (&n->name, xstrdup (name));
+  strv_push (&n->id, xstrdup (id));
+  n->n++;
+}
+
+static int
+names_read (struct storage *st, struct names *out, nook_error_t *err)
+{
+  _cleanup_free_ char *text = NULL;
+  _cleanup_json_ nook_json *j = NULL;
+  size_t len;
+
+  memset (out, 0, sizeof (*out));
+  if (nook_read_file_at (st->imagesfd, "names.json", NAMES_JSON_MAX, &text, &len, err) < 0)
+    {
+      if ((*err)->errnum != ENOENT)
+        return nook_error_prefix (err, "image names");
+      nook_error_free (err);
+      return 0;
+    }
+  if (json_parse (text, len, &j, err) < 0)
+    return nook_error_prefix (err, "`%s/images/names.json`", st->root);
+  for (size_t i = 0; i < json_len (j); i++)
+    {
+      const char *id = json_str (json_at (j, i));
+      if (id)
+        names_add (out, json_key_at (j, i), id);
+    }
+  return 0;
+}
+
+static int
+names_write (struct storage *st, const struct names *n, nook_error_t *err)
+{
+  _cleanup_json_gen_ struct json_gen *g = json_gen_new (true);
+  const char *text;
+  size_t len;
+
+  json_gen_object_open (g);
+  for (size_t i = 0; i < n->n; i++)
+    json_gen_kv_string (g, n->name[i], n->id[i]);
+  json_gen_object_close (g);
+  text = json_gen_text (g, &len);
+  return nook_write_file_atomic (st->imagesfd, "names.json", text, len, 0600, err);
+}
+
+static const char *
+names_find (const struct names *n, const char *name)
+{
+  for (size_t i = 0; i < n->n; i++)
+    if (strcmp (n->name[i], name) == 0)
+      return n->id[i];
+  return NULL;
+}
+
+void
+storage_image_free (struct storage_image *img)
+{
+  free (img->digest);
+  strv_free (img->layers);
+  strv_free (img->names);
+  free (img->created);
+  memset (img, 0, sizeof (*img));
+}
+
+static int
+image_json_write (int dirfd, const struct storage_image *img, nook_error_t *err)
+{
+  _cleanup_json_gen_ struct json_gen *g = json_gen_new (false);
+  const char *text;
+  size_t len;
+
+  json_gen_object_open (g);
+  json_gen_kv_string (g, "id", img->id);
+  json_gen_kv_string (g, "digest", img->digest);
+  json_gen_kv_strv (g, "layers", img->layers);
+  json_gen_kv_int (g, "size", img->size);
+  json_gen_kv_string (g, "created", img->created);
+  json_gen_object_close (g);
+  text = json_gen_text (g, &len);
+  return nook_write_file_atomic (dirfd, "image.json", text, len, 0600, err);
+}
+
+static int
+image_json_read (struct storage *st, const char *id, struct storage_image *img, nook_error_t *err)
+{
+  _cleanup_free_ char *path = xasprintf ("%s/image.json", id);
+  _cleanup_free_ char *text = NULL;
+  _cleanup_json_ nook_json *j = NULL;
+  const char *digest = NULL, *created = NULL;
+  size_t len;
+
+  memset (img, 0, sizeof (*img));
+  if (nook_read_file_at (st->imagesfd, path, IMAGE_JSON_MAX, &text, &len, err) < 0
+      || json_parse (text, len, &j, err) < 0
+      || json_get_str (j, "digest", "digest", false, &digest, err) < 0
+      || json_get_str (j, "created", "created", false, &created, err) < 0
+      || json_get_strv (j, "layers", "layers", true, &img->layers, err) < 0
+      || json_get_int (j, "size", "size", false, &img->size, err) < 0)
+    {
+      storage_image_free (img);
+      return nook_error_prefix (err, "image %.12s", id);
+    }
+  snprintf (img->id, sizeof (img->id), "%s", id);
+  img->digest = xstrdup (digest ? digest : "");
+  img->created = created ? xstrdup (created) : NULL;
+  return 0;
+}
+
+static void
+attach_names (struct storage_image *img, const struct names *n)
+{
+  img->names = xzalloc (sizeof (char *));
+  for (size_t i = 0; i < n->n; i++)
+    if (strcmp (n->id[i], img->id) == 0)
+      strv_push (&img->names, xstrdup (n->name[i]));
+}
+
+int
+storage_image_put (struct storage *st, const struct storage_image *img, const char *manifest,
+                   size_t manifest_len, const char *config, size_t config_len, nook_error_t *err)
+{
+  struct storage_tmp tmp;
+  struct stat s;
+  _cleanup_free_ char *probe = xasprintf ("%s/image.json", img->id);
+
+  if (fstatat (st->imagesfd, probe, &s, 0) == 0)
+    return 0;
+  if (storage_tmp_create (st, "image", &tmp, err) < 0)
+    return -1;
+  if (nook_write_file_atomic (tmp.fd, "manifest", manifest, manifest_len, 0600, err) < 0
+      || nook_write_file_atomic (tmp.fd, "config", config, config_len, 0600, err) < 0
+      || image_json_write (tmp.fd, img, err) < 0)
+    goto fail;
+  if (renameat (st->tmpfd, tmp.name, st->imagesfd, img->id) < 0)
+    {
+      if (errno != EEXIST && errno != ENOTEMPTY)
+        {
+          nook_error (err, errno, "commit image %.12s", img->id);
+          goto fail;
+        }
+      storage_tmp_discard (st, &tmp);
+      return 0;
+    }
+  nook_closep (&tmp.fd);
+  free (tmp.name);
+  return 0;
+
+fail:
+  storage_tmp_discard (st, &tmp);
+  return -1;
+}
+
+int
+storage_image_tag (struct storage *st, const char *id, const char *name, nook_error_t *err)
+{
+  struct names n;
+  bool found = false;
+
+  if (names_read (st, &n, err) < 0)
+    return -1;
+  for (size_t i = 0; i < n.n; i++)
+    if (strcmp (n.name[i], name) == 0)
+      {
+        free (n.id[i]);
+        n.id[i] = xstrdup (id);
+        found = true;
+      }
+  if (!found)
+    names_add (&n, name, id);
+  if (names_write (st, &n, err) < 0)
+    {
+      names_free (&n);
+      return -1;
+    }
+  names_free (&n);
+  return 0;
+}
+
+static int
+image_ids (struct storage *st, char ***out, nook_error_t *err)
+{
+  int fd = dup (st->imagesfd);
+  _cleanup_closedir_ DIR *d = fd >= 0 ? fdopendir (fd) : NULL;
+  _cleanup_strv_ char **ids = xzalloc (sizeof (char *));
+  struct dirent *e;
+
+  if (d == NULL)
+    {
+      nook_closep (&fd);
+      return nook_error (err, errno, "read `%s/images`", st->root);
+    }
+  while ((e = readdir (d)) != NULL)
+    if (strlen (e->d_name) == 64 && nook_is_hex (e->d_name, 64))
+      strv_push (&ids, xstrdup (e->d_name));
+  *out = steal_pointer (&ids);
+  return 0;
+}
+
+int
+storage_image_list (struct storage *st, struct storage_image **out, size_t *count,
+                    nook_error_t *err)
+{
+  _cleanup_strv_ char **ids = NULL;
+  struct names n;
+  struct storage_image *imgs;
+  size_t k = 0;
+
+  if (image_ids (st, &ids, err) < 0 || names_read (st, &n, err) < 0)
+    return -1;
+  imgs = xzalloc (sizeof (*imgs) * (strv_len (ids) + 1));
+  for (size_t i = 0; ids[i]; i++)
+    {
+      nook_error_t e = NULL;
+      /* An image being removed right now simply drops out of the list.  */
+      if (image_json_read (st, ids[i], &imgs[k], &e) < 0)
+        {
+          nook_debug ("%s", e->msg);
+          nook_error_free (&e);
+          continue;
+        }
+      attach_names (&imgs[k++], &n);
+    }
+  names_free (&n);
+  *out = imgs;
+  *count = k;
+  return 0;
+}
+
+void
+storage_image_list_free (struct storage_image *imgs, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    storage_image_free (&imgs[i]);
+  free (imgs);
+}
+
+/* Does stored NAME match short name REF (path and tag) by its last path
+   components, as Podman finds "busybox" for "quay.io/x/busybox:latest"?  */
+static bool
+short_name_matches (const char *name, const struct image_ref *ref)
+{
+  struct image_ref have;
+  nook_error_t err = NULL;
+  bool ok;
+  size_t lp, lh;
+
+  if (image_ref_parse (name, &have, &err) < 0)
+    {
+      nook_error_free (&err);
+      return false;
+    }
+  lp = strlen (ref->path);
+  lh = strlen (have.path);
+  ok = lh >= lp && strcmp (have.path + lh - lp, ref->path) == 0
+       && (lh == lp || have.path[lh - lp - 1] == '/')
+       && str_eq (have.tag, ref->tag ? ref->tag : (ref->digest ? NULL : "latest"))
+       && str_eq (have.digest, ref->digest);
+  image_ref_free (&have);
+  return ok;
+}
+
+/* REF completed with DOMAIN, as the string names.json keys use.  */
+static char *
+qualified (const struct image_ref *ref, const char *domain)
+{
+  struct image_ref c = {
+    .domain = xstrdup (domain),
+    .path = xstrdup (ref->path),
+    .tag = ref->tag ? xstrdup (ref->tag) : NULL,
+    .digest = ref->digest ? xstrdup (ref->digest) : NULL,
+  };
+  char *s;
+
+  image_ref_normalize (&c, domain);
+  s = image_ref_string (&c);
+  image_ref_free (&c);
+  return s;
+}
+
+/* A qualified name matches exactly.  A short name tries localhost/, then
+   docker.io, then any stored name ending in it: never a prompt.  */
+static const char *
+lookup_by_name (const struct names *n, const char *name)
+{
+  static const char *const search[] = { "localhost", "docker.io" };
+  struct image_ref ref;
+  nook_error_t err = NULL;
+  const char *id = NULL;
+
+  if (image_ref_parse (name, &ref, &err) < 0)
+    {
+      nook_error_free (&err);
+      return NULL;
+    }
+  for (size_t i = 0; id == NULL && i < NOOK_ARRAY_SIZE (search); i++)
+    {
+      _cleanup_free_ char *full = qualified (&ref, ref.domain ? ref.domain : search[i]);
+      id = names_find (n, full);
+      if (ref.domain)
+        break;
+    }
+  for (size_t i = 0; ref.domain == NULL && id == NULL && i < n->n; i++)
+    if (short_name_matches (n->name[i], &ref))
+      id = n->id[i];
+  image_ref_free (&ref);
+  return id;
+}
+
+static int
+lookup_by_id (struct storage *st, const char *prefix, char out[65], nook_error_t *err)
+{
+  _cleanup_strv_ char **ids = NULL;
+  size_t found = 0, len = strlen (prefix);
+
+  if (image_ids (st, &ids, err) < 0)
+    return -1;
+  for (size_t i = 0; ids[i]; i++)
+    if (strncmp (ids[i], prefix, len) == 0)
+      {
+        if (found++ == 0)
+          memcpy (out, ids[i], 65);
+      }
+  if (found > 1)
+    return nook_error (err, 0, "%s: more than one image has this ID prefix", prefix);
+  return found == 1 ? 1 : 0;
+}
+
+int
+storage_image_lookup (struct storage *st, const char *name, struct storage_image *out,
+                      nook_error_t *err)
+{
+  struct names n;
+  const char *id;
+  char byid[65];
+  const char *bare = str_has_prefix (name, "sha256:") ? name + 7 : name;
+  int r = 0;
+
+  if (names_read (st, &n, err) < 0)
+    return -1;
+  id = bare == name ? lookup_by_name (&n, name) : NULL;
+  if (id == NULL && image_is_id_prefix (bare))
+    {
+      r = lookup_by_id (st, bare, byid, err);
+      id = r == 1 ? byid : NULL;
+    }
+  if (r < 0 || id == NULL || image_json_read (st, id, out, err) < 0)
+    {
+      names_free (&n);
+      if (r < 0 || *err)
+        return -1;
+      nook_error (err, 0, "%s: image not known", name);
+      return nook_error_set_errno (err, ENOENT);
+    }
+  attach_names (out, &n);
+  names_free (&n);
+  return 0;
+}
+
+int
+storage_image_read_config (struct storage *st, const char *id, struct image_config *cfg,
+                           nook_error_t *err)
+{
+  _cleanup_free_ char *path = xasprintf ("%s/config", id);
+  _cleanup_free_ char *text = NULL;
+  size_t len;
+
+  if (nook_read_file_at (st->imagesfd, path, IMAGE_CONFIG_MAX, &text, &len, err) < 0)
+    return nook_error_prefix (err, "image %.12s", id);
+  return image_config_parse (text, len, cfg, err);
+}

@@ -1,0 +1,136 @@
+/* The store: its directories, its one short lock, and work dirs.  */
+#include "storage/storage.h"
+
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+
+int
+storage_open (struct storage *st, const char *root, nook_error_t *err)
+{
+  static const char *const dirs[] = { "tmp", "layers", "images", "containers",
+                                      "containers/names" };
+
+  memset (st, 0, sizeof (*st));
+  st->rootfd = st->layersfd = st->imagesfd = st->containersfd = st->tmpfd = -1;
+  st->root = xstrdup (root);
+  if (nook_mkdir_p (AT_FDCWD, root, 0700, err) < 0)
+    return nook_error_prefix (err, "create the store");
+  st->rootfd = nook_open_dir (AT_FDCWD, root, err);
+  if (st->rootfd < 0)
+    return -1;
+  for (size_t i = 0; i < NOOK_ARRAY_SIZE (dirs); i++)
+    if (mkdirat (st->rootfd, dirs[i], 0700) < 0 && errno != EEXIST)
+      return nook_error (err, errno, "create `%s/%s`", root, dirs[i]);
+  if ((st->tmpfd = nook_open_dir (st->rootfd, "tmp", err)) < 0
+      || (st->layersfd = nook_open_dir (st->rootfd, "layers", err)) < 0
+      || (st->imagesfd = nook_open_dir (st->rootfd, "images", err)) < 0
+      || (st->containersfd = nook_open_dir (st->rootfd, "containers", err)) < 0)
+    return -1;
+  return 0;
+}
+
+void
+storage_close (struct storage *st)
+{
+  int *fds[] = { &st->rootfd, &st->layersfd, &st->imagesfd, &st->containersfd, &st->tmpfd };
+  for (size_t i = 0; i < NOOK_ARRAY_SIZE (fds); i++)
+    nook_closep (fds[i]);
+  free (st->root);
+  st->root = NULL;
+}
+
+int
+storage_lock (struct storage *st, int *fd, nook_error_t *err)
+{
+  _cleanup_close_ int lfd = openat (st->rootfd, "storage.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (lfd < 0)
+    return nook_error (err, errno, "open `%s/storage.lock`", st->root);
+  if (nook_lock (lfd, true, err) < 0)
+    return nook_error_prefix (err, "lock the store");
+  *fd = steal_fd (&lfd);
+  return 0;
+}
+
+int
+storage_tmp_create (struct storage *st, const char *kind, struct storage_tmp *tmp,
+                    nook_error_t *err)
+{
+  _cleanup_free_ char *hidden = NULL;
+  char rnd[17];
+
+  tmp->name = NULL;
+  tmp->fd = -1;
+  if (nook_random_hex (rnd, 8, err) < 0)
+    return -1;
+  /* Made under a dot name and renamed once locked, so a concurrent sweep
+     never sees it unlocked.  */
+  hidden = xasprintf (".%s-%s", kind, rnd);
+  if (mkdirat (st->tmpfd, hidden, 0700) < 0)
+    return nook_error (err, errno, "create `%s/tmp/%s`", st->root, hidden);
+  tmp->fd = nook_open_dir (st->tmpfd, hidden, err);
+  if (tmp->fd < 0 || nook_lock (tmp->fd, true, err) < 0)
+    {
+      unlinkat (st->tmpfd, hidden, AT_REMOVEDIR);
+      nook_closep (&tmp->fd);
+      return -1;
+    }
+  tmp->name = xstrdup (hidden + 1);
+  if (renameat (st->tmpfd, hidden, st->tmpfd, tmp->name) < 0)
+    {
+      int e = errno;
+      unlinkat (st->tmpfd, hidden, AT_REMOVEDIR);
+      nook_closep (&tmp->fd);
+      free (steal_pointer (&tmp->name));
+      return nook_error (err, e, "rename `%s/tmp/%s`", st->root, hidden);
+    }
+  return 0;
+}
+
+void
+storage_tmp_discard (struct storage *st, struct storage_tmp *tmp)
+{
+  nook_error_t err = NULL;
+
+  if (tmp->name && nook_rm_tree_at (st->tmpfd, tmp->name, &err) < 0)
+    {
+      nook_warn ("%s", err->msg);
+      nook_error_free (&err);
+    }
+  nook_closep (&tmp->fd);
+  free (tmp->name);
+  tmp->name = NULL;
+}
+
+void
+storage_tmp_sweep (struct storage *st)
+{
+  int dfd = dup (st->tmpfd);
+  _cleanup_closedir_ DIR *d = dfd >= 0 ? fdopendir (dfd) : NULL;
+  struct dirent *e;
+
+  if (d == NULL)
+    {
+      nook_closep (&dfd);
+      return;
+    }
+  while ((e = readdir (d)) != NULL)
+    {
+      _cleanup_close_ int fd = -1;
+      nook_error_t err = NULL;
+
+      if (e->d_name[0] == '.')
+        continue;
+      fd = openat (st->tmpfd, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (fd < 0 || nook_trylock (fd, true, &err) != 1)
+        {
+          nook_error_free (&err);
+          continue;
+        }
+      if (nook_rm_tree_at (st->tmpfd, e->d_name, &err) < 0)
+        {
+          nook_debug ("sweep: %s", err->msg);
+          nook_error_free (&err);
+        }
+    }
+}

@@ -1,0 +1,317 @@
+/* Rootless user namespace: unshare in this process, mapped from a child.
+
+   1. The parent forks a child that waits on a pipe.
+   2. The parent unshares CLONE_NEWUSER|CLONE_NEWNS and writes to the pipe.
+   3. The child, still in the host namespace, runs newuidmap and newgidmap
+      (setuid helpers that check /etc/subuid and /etc/subgid) on the
+      parent's pid, both at once, and sends back any error text.
+   4. The parent waits for the child, then is root in its namespace.
+
+   Unsharing here instead of in a child keeps the caller's process (no
+   re-exec), which is what makes nook's start-up cheap.  */
+#include "userns/userns.h"
+
+#include <fcntl.h>
+#include <pwd.h>
+#include <sched.h>
+#include <shadow/subid.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
+
+void
+userns_build_map (uint32_t own, const struct userns_range *sub, size_t nsub,
+                  struct userns_map *out)
+{
+  uint64_t next = 1;
+
+  memset (out, 0, sizeof (*out));
+  out->r[0] = (struct userns_range){ 0, own, 1 };
+  out->n = 1;
+  for (size_t i = 0; i < nsub && out->n < USERNS_MAX_RANGES; i++)
+    {
+      uint64_t count = sub[i].count;
+      if (count == 0)
+        continue;
+      if (next + count > UINT32_MAX)
+        count = UINT32_MAX - next;
+      if (count == 0)
+        break;
+      out->r[out->n++] = (struct userns_range){ (uint32_t) next, sub[i].outside, (uint32_t) count };
+      next += count;
+    }
+}
+
+int
+userns_parse_map (const char *text, struct userns_map *out, nook_error_t *err)
+{
+  const char *p = text;
+
+  memset (out, 0, sizeof (*out));
+  while (*p)
+    {
+      unsigned long a, b, c;
+      int used = 0;
+      while (*p == '\n' || *p == ' ')
+        p++;
+      if (*p == '\0')
+        break;
+      if (sscanf (p, "%lu %lu %lu%n", &a, &b, &c, &used) != 3 || a > UINT32_MAX
+          || b > UINT32_MAX || c > UINT32_MAX)
+        return nook_error (err, 0, "invalid id map line `%.40s`", p);
+      if (out->n == USERNS_MAX_RANGES)
+        return nook_error (err, 0, "id map has more than %d lines", USERNS_MAX_RANGES);
+      out->r[out->n++] = (struct userns_range){ (uint32_t) a, (uint32_t) b, (uint32_t) c };
+      p += used;
+    }
+  return 0;
+}
+
+bool
+userns_to_host (const struct userns_map *map, uint32_t inside, uint32_t *outside)
+{
+  for (size_t i = 0; i < map->n; i++)
+    {
+      const struct userns_range *r = &map->r[i];
+      if (inside >= r->inside && (uint64_t) inside < (uint64_t) r->inside + r->count)
+        {
+          *outside = r->outside + (inside - r->inside);
+          return true;
+        }
+    }
+  return false;
+}
+
+uint64_t
+userns_map_size (const struct userns_map *map)
+{
+  uint64_t n = 0;
+  for (size_t i = 0; i < map->n; i++)
+    n += map->r[i].count;
+  return n;
+}
+
+static int
+subid_ranges (const char *user, bool gid, struct userns_range *out, size_t *n, nook_error_t *err)
+{
+  struct subid_range *ranges = NULL;
+  int got;
+
+  if (nook_lazy_load (&nook_lib_subid, err) < 0)
+    return -1;
+  subid_init ("nook", NULL); /* errors are ours to report, not its */
+  got = gid ? subid_get_gid_ranges (user, &ranges) : subid_get_uid_ranges (user, &ranges);
+  *n = 0;
+  for (int i = 0; i < got && *n < USERNS_MAX_RANGES - 1; i++)
+    {
+      if (ranges[i].start > UINT32_MAX || ranges[i].count > UINT32_MAX)
+        continue;
+      out[(*n)++] = (struct userns_range){ 0, (uint32_t) ranges[i].start,
+                                           (uint32_t) ranges[i].count };
+    }
+  free (ranges);
+  return 0;
+}
+
+int
+userns_ids_for_user (struct userns_ids *ids, nook_error_t *err)
+{
+  struct passwd pw, *res = NULL;
+  char buf[4096];
+  struct userns_range sub[USERNS_MAX_RANGES];
+  size_t nu = 0, ng = 0;
+
+  memset (ids, 0, sizeof (*ids));
+  ids->uid = getuid ();
+  ids->gid = getgid ();
+  if (getpwuid_r (ids->uid, &pw, buf, sizeof (buf), &res) != 0 || res == NULL)
+    return nook_error (err, 0, "no user name for uid %d in the password database", (int) ids->uid);
+  ids->user = xstrdup (pw.pw_name);
+
+  if (subid_ranges (ids->user, false, sub, &nu, err) < 0)
+    return -1;
+  userns_build_map (ids->uid, sub, nu, &ids->uids);
+  if (subid_ranges (ids->user, true, sub, &ng, err) < 0)
+    return -1;
+  userns_build_map (ids->gid, sub, ng, &ids->gids);
+  ids->single = nu == 0 || ng == 0;
+  if (ids->single)
+    {
+      ids->uids.n = ids->gids.n = 1;
+      nook_warn ("no subordinate ids for user `%s` in /etc/subuid and /etc/subgid: only your "
+                 "own id is mapped, files owned by other ids in images are owned by root",
+                 ids->user);
+    }
+  return 0;
+}
+
+void
+userns_ids_free (struct userns_ids *ids)
+{
+  free (ids->user);
+  ids->user = NULL;
+}
+
+static char **
+map_argv (const char *tool, pid_t pid, const struct userns_map *map)
+{
+  char **argv = NULL;
+  strv_push (&argv, xstrdup (tool));
+  strv_push (&argv, xasprintf ("%d", (int) pid));
+  for (size_t i = 0; i < map->n; i++)
+    {
+      strv_push (&argv, xasprintf ("%u", map->r[i].inside));
+      strv_push (&argv, xasprintf ("%u", map->r[i].outside));
+      strv_push (&argv, xasprintf ("%u", map->r[i].count));
+    }
+  return argv;
+}
+
+/* In the mapping child: run both tools at once, stderr to ERRFD.  */
+static int
+child_run_maps (pid_t target, const struct userns_ids *ids, int errfd)
+{
+  _cleanup_strv_ char **uargv = map_argv ("newuidmap", target, &ids->uids);
+  _cleanup_strv_ char **gargv = map_argv ("newgidmap", target, &ids->gids);
+  struct nook_spawn s = { .stdin_fd = -1, .stdout_fd = -1, .stderr_fd = errfd };
+  nook_error_t err = NULL;
+  pid_t pu = -1, pg = -1;
+  int su = 0, sg = 0, ret = 0;
+
+  s.argv = (const char *const *) uargv;
+  if (nook_spawn (&s, &pu, &err) < 0)
+    ret = -1;
+  s.argv = (const char *const *) gargv;
+  if (ret == 0 && nook_spawn (&s, &pg, &err) < 0)
+    ret = -1;
+  if (pu > 0 && (nook_waitpid (pu, &su, 0) < 0 || su != 0))
+    ret = -1;
+  if (pg > 0 && (nook_waitpid (pg, &sg, 0) < 0 || sg != 0))
+    ret = -1;
+  if (err)
+    {
+      dprintf (errfd, "%s (install the Debian package uidmap)\n", err->msg);
+      nook_error_free (&err);
+    }
+  else if (ret < 0)
+    dprintf (errfd, "%s failed\n", su != 0 ? "newuidmap" : "newgidmap");
+  return ret;
+}
+
+static int
+write_proc_file (const char *path, const char *text, nook_error_t *err)
+{
+  _cleanup_close_ int fd = open (path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0 || nook_write_all (fd, text, strlen (text)) < 0)
+    return nook_error (err, errno, "write `%s`", path);
+  return 0;
+}
+
+static int
+map_self_single (const struct userns_ids *ids, nook_error_t *err)
+{
+  char line[64];
+  if (write_proc_file ("/proc/self/setgroups", "deny", err) < 0)
+    return -1;
+  snprintf (line, sizeof (line), "0 %d 1\n", (int) ids->uid);
+  if (write_proc_file ("/proc/self/uid_map", line, err) < 0)
+    return -1;
+  snprintf (line, sizeof (line), "0 %d 1\n", (int) ids->gid);
+  return write_proc_file ("/proc/self/gid_map", line, err);
+}
+
+static int
+map_self_from_child (const struct userns_ids *ids, nook_error_t *err)
+{
+  int go[2], res[2], status = 0;
+  _cleanup_close_ int go_w = -1, res_r = -1;
+  char msg[1024];
+  ssize_t n = 0, r;
+  pid_t self = getpid (), child;
+
+  if (pipe2 (go, O_CLOEXEC) < 0 || pipe2 (res, O_CLOEXEC) < 0)
+    return nook_error (err, errno, "pipe");
+  child = fork ();
+  if (child < 0)
+    return nook_error (err, errno, "fork");
+  if (child == 0)
+    {
+      char c;
+      close (go[1]);
+      close (res[0]);
+      if (read (go[0], &c, 1) != 1)
+        _exit (1); /* the parent could not unshare: nothing to map */
+      _exit (child_run_maps (self, ids, res[1]) < 0 ? 1 : 0);
+    }
+  close (go[0]);
+  close (res[1]);
+  go_w = go[1];
+  res_r = res[0];
+
+  if (unshare (CLONE_NEWUSER | CLONE_NEWNS) < 0)
+    {
+      int e = errno;
+      close (steal_fd (&go_w));
+      nook_waitpid (child, NULL, 0);
+      return nook_error (err, e, "create a user namespace (are unprivileged user namespaces "
+                                 "enabled? see /proc/sys/user/max_user_namespaces)");
+    }
+  if (write (go_w, "1", 1) != 1)
+    return nook_error (err, errno, "signal the id mapper");
+  while (n < (ssize_t) sizeof (msg) - 1 && (r = read (res_r, msg + n, sizeof (msg) - 1 - n)) != 0)
+    {
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r < 0)
+        break;
+      n += r;
+    }
+  msg[n] = '\0';
+  while (n > 0 && msg[n - 1] == '\n')
+    msg[--n] = '\0';
+  if (nook_waitpid (child, &status, 0) < 0 || status != 0)
+    return nook_error (err, 0, "map ids for user `%s`: %s", ids->user, n ? msg : "failed");
+  return 0;
+}
+
+int
+userns_enter (const struct userns_ids *ids, nook_error_t *err)
+{
+  if (nook_is_real_root ())
+    {
+      if (unshare (CLONE_NEWNS) < 0)
+        return nook_error (err, errno, "unshare the mount namespace");
+    }
+  else if (ids->single)
+    {
+      if (unshare (CLONE_NEWUSER | CLONE_NEWNS) < 0)
+        return nook_error (err, errno, "create a user namespace");
+      if (map_self_single (ids, err) < 0)
+        return -1;
+    }
+  else if (map_self_from_child (ids, err) < 0)
+    return -1;
+
+  if (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0)
+    return nook_error (err, errno, "become root in the user namespace");
+  if (mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+    return nook_error (err, errno, "make mounts private");
+  return 0;
+}
+
+bool
+userns_is_inside (void)
+{
+  char buf[256] = "";
+  _cleanup_close_ int fd = -1;
+  unsigned long inside, outside, count;
+
+  if (geteuid () != 0)
+    return false;
+  fd = open ("/proc/self/uid_map", O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || read (fd, buf, sizeof (buf) - 1) <= 0)
+    return false;
+  if (sscanf (buf, "%lu %lu %lu", &inside, &outside, &count) != 3)
+    return false;
+  return !(inside == 0 && outside == 0 && count == 4294967295UL);
+}

@@ -1,0 +1,77 @@
+/* Stubs with the real names of the library functions nook calls, each
+   resolving its target on first call (see lazy.c).  Callers include the
+   libraries' own headers and call nook_lazy_load first, for the error.  */
+#include "util.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <openssl/evp.h>
+#include <shadow/subid.h>
+
+struct nook_lazy_lib nook_lib_archive = { NOOK_SONAME_ARCHIVE, "libarchive13", NULL };
+struct nook_lazy_lib nook_lib_crypto = { NOOK_SONAME_CRYPTO, "libssl3", NULL };
+struct nook_lazy_lib nook_lib_subid = { NOOK_SONAME_SUBID, "libsubid4", NULL };
+
+/* libsubid */
+NOOK_LAZY_FN (nook_lib_subid, bool, subid_init, (const char *p, FILE *f), (p, f))
+NOOK_LAZY_FN (nook_lib_subid, int, subid_get_uid_ranges, (const char *o, struct subid_range **r),
+              (o, r))
+NOOK_LAZY_FN (nook_lib_subid, int, subid_get_gid_ranges, (const char *o, struct subid_range **r),
+              (o, r))
+
+/* libcrypto */
+NOOK_LAZY_FN (nook_lib_crypto, EVP_MD_CTX *, EVP_MD_CTX_new, (void), ())
+NOOK_LAZY_VOID (nook_lib_crypto, EVP_MD_CTX_free, (EVP_MD_CTX * c), (c))
+NOOK_LAZY_FN (nook_lib_crypto, const EVP_MD *, EVP_sha256, (void), ())
+NOOK_LAZY_FN (nook_lib_crypto, int, EVP_DigestInit_ex, (EVP_MD_CTX * c, const EVP_MD *t, ENGINE *e),
+              (c, t, e))
+NOOK_LAZY_FN (nook_lib_crypto, int, EVP_DigestUpdate, (EVP_MD_CTX * c, const void *d, size_t n),
+              (c, d, n))
+NOOK_LAZY_FN (nook_lib_crypto, int, EVP_DigestFinal_ex,
+              (EVP_MD_CTX * c, unsigned char *md, unsigned int *s), (c, md, s))
+
+/* libarchive: reading */
+NOOK_LAZY_FN (nook_lib_archive, struct archive *, archive_read_new, (void), ())
+NOOK_LAZY_FN (nook_lib_archive, int, archive_read_free, (struct archive * a), (a))
+NOOK_LAZY_FN (nook_lib_archive, int, archive_read_support_filter_all, (struct archive * a), (a))
+NOOK_LAZY_FN (nook_lib_archive, int, archive_read_support_filter_gzip, (struct archive * a), (a))
+NOOK_LAZY_FN (nook_lib_archive, int, archive_read_support_filter_zstd, (struct archive * a), (a))
+NOOK_LAZY_FN (nook_lib_archive, int, archive_read_support_format_tar, (struct archive * a), (a))
+NOOK_LAZY_FN (nook_lib_archive, int, archive_read_support_format_raw, (struct archive * a), (a))
+NOOK_LAZY_FN (nook_lib_archive, int, archive_read_open_fd,
+              (struct archive * a, int fd, size_t block), (a, fd, block))
+NOOK_LAZY_FN (nook_lib_archive, int, archive_read_open,
+              (struct archive * a, void *data, archive_open_callback *o, archive_read_callback *r,
+               archive_close_callback *c),
+              (a, data, o, r, c))
+NOOK_LAZY_FN (nook_lib_archive, int, archive_read_next_header,
+              (struct archive * a, struct archive_entry **e), (a, e))
+NOOK_LAZY_FN (nook_lib_archive, la_ssize_t, archive_read_data,
+              (struct archive * a, void *buf, size_t n), (a, buf, n))
+NOOK_LAZY_FN (nook_lib_archive, int, archive_read_data_block,
+              (struct archive * a, const void **buf, size_t *n, la_int64_t *off), (a, buf, n, off))
+NOOK_LAZY_FN (nook_lib_archive, int, archive_read_data_skip, (struct archive * a), (a))
+NOOK_LAZY_FN (nook_lib_archive, const char *, archive_error_string, (struct archive * a), (a))
+NOOK_LAZY_FN (nook_lib_archive, int, archive_errno, (struct archive * a), (a))
+NOOK_LAZY_FN (nook_lib_archive, int, archive_filter_code, (struct archive * a, int n), (a, n))
+
+/* libarchive: entries */
+NOOK_LAZY_FN (nook_lib_archive, const char *, archive_entry_pathname, (struct archive_entry * e),
+              (e))
+NOOK_LAZY_FN (nook_lib_archive, const char *, archive_entry_symlink, (struct archive_entry * e),
+              (e))
+NOOK_LAZY_FN (nook_lib_archive, const char *, archive_entry_hardlink, (struct archive_entry * e),
+              (e))
+NOOK_LAZY_FN (nook_lib_archive, __LA_MODE_T, archive_entry_filetype, (struct archive_entry * e),
+              (e))
+NOOK_LAZY_FN (nook_lib_archive, __LA_MODE_T, archive_entry_perm, (struct archive_entry * e), (e))
+NOOK_LAZY_FN (nook_lib_archive, la_int64_t, archive_entry_uid, (struct archive_entry * e), (e))
+NOOK_LAZY_FN (nook_lib_archive, la_int64_t, archive_entry_gid, (struct archive_entry * e), (e))
+NOOK_LAZY_FN (nook_lib_archive, la_int64_t, archive_entry_size, (struct archive_entry * e), (e))
+NOOK_LAZY_FN (nook_lib_archive, time_t, archive_entry_mtime, (struct archive_entry * e), (e))
+NOOK_LAZY_FN (nook_lib_archive, long, archive_entry_mtime_nsec, (struct archive_entry * e), (e))
+NOOK_LAZY_FN (nook_lib_archive, dev_t, archive_entry_rdevmajor, (struct archive_entry * e), (e))
+NOOK_LAZY_FN (nook_lib_archive, dev_t, archive_entry_rdevminor, (struct archive_entry * e), (e))
+NOOK_LAZY_FN (nook_lib_archive, int, archive_entry_xattr_reset, (struct archive_entry * e), (e))
+NOOK_LAZY_FN (nook_lib_archive, int, archive_entry_xattr_next,
+              (struct archive_entry * e, const char **n, const void **v, size_t *s), (e, n, v, s))

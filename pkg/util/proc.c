@@ -1,0 +1,211 @@
+/* Processes: spawning helpers, liveness by pid + start time, exit codes.  */
+#include "util.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+
+int
+nook_proc_start_time (pid_t pid, uint64_t *out)
+{
+  char path[64], buf[1024];
+  _cleanup_close_ int fd = -1;
+  ssize_t n;
+  char *p;
+
+  snprintf (path, sizeof (path), "/proc/%d/stat", (int) pid);
+  fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return -1;
+  n = read (fd, buf, sizeof (buf) - 1);
+  if (n <= 0)
+    return -1;
+  buf[n] = '\0';
+  /* comm may hold spaces and parentheses: fields start after the last ')'.
+     Field 3 (state) is the first after it; starttime is field 22.  */
+  p = strrchr (buf, ')');
+  if (p == NULL)
+    return -1;
+  p++;
+  for (int field = 2; field < 22 && p; field++)
+    p = strchr (p + 1, ' ');
+  if (p == NULL)
+    return -1;
+  *out = strtoull (p + 1, NULL, 10);
+  return 0;
+}
+
+bool
+nook_proc_alive (pid_t pid, uint64_t start)
+{
+  uint64_t now;
+  if (pid <= 0 || nook_proc_start_time (pid, &now) < 0)
+    return false;
+  return start == 0 || now == start;
+}
+
+bool
+nook_is_real_root (void)
+{
+  char buf[128] = "";
+  _cleanup_close_ int fd = -1;
+  unsigned long inside, outside, count;
+
+  if (geteuid () != 0)
+    return false;
+  fd = open ("/proc/self/uid_map", O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || read (fd, buf, sizeof (buf) - 1) <= 0)
+    return false;
+  return sscanf (buf, "%lu %lu %lu", &inside, &outside, &count) == 3 && inside == 0
+         && outside == 0 && count == 4294967295UL;
+}
+
+int
+nook_exit_code (int status)
+{
+  if (WIFEXITED (status))
+    return WEXITSTATUS (status);
+  if (WIFSIGNALED (status))
+    return 128 + WTERMSIG (status);
+  return 125;
+}
+
+pid_t
+nook_waitpid (pid_t pid, int *status, int flags)
+{
+  pid_t r;
+  do
+    r = waitpid (pid, status, flags);
+  while (r < 0 && errno == EINTR);
+  return r;
+}
+
+/* In the child: put FD on TARGET (0, 1 or 2).  FDS were moved above 2
+   beforehand, so no dup2 here clobbers a later source.  */
+static int
+child_place_fd (int fd, int target)
+{
+  if (fd < 0)
+    {
+      fd = open ("/dev/null", target == 0 ? O_RDONLY : O_WRONLY);
+      if (fd < 0)
+        return -1;
+    }
+  if (fd == target)
+    return nook_set_cloexec (fd, false);
+  return dup2 (fd, target) < 0 ? -1 : 0;
+}
+
+static int
+child_move_high (int fd)
+{
+  return fd < 0 ? fd : fcntl (fd, F_DUPFD_CLOEXEC, 3);
+}
+
+static void __attribute__ ((noreturn))
+child_exec (const struct nook_spawn *s, int errfd)
+{
+  static const int reset[] = { SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD, SIGTTIN, SIGTTOU, SIGTSTP };
+  sigset_t none;
+  int in = child_move_high (s->stdin_fd), out = child_move_high (s->stdout_fd),
+      errout = child_move_high (s->stderr_fd);
+  int e;
+
+  sigemptyset (&none);
+  sigprocmask (SIG_SETMASK, &none, NULL);
+  for (size_t i = 0; i < NOOK_ARRAY_SIZE (reset); i++)
+    signal (reset[i], SIG_DFL);
+  if (child_place_fd (in, 0) < 0 || child_place_fd (out, 1) < 0 || child_place_fd (errout, 2) < 0)
+    goto fail;
+  for (const int *k = s->keep_fds; k && *k >= 0; k++)
+    if (nook_set_cloexec (*k, false) < 0)
+      goto fail;
+  if (s->envp)
+    execvpe (s->argv[0], (char *const *) s->argv, (char *const *) s->envp);
+  else
+    execvp (s->argv[0], (char *const *) s->argv);
+fail:
+  e = errno;
+  (void) nook_write_all (errfd, &e, sizeof (e));
+  _exit (127);
+}
+
+int
+nook_spawn (const struct nook_spawn *s, pid_t *pid_out, nook_error_t *err)
+{
+  int p[2];
+  _cleanup_close_ int rd = -1;
+  int child_errno = 0;
+  ssize_t n;
+  pid_t pid;
+
+  if (pipe2 (p, O_CLOEXEC) < 0)
+    return nook_error (err, errno, "pipe");
+  rd = p[0];
+  pid = fork ();
+  if (pid < 0)
+    {
+      close (p[1]);
+      return nook_error (err, errno, "fork");
+    }
+  if (pid == 0)
+    child_exec (s, p[1]);
+  close (p[1]);
+  /* The pipe closes on a successful exec; a failed one sends errno.  */
+  do
+    n = read (rd, &child_errno, sizeof (child_errno));
+  while (n < 0 && errno == EINTR);
+  if (n == sizeof (child_errno))
+    {
+      nook_waitpid (pid, NULL, 0);
+      return nook_error (err, child_errno, "exec `%s`", s->argv[0]);
+    }
+  *pid_out = pid;
+  return 0;
+}
+
+int
+nook_run_command (const char *const *argv, nook_error_t *err)
+{
+  struct nook_spawn s = { .argv = argv, .stdin_fd = -1, .stdout_fd = -1 };
+  _cleanup_close_ int rd = -1;
+  char msg[4096];
+  size_t len = 0;
+  int p[2], status;
+  pid_t pid;
+
+  if (pipe2 (p, O_CLOEXEC) < 0)
+    return nook_error (err, errno, "pipe");
+  rd = p[0];
+  s.stderr_fd = p[1];
+  if (nook_spawn (&s, &pid, err) < 0)
+    {
+      close (p[1]);
+      return -1;
+    }
+  close (p[1]);
+  for (;;)
+    {
+      ssize_t r = read (rd, msg + len, sizeof (msg) - 1 - len);
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r <= 0)
+        break;
+      len += (size_t) r;
+      if (len == sizeof (msg) - 1)
+        break;
+    }
+  msg[len] = '\0';
+  while (len > 0 && (msg[len - 1] == '\n' || msg[len - 1] == ' '))
+    msg[--len] = '\0';
+  if (nook_waitpid (pid, &status, 0) < 0)
+    return nook_error (err, errno, "wait for `%s`", argv[0]);
+  if (status != 0)
+    {
+      nook_error (err, 0, "%s: exit status %d%s%s", argv[0], nook_exit_code (status),
+                  len ? ": " : "", msg);
+      return -1;
+    }
+  return 0;
+}
