@@ -74,11 +74,6 @@ struct apply_result
 int storage_apply_tar (int dirfd, int blob_fd, const struct apply_opts *opts,
                        struct apply_result *res, nook_error_t *err);
 
-/* Open the directory at COMPS[0..N) inside ROOTFD, resolving symlinks as
-   if ROOTFD were "/" and creating missing directories when CREATE.
-   *RESOLVED (optional) gets the real path below ROOTFD.  */
-int storage_resolve_dir (int rootfd, char *const *comps, size_t n, bool create, int *out,
-                         char **resolved, nook_error_t *err);
 
 /* ---- layers ---- */
 
@@ -136,6 +131,17 @@ int storage_image_lookup (struct storage *st, const char *name, struct storage_i
                           nook_error_t *err);
 int storage_image_read_config (struct storage *st, const char *id, struct image_config *cfg,
                                nook_error_t *err);
+
+/* ---- the container rootfs ---- */
+
+/* Mount containers/ID/merged: fuse-overlayfs over LAYERS (bottom first)
+   with the container's upper and work dirs.  The daemon is started as
+   the caller's child, its pid in *FUSE_PID.  Run inside the user
+   namespace.  */
+int storage_overlay_mount (struct storage *st, const char *id, char *const *layers,
+                           pid_t *fuse_pid, nook_error_t *err);
+/* Detach the mount and wait (bounded) for the daemon to exit.  */
+void storage_overlay_unmount (struct storage *st, const char *id, pid_t fuse_pid);
 
 /* ---- import: a verified source into the store ---- */
 

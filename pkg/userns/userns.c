@@ -91,12 +91,74 @@ userns_map_size (const struct userns_map *map)
   return n;
 }
 
+/* Does /etc/nsswitch.conf send the subid database anywhere but the
+   files?  Then only libsubid knows the answer.  */
+static bool
+subid_from_nss (void)
+{
+  _cleanup_fclose_ FILE *f = fopen ("/etc/nsswitch.conf", "re");
+  char line[512];
+
+  while (f && fgets (line, sizeof (line), f))
+    {
+      char *p = line + strspn (line, " \t");
+      if (strncmp (p, "subid:", 6) == 0)
+        {
+          p += 6;
+          p += strspn (p, " \t");
+          return !(strncmp (p, "files", 5) == 0 && strspn (p + 5, " \t\n") == strlen (p + 5));
+        }
+    }
+  return false;
+}
+
+/* /etc/subuid or /etc/subgid lines "owner:start:count", the owner a name
+   or a uid: what libsubid itself reads when nss has no subid source.  */
+static void
+subid_file_ranges (const char *path, const char *user, uid_t uid, struct userns_range *out,
+                   size_t *n)
+{
+  _cleanup_fclose_ FILE *f = fopen (path, "re");
+  char line[512], uidstr[16];
+
+  snprintf (uidstr, sizeof (uidstr), "%u", (unsigned) uid);
+  *n = 0;
+  while (f && fgets (line, sizeof (line), f) && *n < USERNS_MAX_RANGES - 1)
+    {
+      char *owner = line, *start, *count, *end;
+      unsigned long long s, c;
+      if (line[0] == '#' || (start = strchr (owner, ':')) == NULL)
+        continue;
+      *start++ = '\0';
+      if ((count = strchr (start, ':')) == NULL)
+        continue;
+      *count++ = '\0';
+      if (strcmp (owner, user) != 0 && strcmp (owner, uidstr) != 0)
+        continue;
+      errno = 0;
+      s = strtoull (start, &end, 10);
+      if (errno || *end != '\0')
+        continue;
+      c = strtoull (count, &end, 10);
+      if (errno || (*end != '\0' && *end != '\n') || s > UINT32_MAX || c > UINT32_MAX || c == 0)
+        continue;
+      out[(*n)++] = (struct userns_range){ 0, (uint32_t) s, (uint32_t) c };
+    }
+}
+
 static int
 subid_ranges (const char *user, bool gid, struct userns_range *out, size_t *n, nook_error_t *err)
 {
   struct subid_range *ranges = NULL;
   int got;
 
+  /* libsubid costs milliseconds to load (PAM, audit, SELinux): read the
+     files ourselves when they are what it would read.  */
+  if (!subid_from_nss ())
+    {
+      subid_file_ranges (gid ? "/etc/subgid" : "/etc/subuid", user, getuid (), out, n);
+      return 0;
+    }
   if (nook_lazy_load (&nook_lib_subid, err) < 0)
     return -1;
   subid_init ("nook", NULL); /* errors are ours to report, not its */

@@ -3,6 +3,7 @@
 #include "util.h"
 
 #include <string.h>
+#include <time.h>
 
 static enum nook_log_level log_level = NOOK_LOG_WARN; /* once per process */
 
@@ -134,10 +135,18 @@ void
 nook_debug (const char *fmt, ...)
 {
   va_list ap;
+  struct timespec ts;
+  char prefix[64];
+
   if (log_level < NOOK_LOG_DEBUG)
     return;
+  /* Milliseconds of the monotonic clock: lines from the CLI, the monitor
+     and the runtime line up, which is what profiling start-up needs.  */
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  snprintf (prefix, sizeof (prefix), "DEBU[%lld.%03ld] [%d] ", (long long) ts.tv_sec % 100000,
+            ts.tv_nsec / 1000000, (int) getpid ());
   va_start (ap, fmt);
-  vlog ("DEBU[0000] ", fmt, ap);
+  vlog (prefix, fmt, ap);
   va_end (ap);
 }
 

@@ -24,9 +24,9 @@ nook_write_all (int fd, const void *data, size_t len)
   return 0;
 }
 
-int
-nook_write_file_atomic (int dirfd, const char *name, const void *data, size_t len, mode_t mode,
-                        nook_error_t *err)
+static int
+write_file_replace (int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+                    bool durable, nook_error_t *err)
 {
   _cleanup_free_ char *tmp = NULL;
   _cleanup_close_ int fd = -1;
@@ -43,7 +43,7 @@ nook_write_file_atomic (int dirfd, const char *name, const void *data, size_t le
   fd = openat (dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
   if (fd < 0)
     return nook_error (err, errno, "create `%s`", tmp);
-  if (nook_write_all (fd, data, len) < 0 || fsync (fd) < 0)
+  if (nook_write_all (fd, data, len) < 0 || (durable && fsync (fd) < 0))
     {
       int e = errno;
       unlinkat (dirfd, tmp, 0);
@@ -55,6 +55,8 @@ nook_write_file_atomic (int dirfd, const char *name, const void *data, size_t le
       unlinkat (dirfd, tmp, 0);
       return nook_error (err, e, "rename `%s` to `%s`", tmp, name);
     }
+  if (!durable)
+    return 0;
   /* Make the rename itself durable.  */
   if (slash)
     {
@@ -66,6 +68,20 @@ nook_write_file_atomic (int dirfd, const char *name, const void *data, size_t le
   if (dfd >= 0)
     fsync (dfd);
   return 0;
+}
+
+int
+nook_write_file_atomic (int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+                        nook_error_t *err)
+{
+  return write_file_replace (dirfd, name, data, len, mode, true, err);
+}
+
+int
+nook_write_file_volatile (int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+                          nook_error_t *err)
+{
+  return write_file_replace (dirfd, name, data, len, mode, false, err);
 }
 
 int

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 
 int
@@ -116,6 +117,8 @@ child_exec (const struct nook_spawn *s, int errfd)
   sigprocmask (SIG_SETMASK, &none, NULL);
   for (size_t i = 0; i < NOOK_ARRAY_SIZE (reset); i++)
     signal (reset[i], SIG_DFL);
+  if (s->pdeathsig && prctl (PR_SET_PDEATHSIG, s->pdeathsig, 0, 0, 0) < 0)
+    goto fail;
   if (child_place_fd (in, 0) < 0 || child_place_fd (out, 1) < 0 || child_place_fd (errout, 2) < 0)
     goto fail;
   for (const int *k = s->keep_fds; k && *k >= 0; k++)

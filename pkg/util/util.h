@@ -132,6 +132,11 @@ void nook_buf_free (struct nook_buf *b);
    A crash leaves the old file or the new one, never a torn one.  */
 int nook_write_file_atomic (int dirfd, const char *name, const void *data, size_t len, mode_t mode,
                             nook_error_t *err);
+/* The same without the fsyncs: atomic against a crash of the process but
+   not of the machine.  For volatile state (the runtime's, pid files,
+   bundles) that a reboot discards anyway.  */
+int nook_write_file_volatile (int dirfd, const char *name, const void *data, size_t len,
+                              mode_t mode, nook_error_t *err);
 /* Read DIRFD/NAME whole, refusing more than MAX bytes; *OUT is NUL-terminated.  */
 int nook_read_file_at (int dirfd, const char *name, size_t max, char **out, size_t *len,
                        nook_error_t *err);
@@ -146,6 +151,25 @@ int nook_open_dir (int dirfd, const char *path, nook_error_t *err);
 /* Split NAME into components: empty and "." dropped, ".." pops one but
    never above the root ("/a/../../b" is "b").  */
 int nook_path_clean (const char *name, char ***out, nook_error_t *err);
+/* Open the directory at COMPS[0..N) inside ROOTFD, resolving symlinks as
+   if ROOTFD were "/" and creating missing directories (0755) when CREATE.
+   *OUT is an O_PATH fd; *RESOLVED (optional) gets the real path below
+   ROOTFD.  */
+int nook_resolve_dir (int rootfd, char *const *comps, size_t n, bool create, int *out,
+                      char **resolved, nook_error_t *err);
+enum nook_inroot_create
+{
+  NOOK_INROOT_NONE,
+  NOOK_INROOT_FILE, /* create a missing final component as an empty file */
+  NOOK_INROOT_DIR,  /* ... as a directory */
+};
+/* Open PATH inside ROOTFD as nook_resolve_dir walks, a symlink at the end
+   followed inside the root too; FLAGS for the final openat (O_NOFOLLOW is
+   added).  Missing parents are created when CREATE is not NONE.  */
+int nook_open_in_root (int rootfd, const char *path, int flags, enum nook_inroot_create create,
+                       nook_error_t *err);
+/* openat2 with RESOLVE flags (RESOLVE_BENEATH, ...); -1 and errno on failure.  */
+int nook_open_beneath (int dirfd, const char *path, int flags, uint64_t resolve);
 /* Set FD's O_CLOEXEC flag on or off.  */
 int nook_set_cloexec (int fd, bool on);
 /* Directory that holds the running executable (from /proc/self/exe).  */
@@ -178,6 +202,7 @@ struct nook_spawn
   int stdout_fd;
   int stderr_fd;
   const int *keep_fds; /* fds that stay open across the exec, -1 terminated */
+  int pdeathsig;       /* signal the child gets when the spawner dies, 0 none */
 };
 /* fork+exec (vfork-like speed via posix_spawn where it can).  */
 int nook_spawn (const struct nook_spawn *s, pid_t *pid, nook_error_t *err);

@@ -1,0 +1,265 @@
+/* nook-monitor: one per running container, no daemon.
+
+     nook-monitor --storage DIR --runroot DIR --id ID --sync-fd FD
+
+   1. Become the child subreaper; take SIGCHLD and the stop signals through
+      a signalfd.  Record our pid in the container's state.
+   2. Enter the user namespace, mount the rootfs (fuse-overlayfs is our
+      child), write the bundle.
+   3. `runtime run --detach` with the container's stdio; the container's
+      init is reparented to us.  State: running.  PID -> nook.
+   4. Reap every child until the container's init exits; a stop signal
+      sent to us goes to the container.
+   5. State: exited, with the code and time.  `runtime delete`, unmount,
+      and remove the container for --rm.  EXIT -> nook.
+   Any failure before 3 ends sends ERROR instead; nothing is left running.  */
+#include "container/container.h"
+
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+
+struct monitor
+{
+  struct storage st;
+  struct container c;
+  struct container_rootfs rootfs;
+  struct container_runtime rt;
+  struct nook_paths paths; /* for removal with --rm */
+  char *runtime_path, *runtime_root, *runtime_log, *pid_file;
+  const char *id;
+  int sync_fd;
+  int sigfd;
+  bool created; /* the runtime knows the container */
+};
+
+static int
+parse_args (struct monitor *m, int argc, char **argv, const char **storage, nook_error_t *err)
+{
+  static const struct option longopts[] = {
+    { "storage", required_argument, NULL, 's' }, { "runroot", required_argument, NULL, 'r' },
+    { "id", required_argument, NULL, 'i' },      { "sync-fd", required_argument, NULL, 'f' },
+    { "debug", no_argument, NULL, 'd' },
+    { NULL, 0, NULL, 0 },
+  };
+  int64_t fd = -1;
+  int c;
+
+  while ((c = getopt_long (argc, argv, "", longopts, NULL)) != -1)
+    switch (c)
+      {
+      case 's':
+        *storage = optarg;
+        break;
+      case 'r':
+        m->paths.runroot = xstrdup (optarg);
+        break;
+      case 'i':
+        m->id = optarg;
+        break;
+      case 'd':
+        nook_log_set_level (NOOK_LOG_DEBUG);
+        break;
+      case 'f':
+        if (!str_to_int64 (optarg, &fd))
+          return nook_error (err, 0, "--sync-fd: not a number");
+        break;
+      default:
+        return nook_error (err, 0, "usage: nook-monitor --storage DIR --runroot DIR --id ID "
+                                   "--sync-fd FD");
+      }
+  if (*storage == NULL || m->paths.runroot == NULL || m->id == NULL || fd < 0)
+    return nook_error (err, 0, "nook-monitor: missing arguments");
+  m->sync_fd = (int) fd;
+  return nook_set_cloexec (m->sync_fd, true);
+}
+
+static int
+setup_signals (struct monitor *m, nook_error_t *err)
+{
+  static const int sigs[] = { SIGCHLD, SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
+  sigset_t set;
+
+  signal (SIGPIPE, SIG_IGN);
+  sigemptyset (&set);
+  for (size_t i = 0; i < NOOK_ARRAY_SIZE (sigs); i++)
+    sigaddset (&set, sigs[i]);
+  if (sigprocmask (SIG_BLOCK, &set, NULL) < 0)
+    return nook_error (err, errno, "sigprocmask");
+  m->sigfd = signalfd (-1, &set, SFD_CLOEXEC);
+  if (m->sigfd < 0)
+    return nook_error (err, errno, "signalfd");
+  if (prctl (PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
+    return nook_error (err, errno, "become a subreaper");
+  return 0;
+}
+
+static int
+save_state (struct monitor *m, nook_error_t *err)
+{
+  return container_state_update (&m->st, m->id, &m->c.state, err);
+}
+
+static int
+read_pid (const char *pid_file, pid_t *pid, nook_error_t *err)
+{
+  _cleanup_free_ char *text = NULL;
+  int64_t v;
+
+  if (nook_read_file_at (AT_FDCWD, pid_file, 64, &text, NULL, err) < 0)
+    return -1;
+  if (!str_to_int64 (text, &v) || v <= 0)
+    return nook_error (err, 0, "invalid pid file `%s`", pid_file);
+  *pid = (pid_t) v;
+  return 0;
+}
+
+/* Steps 2 and 3.  */
+static int
+start_container (struct monitor *m, nook_error_t *err)
+{
+  struct container_state *s = &m->c.state;
+  _cleanup_close_ int devnull = open ("/dev/null", O_RDONLY | O_CLOEXEC);
+  int stdio[3] = { m->c.cfg.interactive ? STDIN_FILENO : devnull, STDOUT_FILENO, STDERR_FILENO };
+
+  nook_debug ("monitor: preparing the rootfs");
+  if (container_prepare (&m->st, &m->c, &m->rootfs, err) < 0)
+    return -1;
+  nook_debug ("monitor: rootfs ready, creating the container");
+  s->fuse_pid = m->rootfs.fuse_pid;
+  nook_proc_start_time (s->fuse_pid, &s->fuse_start);
+  m->pid_file = xasprintf ("%s/pidfile", m->rootfs.bundle);
+  m->runtime_log = xasprintf ("%s/runtime.log", m->rootfs.bundle);
+  m->rt.log = m->runtime_log;
+  m->created = true;
+  if (container_runtime_run (&m->rt, m->id, m->rootfs.bundle, m->pid_file, stdio, err) < 0)
+    return -1;
+  if (read_pid (m->pid_file, &s->pid, err) < 0)
+    return -1;
+  nook_proc_start_time (s->pid, &s->pid_start);
+  nook_debug ("monitor: started pid %d", (int) s->pid);
+  s->status = CONTAINER_RUNNING;
+  s->started_at = nook_time_format (nook_now_ns ());
+  return save_state (m, err);
+}
+
+/* Step 4: the container's exit status.  */
+static int
+supervise (struct monitor *m)
+{
+  pid_t main_pid = m->c.state.pid;
+
+  for (;;)
+    {
+      struct signalfd_siginfo si;
+      int status;
+      pid_t pid;
+
+      if (read (m->sigfd, &si, sizeof (si)) != sizeof (si))
+        {
+          if (errno == EINTR)
+            continue;
+          return 255;
+        }
+      if (si.ssi_signo != SIGCHLD)
+        {
+          kill (main_pid, (int) si.ssi_signo);
+          continue;
+        }
+      while ((pid = waitpid (-1, &status, WNOHANG)) > 0)
+        if (pid == main_pid)
+          return nook_exit_code (status);
+    }
+}
+
+/* Step 5, and the cleanup after a failure.  */
+static void
+cleanup (struct monitor *m)
+{
+  nook_error_t err = NULL;
+  pid_t del = -1;
+
+  /* The runtime forgets the container while we unmount.  */
+  if (m->created && container_runtime_delete_start (&m->rt, m->id, &del, &err) < 0)
+    nook_error_free (&err);
+  if (m->rootfs.fuse_pid > 0)
+    storage_overlay_unmount (&m->st, m->id, m->rootfs.fuse_pid);
+  nook_debug ("monitor: rootfs unmounted");
+  if (del > 0 && container_runtime_delete_finish (&m->rt, del, &err) < 0)
+    {
+      nook_debug ("%s", err->msg);
+      nook_error_free (&err);
+    }
+  while (waitpid (-1, NULL, WNOHANG) > 0)
+    ;
+  if (m->c.cfg.rm)
+    {
+      storage_container_name_release (&m->st, m->c.cfg.name, m->id);
+      if (storage_container_delete (&m->st, m->id, &err) < 0)
+        nook_error_free (&err);
+    }
+}
+
+static int
+run (struct monitor *m, const char *storage, nook_error_t *err)
+{
+  _cleanup_free_ char *self = NULL;
+  int code;
+
+  if (setup_signals (m, err) < 0 || storage_open (&m->st, storage, err) < 0
+      || container_load (&m->st, m->id, &m->c, err) < 0 || nook_self_dir (&self, err) < 0)
+    return -1;
+  m->runtime_path = xasprintf ("%s/nook-runtime", self);
+  m->runtime_root = xasprintf ("%s/runtime", m->paths.runroot);
+  m->rt.path = m->runtime_path;
+  m->rt.root = m->runtime_root;
+  m->c.state.monitor_pid = getpid ();
+  nook_proc_start_time (getpid (), &m->c.state.monitor_start);
+  if (start_container (m, err) < 0)
+    {
+      nook_error_t e2 = NULL;
+      free (m->c.state.error);
+      m->c.state.error = xstrdup ((*err)->msg);
+      m->c.state.pid = 0;
+      if (!m->c.cfg.rm && save_state (m, &e2) < 0)
+        nook_error_free (&e2);
+      cleanup (m);
+      return -1;
+    }
+  monitor_msg_send (m->sync_fd, MONITOR_MSG_PID, m->c.state.pid, NULL);
+  code = supervise (m);
+  nook_debug ("monitor: container exited with %d", code);
+  m->c.state.status = CONTAINER_EXITED;
+  m->c.state.exit_code = code;
+  m->c.state.finished_at = nook_time_format (nook_now_ns ());
+  /* The exit is on disk before anything is torn down (with --rm the
+     record goes anyway).  */
+  if (!m->c.cfg.rm && save_state (m, err) < 0)
+    nook_error_free (err);
+  cleanup (m);
+  nook_debug ("monitor: cleaned up");
+  monitor_msg_send (m->sync_fd, MONITOR_MSG_EXIT, code, NULL);
+  return 0;
+}
+
+int
+main (int argc, char **argv)
+{
+  struct monitor m = { .sync_fd = -1, .sigfd = -1 };
+  const char *storage = NULL;
+  nook_error_t err = NULL;
+
+  if (parse_args (&m, argc, argv, &storage, &err) < 0 || run (&m, storage, &err) < 0)
+    {
+      int code = err->exit_code ? err->exit_code : 125;
+      if (m.sync_fd < 0 || monitor_msg_send (m.sync_fd, MONITOR_MSG_ERROR, code, err->msg) < 0)
+        fprintf (stderr, "Error: %s\n", err->msg);
+      nook_error_free (&err);
+      return 1;
+    }
+  return 0;
+}

@@ -1,0 +1,171 @@
+/* nook — pkg/container: the container lifecycle and its persisted state.
+
+   containers/ID/container.json  the settings, fixed at create
+   containers/ID/state.json      what happened since, written whole by the
+                                 CLI and the monitor under the container's
+                                 lock (flock on containers/ID)  */
+#ifndef NOOK_CONTAINER_H
+#define NOOK_CONTAINER_H
+
+#include "config/config.h"
+#include "image/image.h"
+#include "oci/oci.h"
+#include "storage/storage.h"
+#include "userns/userns.h"
+#include "util/util.h"
+
+struct container_config
+{
+  char id[65];
+  char *name;
+  char *image_id;
+  char *image_name; /* the name the image was found by */
+  char **entrypoint; /* effective, after --entrypoint */
+  char **cmd;        /* effective, after the arguments */
+  char **env;        /* final environment */
+  char *workdir;     /* absolute */
+  char *user;        /* as given: "", "name", "uid", "uid:gid", "name:group" */
+  char *hostname;
+  char **layers; /* the image's layer chain IDs, bottom first */
+  char **labels; /* "key=value" */
+  char *created;
+  bool interactive; /* -i: stdin stays open */
+  bool rm;          /* --rm */
+};
+
+enum container_status
+{
+  CONTAINER_CREATED,
+  CONTAINER_RUNNING,
+  CONTAINER_EXITED,
+};
+
+struct container_state
+{
+  enum container_status status;
+  pid_t pid;
+  uint64_t pid_start;
+  pid_t monitor_pid;
+  uint64_t monitor_start;
+  pid_t fuse_pid; /* the rootfs daemon, to clean up after a dead monitor */
+  uint64_t fuse_start;
+  int exit_code;
+  char *started_at;
+  char *finished_at;
+  char *error;
+};
+
+struct container
+{
+  struct container_config cfg;
+  struct container_state state;
+};
+
+void container_config_free (struct container_config *cfg);
+void container_state_free (struct container_state *s);
+void container_free (struct container *c);
+const char *container_status_name (enum container_status s);
+
+/* What the user asked for at create (run's flags).  */
+struct container_create_opts
+{
+  const char *image;      /* name or ID */
+  const char *name;       /* NULL: a generated one */
+  char **args;            /* after the image: replaces the image's Cmd */
+  const char *entrypoint; /* NULL: the image's; "" clears it; a JSON array or one string */
+  char **env;             /* -e KEY=VALUE or KEY (from the caller's environment) */
+  char **env_files;       /* --env-file */
+  const char *workdir;
+  const char *user;
+  const char *hostname;
+  bool interactive;
+  bool rm;
+};
+
+/* Resolve the image, compute the effective settings, write the record
+   and reserve the name.  *C gets the whole container.  */
+int container_create (struct storage *st, const struct container_create_opts *o,
+                      struct container *c, nook_error_t *err);
+/* Read config and state; a dead monitor is noticed and the state fixed.  */
+int container_load (struct storage *st, const char *id, struct container *c, nook_error_t *err);
+/* Write DIRFD/state.json whole.  */
+int container_state_write (int dirfd, const struct container_state *s, nook_error_t *err);
+/* Write the state of container ID under its lock.  */
+int container_state_update (struct storage *st, const char *id, const struct container_state *s,
+                            nook_error_t *err);
+/* All containers, newest first.  */
+int container_list (struct storage *st, struct container **out, size_t *n, nook_error_t *err);
+void container_list_free (struct container *cs, size_t n);
+/* The command line as ps shows it.  */
+char *container_command_string (const struct container_config *cfg);
+
+/* Remove a container that is not running (FORCE: stop it first).  Needs
+   the user namespace: the upper layer holds files of subordinate ids.  */
+int container_remove (struct storage *st, const struct nook_paths *paths, const char *id,
+                      bool force, nook_error_t *err);
+
+/* ---- running: the CLI side ---- */
+
+/* Start C under a new nook-monitor with the caller's stdio, wait for it,
+   forwarding SIGINT and SIGTERM, and return the container's exit code.  */
+int container_run_attached (const struct nook_paths *paths, struct storage *st,
+                            struct container *c, nook_error_t *err);
+
+/* ---- the monitor protocol: one write per message on the sync pipe ---- */
+
+enum
+{
+  MONITOR_MSG_PID = 1, /* value: the container's pid */
+  MONITOR_MSG_EXIT,    /* value: the exit code; sent after cleanup */
+  MONITOR_MSG_ERROR,   /* value: exit code for the CLI (125-127); msg */
+};
+
+struct monitor_msg
+{
+  int32_t type;
+  int32_t value;
+  char msg[2040];
+};
+
+int monitor_msg_send (int fd, int type, int value, const char *msg);
+/* 0 on a message, 1 at end of file, -1 on error.  */
+int monitor_msg_recv (int fd, struct monitor_msg *m);
+
+/* ---- running: the monitor side ---- */
+
+struct container_rootfs
+{
+  pid_t fuse_pid; /* fuse-overlayfs serving the rootfs */
+  char *merged;   /* where it is mounted */
+  char *bundle;   /* the OCI bundle directory */
+};
+
+/* In the monitor: enter the user namespace, mount the rootfs, start
+   fuse-overlayfs (a child of the caller) and write the bundle.  */
+int container_prepare (struct storage *st, struct container *c, struct container_rootfs *r,
+                       nook_error_t *err);
+void container_rootfs_free (struct container_rootfs *r);
+/* Build the OCI spec for C on the mounted rootfs ROOTFD.  */
+int container_spec (const struct container *c, int rootfd, const char *merged,
+                    const struct userns_ids *ids, struct oci_spec *spec, nook_error_t *err);
+/* An OCI runtime (nook-runtime, or runc/crun with the same command line)
+   driven by the monitor.  Errors come from its --log file.  */
+struct container_runtime
+{
+  const char *path;
+  const char *root; /* --root */
+  const char *log;  /* --log, JSON */
+};
+/* create and start, with STDIO[0..2] as the container's stdio; the
+   runtime's error is mapped to the exit code Podman gives (127 command not
+   found, 126 cannot run it, 125 otherwise).  */
+int container_runtime_run (const struct container_runtime *rt, const char *id,
+                           const char *bundle, const char *pid_file, const int stdio[3],
+                           nook_error_t *err);
+/* delete --force, started and waited for apart so cleanup overlaps it.  */
+int container_runtime_delete_start (const struct container_runtime *rt, const char *id,
+                                    pid_t *pid, nook_error_t *err);
+int container_runtime_delete_finish (const struct container_runtime *rt, pid_t pid,
+                                     nook_error_t *err);
+
+#endif

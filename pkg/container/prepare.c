@@ -1,0 +1,91 @@
+/* In the monitor, before the runtime: the user namespace, the rootfs and
+   the bundle.  */
+#include "container/internal.h"
+
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static int
+write_bundle (struct storage *st, struct container *c, int rootfd, const char *merged,
+              const struct userns_ids *ids, nook_error_t *err)
+{
+  _cleanup_free_ char *dir = xasprintf ("%s/containers/%s/userdata", st->root, c->cfg.id);
+  _cleanup_free_ char *text = NULL;
+  _cleanup_close_ int dfd = -1, wd = -1;
+  struct oci_spec spec;
+  size_t len;
+  int ret;
+
+  /* The working directory is made when missing, as Docker does.  */
+  wd = nook_open_in_root (rootfd, c->cfg.workdir, O_PATH | O_DIRECTORY, NOOK_INROOT_DIR, err);
+  if (wd < 0)
+    return nook_error_prefix (err, "workdir");
+  if (container_spec (c, rootfd, merged, ids, &spec, err) < 0)
+    return -1;
+  text = oci_spec_to_json (&spec, &len);
+  oci_spec_free (&spec);
+  dfd = nook_open_dir (AT_FDCWD, dir, err);
+  if (dfd < 0)
+    return -1;
+  ret = nook_write_file_volatile (dfd, "config.json", text, len, 0600, err);
+  return ret;
+}
+
+/* fuse-overlayfs shows the upper directory's mode and owner on the root
+   of the rootfs: give it those of the image's top layer.  */
+static int
+match_top_layer (struct storage *st, const struct container *c, nook_error_t *err)
+{
+  size_t n = strv_len (c->cfg.layers);
+  _cleanup_free_ char *top = n ? storage_layer_diff_path (st, c->cfg.layers[n - 1]) : NULL;
+  _cleanup_free_ char *upper = xasprintf ("%s/containers/%s/upper", st->root, c->cfg.id);
+  struct stat s;
+
+  if (top == NULL || stat (top, &s) < 0)
+    return nook_error (err, errno, "layer %.12s", n ? c->cfg.layers[n - 1] : "");
+  if (chown (upper, s.st_uid, s.st_gid) < 0 || chmod (upper, s.st_mode & 07777) < 0)
+    return nook_error (err, errno, "set up `%s`", upper);
+  return 0;
+}
+
+int
+container_prepare (struct storage *st, struct container *c, struct container_rootfs *r,
+                   nook_error_t *err)
+{
+  struct userns_ids ids = { 0 };
+  _cleanup_close_ int rootfd = -1;
+  int ret = -1;
+
+  memset (r, 0, sizeof (*r));
+  r->merged = xasprintf ("%s/containers/%s/merged", st->root, c->cfg.id);
+  r->bundle = xasprintf ("%s/containers/%s/userdata", st->root, c->cfg.id);
+  if (!nook_is_real_root () && !userns_is_inside () && userns_ids_for_user (&ids, err) < 0)
+    goto out;
+  nook_debug ("prepare: ids read");
+  if (!userns_is_inside () && userns_enter (&ids, err) < 0)
+    goto out;
+  nook_debug ("prepare: in the user namespace");
+  if (match_top_layer (st, c, err) < 0
+      || storage_overlay_mount (st, c->cfg.id, c->cfg.layers, &r->fuse_pid, err) < 0)
+    goto out;
+  nook_debug ("prepare: fuse-overlayfs started");
+  rootfd = open (r->merged, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0)
+    nook_error (err, errno, "open the rootfs `%s`", r->merged);
+  else
+    ret = write_bundle (st, c, rootfd, r->merged, ids.user ? &ids : NULL, err);
+  if (ret < 0)
+    storage_overlay_unmount (st, c->cfg.id, r->fuse_pid);
+out:
+  userns_ids_free (&ids);
+  return ret;
+}
+
+void
+container_rootfs_free (struct container_rootfs *r)
+{
+  free (r->merged);
+  free (r->bundle);
+  memset (r, 0, sizeof (*r));
+}

@@ -1,0 +1,321 @@
+/* The container record: container.json (settings) and state.json.  */
+#include "container/internal.h"
+
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define RECORD_MAX (4 << 20)
+
+static const char *const status_names[] = { "created", "running", "exited" };
+
+const char *
+container_status_name (enum container_status s)
+{
+  return status_names[s];
+}
+
+void
+container_config_free (struct container_config *cfg)
+{
+  free (cfg->name);
+  free (cfg->image_id);
+  free (cfg->image_name);
+  strv_free (cfg->entrypoint);
+  strv_free (cfg->cmd);
+  strv_free (cfg->env);
+  free (cfg->workdir);
+  free (cfg->user);
+  free (cfg->hostname);
+  strv_free (cfg->layers);
+  strv_free (cfg->labels);
+  free (cfg->created);
+  memset (cfg, 0, sizeof (*cfg));
+}
+
+void
+container_state_free (struct container_state *s)
+{
+  free (s->started_at);
+  free (s->finished_at);
+  free (s->error);
+  memset (s, 0, sizeof (*s));
+}
+
+void
+container_free (struct container *c)
+{
+  container_config_free (&c->cfg);
+  container_state_free (&c->state);
+}
+
+static char *
+config_json (const struct container_config *cfg, size_t *len)
+{
+  _cleanup_json_gen_ struct json_gen *g = json_gen_new (true);
+
+  json_gen_object_open (g);
+  json_gen_kv_string (g, "id", cfg->id);
+  json_gen_kv_string (g, "name", cfg->name);
+  json_gen_kv_string (g, "image_id", cfg->image_id);
+  json_gen_kv_string (g, "image_name", cfg->image_name);
+  json_gen_kv_strv (g, "entrypoint", cfg->entrypoint);
+  json_gen_kv_strv (g, "cmd", cfg->cmd);
+  json_gen_kv_strv (g, "env", cfg->env);
+  json_gen_kv_string (g, "workdir", cfg->workdir);
+  json_gen_kv_string (g, "user", cfg->user);
+  json_gen_kv_string (g, "hostname", cfg->hostname);
+  json_gen_kv_strv (g, "layers", cfg->layers);
+  json_gen_kv_strv (g, "labels", cfg->labels);
+  json_gen_kv_string (g, "created", cfg->created);
+  json_gen_kv_bool (g, "interactive", cfg->interactive);
+  json_gen_kv_bool (g, "rm", cfg->rm);
+  json_gen_object_close (g);
+  return xstrdup (json_gen_text (g, len));
+}
+
+static int
+get_string (const nook_json *j, const char *key, char **out, nook_error_t *err)
+{
+  const char *s = NULL;
+  if (json_get_str (j, key, key, false, &s, err) < 0)
+    return -1;
+  *out = xstrdup (s ? s : "");
+  return 0;
+}
+
+static int
+config_parse (const char *text, size_t len, struct container_config *cfg, nook_error_t *err)
+{
+  _cleanup_json_ nook_json *j = NULL;
+  _cleanup_free_ char *id = NULL;
+
+  memset (cfg, 0, sizeof (*cfg));
+  if (json_parse (text, len, &j, err) < 0 || get_string (j, "id", &id, err) < 0
+      || get_string (j, "name", &cfg->name, err) < 0
+      || get_string (j, "image_id", &cfg->image_id, err) < 0
+      || get_string (j, "image_name", &cfg->image_name, err) < 0
+      || json_get_strv (j, "entrypoint", "entrypoint", false, &cfg->entrypoint, err) < 0
+      || json_get_strv (j, "cmd", "cmd", false, &cfg->cmd, err) < 0
+      || json_get_strv (j, "env", "env", false, &cfg->env, err) < 0
+      || get_string (j, "workdir", &cfg->workdir, err) < 0
+      || get_string (j, "user", &cfg->user, err) < 0
+      || get_string (j, "hostname", &cfg->hostname, err) < 0
+      || json_get_strv (j, "layers", "layers", true, &cfg->layers, err) < 0
+      || json_get_strv (j, "labels", "labels", false, &cfg->labels, err) < 0
+      || get_string (j, "created", &cfg->created, err) < 0
+      || json_get_bool (j, "interactive", "interactive", false, &cfg->interactive, err) < 0
+      || json_get_bool (j, "rm", "rm", false, &cfg->rm, err) < 0)
+    {
+      container_config_free (cfg);
+      return -1;
+    }
+  if (strlen (id) != 64 || !nook_is_hex (id, 64))
+    {
+      container_config_free (cfg);
+      return nook_error (err, 0, "invalid container id `%s`", id);
+    }
+  memcpy (cfg->id, id, 65);
+  return 0;
+}
+
+int
+container_state_write (int dirfd, const struct container_state *s, nook_error_t *err)
+{
+  _cleanup_json_gen_ struct json_gen *g = json_gen_new (true);
+  const char *text;
+  size_t len;
+
+  json_gen_object_open (g);
+  json_gen_kv_string (g, "status", container_status_name (s->status));
+  json_gen_kv_int (g, "pid", s->pid);
+  json_gen_kv_int (g, "pid_start", (int64_t) s->pid_start);
+  json_gen_kv_int (g, "monitor_pid", s->monitor_pid);
+  json_gen_kv_int (g, "monitor_start", (int64_t) s->monitor_start);
+  json_gen_kv_int (g, "fuse_pid", s->fuse_pid);
+  json_gen_kv_int (g, "fuse_start", (int64_t) s->fuse_start);
+  json_gen_kv_int (g, "exit_code", s->exit_code);
+  json_gen_kv_string (g, "started_at", s->started_at);
+  json_gen_kv_string (g, "finished_at", s->finished_at);
+  json_gen_kv_string (g, "error", s->error);
+  json_gen_object_close (g);
+  text = json_gen_text (g, &len);
+  return nook_write_file_atomic (dirfd, "state.json", text, len, 0600, err);
+}
+
+static int
+state_parse (const char *text, size_t len, struct container_state *s, nook_error_t *err)
+{
+  _cleanup_json_ nook_json *j = NULL;
+  const char *status = NULL, *started = NULL, *finished = NULL, *error = NULL;
+  int64_t pid = 0, pid_start = 0, mon = 0, mon_start = 0, code = 0, fuse = 0, fuse_start = 0;
+
+  memset (s, 0, sizeof (*s));
+  if (json_parse (text, len, &j, err) < 0
+      || json_get_str (j, "status", "status", true, &status, err) < 0
+      || json_get_int (j, "pid", "pid", false, &pid, err) < 0
+      || json_get_int (j, "pid_start", "pid_start", false, &pid_start, err) < 0
+      || json_get_int (j, "monitor_pid", "monitor_pid", false, &mon, err) < 0
+      || json_get_int (j, "monitor_start", "monitor_start", false, &mon_start, err) < 0
+      || json_get_int (j, "fuse_pid", "fuse_pid", false, &fuse, err) < 0
+      || json_get_int (j, "fuse_start", "fuse_start", false, &fuse_start, err) < 0
+      || json_get_int (j, "exit_code", "exit_code", false, &code, err) < 0
+      || json_get_str (j, "started_at", "started_at", false, &started, err) < 0
+      || json_get_str (j, "finished_at", "finished_at", false, &finished, err) < 0
+      || json_get_str (j, "error", "error", false, &error, err) < 0)
+    return -1;
+  for (size_t i = 0; i < NOOK_ARRAY_SIZE (status_names); i++)
+    if (strcmp (status, status_names[i]) == 0)
+      s->status = (enum container_status) i;
+  s->pid = (pid_t) pid;
+  s->pid_start = (uint64_t) pid_start;
+  s->monitor_pid = (pid_t) mon;
+  s->monitor_start = (uint64_t) mon_start;
+  s->fuse_pid = (pid_t) fuse;
+  s->fuse_start = (uint64_t) fuse_start;
+  s->exit_code = (int) code;
+  s->started_at = started ? xstrdup (started) : NULL;
+  s->finished_at = finished ? xstrdup (finished) : NULL;
+  s->error = error ? xstrdup (error) : NULL;
+  return 0;
+}
+
+int
+container_load (struct storage *st, const char *id, struct container *c, nook_error_t *err)
+{
+  _cleanup_close_ int dfd = storage_container_open (st, id, err);
+  _cleanup_free_ char *text = NULL;
+  size_t len;
+
+  memset (c, 0, sizeof (*c));
+  if (dfd < 0)
+    return -1;
+  if (nook_read_file_at (dfd, "container.json", RECORD_MAX, &text, &len, err) < 0
+      || config_parse (text, len, &c->cfg, err) < 0)
+    return nook_error_prefix (err, "container %.12s", id);
+  free (text);
+  text = NULL;
+  if (nook_read_file_at (dfd, "state.json", RECORD_MAX, &text, &len, err) < 0
+      || state_parse (text, len, &c->state, err) < 0)
+    {
+      container_free (c);
+      return nook_error_prefix (err, "container %.12s", id);
+    }
+  /* The monitor writes "exited" when the container ends; if it is gone
+     without doing so, the container ended with it, unseen.  */
+  if (c->state.status == CONTAINER_RUNNING
+      && !nook_proc_alive (c->state.monitor_pid, c->state.monitor_start))
+    {
+      c->state.status = CONTAINER_EXITED;
+      c->state.exit_code = -1;
+    }
+  return 0;
+}
+
+int
+container_state_update (struct storage *st, const char *id, const struct container_state *s,
+                        nook_error_t *err)
+{
+  _cleanup_close_ int dfd = storage_container_open (st, id, err);
+  if (dfd < 0 || nook_lock (dfd, true, err) < 0)
+    return -1;
+  return container_state_write (dfd, s, err);
+}
+
+static int
+created_cmp (const void *pa, const void *pb)
+{
+  const struct container *a = pa, *b = pb;
+  return -strcmp (a->cfg.created, b->cfg.created);
+}
+
+int
+container_list (struct storage *st, struct container **out, size_t *n, nook_error_t *err)
+{
+  _cleanup_strv_ char **ids = NULL;
+  struct container *cs;
+  size_t k = 0;
+
+  if (storage_container_ids (st, &ids, err) < 0)
+    return -1;
+  cs = xzalloc (sizeof (*cs) * (strv_len (ids) + 1));
+  for (size_t i = 0; ids[i]; i++)
+    {
+      nook_error_t e = NULL;
+      /* A container removed meanwhile drops out of the list.  */
+      if (container_load (st, ids[i], &cs[k], &e) < 0)
+        {
+          nook_debug ("%s", e->msg);
+          nook_error_free (&e);
+          continue;
+        }
+      k++;
+    }
+  /* RFC 3339 times in one zone sort as strings.  */
+  qsort (cs, k, sizeof (*cs), created_cmp);
+  *out = cs;
+  *n = k;
+  return 0;
+}
+
+void
+container_list_free (struct container *cs, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    container_free (&cs[i]);
+  free (cs);
+}
+
+char *
+container_command_string (const struct container_config *cfg)
+{
+  struct nook_buf b = { 0 };
+  char **parts[] = { cfg->entrypoint, cfg->cmd };
+
+  for (size_t p = 0; p < 2; p++)
+    for (size_t i = 0; parts[p] && parts[p][i]; i++)
+      {
+        if (b.len)
+          nook_buf_putc (&b, ' ');
+        nook_buf_puts (&b, parts[p][i]);
+      }
+  return nook_buf_steal (&b);
+}
+
+/* Stage the record in tmp/, reserve the name, rename it into place.  */
+int
+container_record_commit (struct storage *st, const struct container *c, nook_error_t *err)
+{
+  static const char *const dirs[] = { "upper", "work", "merged", "userdata" };
+  struct storage_tmp tmp;
+  _cleanup_free_ char *text = NULL;
+  size_t len;
+
+  if (storage_tmp_create (st, "ctr", &tmp, err) < 0)
+    return -1;
+  text = config_json (&c->cfg, &len);
+  if (nook_write_file_atomic (tmp.fd, "container.json", text, len, 0600, err) < 0
+      || container_state_write (tmp.fd, &c->state, err) < 0)
+    goto fail;
+  for (size_t i = 0; i < NOOK_ARRAY_SIZE (dirs); i++)
+    if (mkdirat (tmp.fd, dirs[i], 0700) < 0)
+      {
+        nook_error (err, errno, "create container directory `%s`", dirs[i]);
+        goto fail;
+      }
+  if (storage_container_name_reserve (st, c->cfg.name, c->cfg.id, err) < 0)
+    goto fail;
+  if (renameat (st->tmpfd, tmp.name, st->containersfd, c->cfg.id) < 0)
+    {
+      nook_error (err, errno, "commit container %.12s", c->cfg.id);
+      storage_container_name_release (st, c->cfg.name, c->cfg.id);
+      goto fail;
+    }
+  nook_closep (&tmp.fd);
+  free (tmp.name);
+  return 0;
+
+fail:
+  storage_tmp_discard (st, &tmp);
+  return -1;
+}

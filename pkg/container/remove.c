@@ -1,0 +1,83 @@
+/* Removing a container: stopped first when forced, then out of sight in
+   one rename, then deleted.  */
+#include "container/internal.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <time.h>
+
+/* Wait until PID (started at START) is gone, up to MS milliseconds.  */
+static bool
+wait_gone (pid_t pid, uint64_t start, int ms)
+{
+  struct timespec tick = { 0, 5 * 1000 * 1000 };
+  for (int i = 0; i < ms / 5; i++)
+    {
+      if (!nook_proc_alive (pid, start))
+        return true;
+      nanosleep (&tick, NULL);
+    }
+  return !nook_proc_alive (pid, start);
+}
+
+static void
+kill_if_alive (pid_t pid, uint64_t start, int sig)
+{
+  if (pid > 0 && nook_proc_alive (pid, start))
+    kill (pid, sig);
+}
+
+/* Stop a running container: the monitor sees its exit and cleans up.  A
+   monitor that is gone (or stuck) leaves its processes to us.  */
+static void
+stop_container (const struct container_state *s)
+{
+  kill_if_alive (s->pid, s->pid_start, SIGKILL);
+  if (s->monitor_pid > 0 && !wait_gone (s->monitor_pid, s->monitor_start, 10000))
+    kill_if_alive (s->monitor_pid, s->monitor_start, SIGKILL);
+  kill_if_alive (s->fuse_pid, s->fuse_start, SIGKILL);
+}
+
+int
+container_remove (struct storage *st, const struct nook_paths *paths, const char *id, bool force,
+                  nook_error_t *err)
+{
+  struct container c;
+  _cleanup_free_ char *rtdir = xasprintf ("%s/runtime/%s", paths->runroot, id);
+  _cleanup_close_ int dfd = -1;
+  nook_error_t ignored = NULL;
+
+  if (container_load (st, id, &c, err) < 0)
+    return -1;
+  if (c.state.status == CONTAINER_RUNNING)
+    {
+      if (!force)
+        {
+          nook_error (err, 0, "cannot remove container %s as it is running - running or paused "
+                              "containers cannot be removed without force: container state "
+                              "improper",
+                      id);
+          container_free (&c);
+          return nook_error_exit (err, 2);
+        }
+      stop_container (&c.state);
+    }
+  else
+    {
+      /* Exited, or a monitor died: leftovers are killed all the same.  */
+      kill_if_alive (c.state.pid, c.state.pid_start, SIGKILL);
+      kill_if_alive (c.state.fuse_pid, c.state.fuse_start, SIGKILL);
+    }
+  dfd = storage_container_open (st, id, err);
+  if (dfd < 0 || nook_lock (dfd, true, err) < 0)
+    {
+      container_free (&c);
+      return -1;
+    }
+  storage_container_name_release (st, c.cfg.name, id);
+  if (nook_rm_tree_at (AT_FDCWD, rtdir, &ignored) < 0)
+    nook_error_free (&ignored);
+  container_free (&c);
+  return storage_container_delete (st, id, err);
+}

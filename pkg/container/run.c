@@ -1,0 +1,197 @@
+/* Running a container in the foreground: the CLI side.
+
+   1. The record exists (container_create).  A sync pipe is made.
+   2. fork; the child calls setsid, so the monitor has no controlling
+      terminal, and execs nook-monitor with the pipe's write end.  It
+      inherits our stdio.
+   3. We wait on the pipe: PID when the container runs, then EXIT with its
+      code once everything is cleaned up (or ERROR at any point).
+      SIGINT, SIGTERM and friends meanwhile go to the container.  */
+#include "container/internal.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
+
+int
+monitor_msg_send (int fd, int type, int value, const char *msg)
+{
+  struct monitor_msg m = { .type = type, .value = value };
+  if (msg)
+    snprintf (m.msg, sizeof (m.msg), "%s", msg);
+  /* Smaller than PIPE_BUF: one write, never torn.  */
+  return write (fd, &m, sizeof (m)) == (ssize_t) sizeof (m) ? 0 : -1;
+}
+
+int
+monitor_msg_recv (int fd, struct monitor_msg *m)
+{
+  size_t got = 0;
+  while (got < sizeof (*m))
+    {
+      ssize_t r = read (fd, (char *) m + got, sizeof (*m) - got);
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r < 0)
+        return -1;
+      if (r == 0)
+        return got == 0 ? 1 : -1;
+      got += (size_t) r;
+    }
+  m->msg[sizeof (m->msg) - 1] = '\0';
+  return 0;
+}
+
+static void __attribute__ ((noreturn))
+exec_monitor (const struct nook_paths *paths, struct storage *st, const char *id, int fd)
+{
+  _cleanup_free_ char *monitor = config_helper (paths, "nook-monitor");
+  char fdstr[16];
+  const char *argv[] = { monitor, "--storage", st->root, "--runroot", paths->runroot,
+                         "--id", id, "--sync-fd", fdstr,
+                         nook_log_get_level () >= NOOK_LOG_DEBUG ? "--debug" : NULL, NULL };
+  sigset_t none;
+
+  snprintf (fdstr, sizeof (fdstr), "%d", fd);
+  sigemptyset (&none);
+  sigprocmask (SIG_SETMASK, &none, NULL);
+  nook_set_cloexec (fd, false);
+  execv (monitor, (char *const *) argv);
+  {
+    _cleanup_free_ char *msg = xasprintf ("exec `%s`: %s", monitor, strerror (errno));
+    monitor_msg_send (fd, MONITOR_MSG_ERROR, 125, msg);
+  }
+  _exit (127);
+}
+
+/* The monitor gets a session of its own (no terminal's signals reach it)
+   and outlives us if we go: it is then simply reparented.  */
+static int
+spawn_monitor (const struct nook_paths *paths, struct storage *st, const char *id, int *rd,
+               nook_error_t *err)
+{
+  int p[2];
+  pid_t pid;
+
+  if (pipe2 (p, O_CLOEXEC) < 0)
+    return nook_error (err, errno, "pipe");
+  pid = fork ();
+  if (pid < 0)
+    {
+      close (p[0]);
+      close (p[1]);
+      return nook_error (err, errno, "fork");
+    }
+  if (pid == 0)
+    {
+      close (p[0]);
+      if (setsid () < 0)
+        _exit (1);
+      exec_monitor (paths, st, id, p[1]);
+    }
+  close (p[1]);
+  *rd = p[0];
+  return 0;
+}
+
+static int
+block_signals (sigset_t *set, int *sigfd, nook_error_t *err)
+{
+  sigemptyset (set);
+  for (size_t i = 0; i < NOOK_ARRAY_SIZE (forwarded); i++)
+    sigaddset (set, forwarded[i]);
+  if (sigprocmask (SIG_BLOCK, set, NULL) < 0)
+    return nook_error (err, errno, "sigprocmask");
+  *sigfd = signalfd (-1, set, SFD_CLOEXEC | SFD_NONBLOCK);
+  if (*sigfd < 0)
+    return nook_error (err, errno, "signalfd");
+  return 0;
+}
+
+struct waiter
+{
+  pid_t pid;
+  int pidfd;
+  int pending[8]; /* signals that came before the container did */
+  size_t npending;
+};
+
+static void
+forward (struct waiter *w, int sig)
+{
+  if (w->pidfd >= 0)
+    syscall (SYS_pidfd_send_signal, w->pidfd, sig, NULL, 0);
+  else if (w->npending < NOOK_ARRAY_SIZE (w->pending))
+    w->pending[w->npending++] = sig;
+}
+
+/* One message from the monitor: 1 to go on, 0 when finished (*CODE set),
+   -1 on error.  */
+static int
+on_message (struct waiter *w, int fd, int *code, nook_error_t *err)
+{
+  struct monitor_msg m;
+  int r = monitor_msg_recv (fd, &m);
+
+  if (r != 0)
+    return nook_error (err, 0, "nook-monitor exited without reporting the container's exit");
+  switch (m.type)
+    {
+    case MONITOR_MSG_PID:
+      nook_debug ("container running as pid %d", m.value);
+      w->pid = m.value;
+      w->pidfd = (int) syscall (SYS_pidfd_open, w->pid, 0);
+      for (size_t i = 0; i < w->npending; i++)
+        forward (w, w->pending[i]);
+      w->npending = 0;
+      return 1;
+    case MONITOR_MSG_EXIT:
+      *code = m.value;
+      return 0;
+    default:
+      nook_error (err, 0, "%s", m.msg);
+      return nook_error_exit (err, m.value ? m.value : 125);
+    }
+}
+
+int
+container_run_attached (const struct nook_paths *paths, struct storage *st, struct container *c,
+                        nook_error_t *err)
+{
+  struct waiter w = { .pidfd = -1 };
+  _cleanup_close_ int rd = -1, sigfd = -1;
+  sigset_t set;
+  int code = 0, r = 1;
+
+  if (block_signals (&set, &sigfd, err) < 0)
+    return -1;
+  nook_debug ("starting nook-monitor for %.12s", c->cfg.id);
+  if (spawn_monitor (paths, st, c->cfg.id, &rd, err) < 0)
+    r = -1;
+  while (r > 0)
+    {
+      struct pollfd fds[2] = { { rd, POLLIN, 0 }, { sigfd, POLLIN, 0 } };
+      struct signalfd_siginfo si;
+
+      if (poll (fds, 2, -1) < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          r = nook_error (err, errno, "poll");
+          break;
+        }
+      while (read (sigfd, &si, sizeof (si)) == sizeof (si))
+        forward (&w, (int) si.ssi_signo);
+      if (fds[0].revents)
+        r = on_message (&w, rd, &code, err);
+    }
+  nook_closep (&w.pidfd);
+  sigprocmask (SIG_UNBLOCK, &set, NULL);
+  return r < 0 ? -1 : code;
+}

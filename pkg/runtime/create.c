@@ -1,0 +1,311 @@
+/* create: the parent side.
+
+   1. Read and check config.json; make ROOT/ID with exec.fifo in it.
+   2. clone() the init with the new namespaces the spec asks for (a pid
+      namespace given by path is joined here first, so the init is born
+      in it).
+   3. Write the init's uid/gid maps when it has a new user namespace, then
+      send GO on the sync socket.
+   4. The init sets up the container (init.c) and answers READY, or ERROR
+      with the message; on ERROR the state directory is removed.
+   5. On READY write the pid file and state.json and exit: the init, now
+      an orphan, belongs to the caller's subreaper and waits on exec.fifo
+      until `start` writes to it.  */
+#include "runtime/runtime-internal.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+static const struct
+{
+  const char *type;
+  int flag;
+} ns_flags[] = {
+  { "user", CLONE_NEWUSER }, { "mount", CLONE_NEWNS }, { "pid", CLONE_NEWPID },
+  { "uts", CLONE_NEWUTS },   { "ipc", CLONE_NEWIPC },  { "network", CLONE_NEWNET },
+  { "cgroup", CLONE_NEWCGROUP },
+};
+
+int
+runtime_ns_flag (const char *type)
+{
+  for (size_t i = 0; i < NOOK_ARRAY_SIZE (ns_flags); i++)
+    if (strcmp (type, ns_flags[i].type) == 0)
+      return ns_flags[i].flag;
+  return 0;
+}
+
+int
+runtime_sync_send (int fd, int type, int errnum, const char *msg)
+{
+  struct runtime_sync m = { .type = type, .errnum = errnum };
+  if (msg)
+    snprintf (m.msg, sizeof (m.msg), "%s", msg);
+  return send (fd, &m, sizeof (m), MSG_NOSIGNAL) == sizeof (m) ? 0 : -1;
+}
+
+int
+runtime_sync_recv (int fd, struct runtime_sync *m)
+{
+  ssize_t n;
+  do
+    n = recv (fd, m, sizeof (*m), 0);
+  while (n < 0 && errno == EINTR);
+  if (n != sizeof (*m))
+    return -1;
+  m->msg[sizeof (m->msg) - 1] = '\0';
+  return 0;
+}
+
+static int
+check_id (const char *id, nook_error_t *err)
+{
+  size_t len = strlen (id);
+  if (len == 0 || len > 1024 || strchr (id, '/') || strcmp (id, ".") == 0
+      || strcmp (id, "..") == 0)
+    return nook_error (err, 0, "invalid container ID `%s`", id);
+  return 0;
+}
+
+/* Fds 3..3+N-1 must be open: otherwise our own fds would take their
+   numbers and cross into the container.  */
+static int
+check_preserved (int n, nook_error_t *err)
+{
+  for (int fd = 3; fd < 3 + n; fd++)
+    if (fcntl (fd, F_GETFD) < 0)
+      return nook_error (err, 0, "--preserve-fds: fd %d is not open", fd);
+  return 0;
+}
+
+static int
+load_spec (const char *bundle, struct oci_spec *spec, char **rootfs, nook_error_t *err)
+{
+  _cleanup_free_ char *path = xasprintf ("%s/config.json", bundle);
+  _cleanup_free_ char *text = NULL;
+  _cleanup_free_ char *root = NULL;
+  char real[PATH_MAX];
+  struct stat st;
+  size_t len;
+
+  if (nook_read_file_at (AT_FDCWD, path, OCI_CONFIG_MAX, &text, &len, err) < 0
+      || oci_spec_parse (text, len, spec, err) < 0)
+    return -1;
+  if (!spec->has_process)
+    return nook_error (err, 0, "config.json: field `process` is required to create a container");
+  root = spec->root_path[0] == '/' ? xstrdup (spec->root_path)
+                                   : xasprintf ("%s/%s", bundle, spec->root_path);
+  if (realpath (root, real) == NULL || stat (real, &st) < 0)
+    return nook_error (err, errno, "rootfs `%s`", root);
+  if (!S_ISDIR (st.st_mode))
+    return nook_error (err, ENOTDIR, "rootfs `%s`", root);
+  if (oci_spec_namespace (spec, "mount") == NULL)
+    return nook_error (err, 0, "config.json: a mount namespace is required");
+  *rootfs = xstrdup (real);
+  return 0;
+}
+
+static int
+clone_flags (const struct oci_spec *spec, nook_error_t *err)
+{
+  int flags = 0;
+  for (size_t i = 0; i < spec->n_namespaces; i++)
+    {
+      const struct oci_namespace *ns = &spec->namespaces[i];
+      if (ns->path == NULL)
+        flags |= runtime_ns_flag (ns->type);
+      else if (strcmp (ns->type, "pid") == 0)
+        {
+          _cleanup_close_ int fd = open (ns->path, O_RDONLY | O_CLOEXEC);
+          if (fd < 0 || setns (fd, CLONE_NEWPID) < 0)
+            return nook_error (err, errno, "join pid namespace `%s`", ns->path);
+        }
+    }
+  return flags;
+}
+
+static int
+write_idmap (pid_t pid, const char *file, const struct oci_idmap *m, size_t n, nook_error_t *err)
+{
+  _cleanup_free_ char *path = xasprintf ("/proc/%d/%s", (int) pid, file);
+  struct nook_buf b = { 0 };
+  _cleanup_close_ int fd = -1;
+  int ret = 0;
+
+  for (size_t i = 0; i < n; i++)
+    nook_buf_printf (&b, "%u %u %u\n", m[i].container_id, m[i].host_id, m[i].size);
+  fd = open (path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0 || nook_write_all (fd, b.data ? b.data : "", b.len) < 0)
+    ret = nook_error (err, errno, "write `%s`", path);
+  nook_buf_free (&b);
+  return ret;
+}
+
+static int
+write_state (const char *dir, const char *id, pid_t pid, const char *bundle, const char *rootfs,
+             const struct oci_spec *spec, nook_error_t *err)
+{
+  _cleanup_json_gen_ struct json_gen *g = json_gen_new (true);
+  _cleanup_free_ char *created = nook_time_format (nook_now_ns ());
+  _cleanup_free_ char *path = NULL;
+  uint64_t start = 0;
+  const char *text;
+  size_t len;
+
+  nook_proc_start_time (pid, &start);
+  json_gen_object_open (g);
+  json_gen_kv_string (g, "ociVersion", OCI_VERSION);
+  json_gen_kv_string (g, "id", id);
+  json_gen_kv_int (g, "pid", pid);
+  json_gen_kv_int (g, "pidStartTime", (int64_t) start);
+  json_gen_kv_string (g, "bundle", bundle);
+  json_gen_kv_string (g, "rootfs", rootfs);
+  json_gen_kv_string (g, "created", created);
+  json_gen_key (g, "annotations");
+  json_gen_object_open (g);
+  for (size_t i = 0; spec->annotations && spec->annotations[i]; i++)
+    {
+      const char *eq = strchr (spec->annotations[i], '=');
+      _cleanup_free_ char *k = xstrndup (spec->annotations[i], (size_t) (eq - spec->annotations[i]));
+      json_gen_kv_string (g, k, eq + 1);
+    }
+  json_gen_object_close (g);
+  json_gen_object_close (g);
+  text = json_gen_text (g, &len);
+  path = xasprintf ("%s/state.json", dir);
+  return nook_write_file_volatile (AT_FDCWD, path, text, len, 0600, err);
+}
+
+static int
+write_pid_file (const char *path, pid_t pid, nook_error_t *err)
+{
+  char buf[32];
+  int n = snprintf (buf, sizeof (buf), "%d", (int) pid);
+  return nook_write_file_volatile (AT_FDCWD, path, buf, (size_t) n, 0644, err);
+}
+
+/* Steps 3 to 5, once the init exists.  */
+static int
+parent_side (struct runtime_init_args *a, pid_t pid, int sync, const char *dir, const char *id,
+             const struct runtime_create_opts *o, nook_error_t *err)
+{
+  struct runtime_sync m;
+
+  if (oci_spec_namespace (a->spec, "user") && !oci_spec_namespace (a->spec, "user")->path
+      && (write_idmap (pid, "uid_map", a->spec->uid_mappings, a->spec->n_uid_mappings, err) < 0
+          || write_idmap (pid, "gid_map", a->spec->gid_mappings, a->spec->n_gid_mappings, err)
+                 < 0))
+    return -1;
+  if (runtime_sync_send (sync, RUNTIME_SYNC_GO, 0, NULL) < 0)
+    return nook_error (err, errno, "start the container init");
+  if (runtime_sync_recv (sync, &m) < 0)
+    return nook_error (err, 0, "the container init died during setup");
+  if (m.type == RUNTIME_SYNC_ERROR)
+    {
+      nook_error (err, 0, "%s", m.msg);
+      return nook_error_set_errno (err, m.errnum);
+    }
+  if (o->pid_file && write_pid_file (o->pid_file, pid, err) < 0)
+    return -1;
+  return write_state (dir, id, pid, a->bundle, a->rootfs, a->spec, err);
+}
+
+int
+runtime_create (const char *root, const char *id, const struct runtime_create_opts *o,
+                nook_error_t *err)
+{
+  struct oci_spec spec;
+  struct runtime_init_args a = { .spec = &spec, .preserve_fds = o->preserve_fds,
+                                 .no_pivot = o->no_pivot };
+  _cleanup_free_ char *rootfs = NULL, *dir = NULL, *fifo = NULL;
+  _cleanup_free_ char *bundle = realpath (o->bundle ? o->bundle : ".", NULL);
+  _cleanup_close_ int fifo_fd = -1;
+  int sv[2], flags, ret;
+  pid_t pid;
+
+  if (check_id (id, err) < 0 || check_preserved (o->preserve_fds, err) < 0)
+    return -1;
+  if (bundle == NULL)
+    return nook_error (err, errno, "bundle `%s`", o->bundle ? o->bundle : ".");
+  nook_debug ("runtime: create %s", id);
+  if (load_spec (bundle, &spec, &rootfs, err) < 0)
+    return -1;
+  a.rootfs = rootfs;
+  a.bundle = bundle;
+  dir = xasprintf ("%s/%s", root, id);
+  fifo = xasprintf ("%s/exec.fifo", dir);
+  if (nook_mkdir_p (AT_FDCWD, root, 0700, err) < 0)
+    goto out_spec;
+  if (mkdir (dir, 0700) < 0)
+    {
+      if (errno == EEXIST)
+        nook_error (err, 0, "container `%s` already exists", id);
+      else
+        nook_error (err, errno, "create `%s`", dir);
+      oci_spec_free (&spec);
+      return -1;
+    }
+  /* The init holds the fifo open read-write: it never blocks opening it,
+     and blocks reading it until `start` writes a byte.  */
+  if (mkfifo (fifo, 0600) < 0 || (fifo_fd = open (fifo, O_RDWR | O_CLOEXEC)) < 0)
+    {
+      nook_error (err, errno, "create `%s`", fifo);
+      goto out_dir;
+    }
+  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+    {
+      nook_error (err, errno, "socketpair");
+      goto out_dir;
+    }
+  flags = clone_flags (&spec, err);
+  if (flags < 0)
+    goto out_sync;
+  a.fifo_fd = fifo_fd;
+  a.sync_fd = sv[1];
+  pid = (pid_t) syscall (SYS_clone, (unsigned long) flags | SIGCHLD, NULL, NULL, NULL, NULL);
+  if (pid < 0)
+    {
+      nook_error (err, errno, "clone the container init");
+      goto out_sync;
+    }
+  if (pid == 0)
+    {
+      close (sv[0]);
+      runtime_init (&a);
+    }
+  close (sv[1]);
+  sv[1] = -1;
+  nook_debug ("runtime: cloned %d", (int) pid);
+  ret = parent_side (&a, pid, sv[0], dir, id, o, err);
+  nook_debug ("runtime: init ready");
+  close (sv[0]);
+  if (ret == 0)
+    {
+      oci_spec_free (&spec);
+      return 0;
+    }
+  kill (pid, SIGKILL);
+  nook_waitpid (pid, NULL, 0);
+  goto out_dir;
+
+out_sync:
+  close (sv[0]);
+  if (sv[1] >= 0)
+    close (sv[1]);
+out_dir:
+  {
+    nook_error_t e2 = NULL;
+    if (nook_rm_tree_at (AT_FDCWD, dir, &e2) < 0)
+      nook_error_free (&e2);
+  }
+out_spec:
+  oci_spec_free (&spec);
+  return -1;
+}

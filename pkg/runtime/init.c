@@ -1,0 +1,120 @@
+/* The container's init, between clone() and exec: join namespaces, set up
+   the root filesystem, hostname and process, then wait for `start`.  Every
+   failure goes back to the parent as a message before exiting, so it
+   reaches the user.  */
+#include "runtime/runtime-internal.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+/* Namespaces given by path, the user one first: it decides what the
+   others may be joined with.  pid was joined by the parent.  */
+static int
+join_namespaces (const struct oci_spec *spec, nook_error_t *err)
+{
+  for (int pass = 0; pass < 2; pass++)
+    for (size_t i = 0; i < spec->n_namespaces; i++)
+      {
+        const struct oci_namespace *ns = &spec->namespaces[i];
+        bool user = strcmp (ns->type, "user") == 0;
+        _cleanup_close_ int fd = -1;
+
+        if (ns->path == NULL || strcmp (ns->type, "pid") == 0 || user != (pass == 0))
+          continue;
+        fd = open (ns->path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || setns (fd, runtime_ns_flag (ns->type)) < 0)
+          return nook_error (err, errno, "join %s namespace `%s`", ns->type, ns->path);
+      }
+  return 0;
+}
+
+static int
+set_names (const struct oci_spec *spec, nook_error_t *err)
+{
+  const struct oci_namespace *uts = oci_spec_namespace (spec, "uts");
+  bool own = uts && uts->path == NULL;
+
+  if ((spec->hostname || spec->domainname) && !own)
+    return nook_error (err, 0, "setting the hostname needs a new uts namespace");
+  if (spec->hostname && sethostname (spec->hostname, strlen (spec->hostname)) < 0)
+    return nook_error (err, errno, "sethostname `%s`", spec->hostname);
+  if (spec->domainname && setdomainname (spec->domainname, strlen (spec->domainname)) < 0)
+    return nook_error (err, errno, "setdomainname `%s`", spec->domainname);
+  return 0;
+}
+
+/* Nothing but 0, 1, 2 and the preserved fds crosses the exec.  */
+static int
+seal_fds (int preserve, nook_error_t *err)
+{
+  for (int fd = 3; fd < 3 + preserve; fd++)
+    if (nook_set_cloexec (fd, false) < 0)
+      return nook_error (err, errno, "preserve fd %d", fd);
+  if (syscall (SYS_close_range, 3 + preserve, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+    return nook_error (err, errno, "close_range");
+  return 0;
+}
+
+static int
+setup (struct runtime_init_args *a, char **path, nook_error_t *err)
+{
+  struct oci_spec *spec = a->spec;
+  const struct oci_namespace *user = oci_spec_namespace (spec, "user");
+
+  if (join_namespaces (spec, err) < 0)
+    return -1;
+  if (user && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
+    return nook_error (err, errno, "become root in the container's user namespace");
+  nook_debug ("init: setting up the rootfs");
+  if (runtime_setup_rootfs (spec, a->rootfs, a->no_pivot, err) < 0 || set_names (spec, err) < 0)
+    return -1;
+  nook_debug ("init: rootfs done");
+  if (chdir (spec->cwd) < 0)
+    return nook_error (err, errno, "chdir to cwd (\"%s\") set in config.json failed", spec->cwd);
+  if (runtime_setup_process (spec, err) < 0)
+    return -1;
+  /* After the switch of user: the permission check is the user's.  */
+  if (runtime_find_executable (spec, path, err) < 0)
+    return -1;
+  return seal_fds (a->preserve_fds, err);
+}
+
+void
+runtime_init (struct runtime_init_args *a)
+{
+  nook_error_t err = NULL;
+  struct runtime_sync m;
+  _cleanup_free_ char *path = NULL;
+  char c;
+  ssize_t n;
+
+  if (runtime_sync_recv (a->sync_fd, &m) < 0 || m.type != RUNTIME_SYNC_GO)
+    _exit (1);
+  if (setup (a, &path, &err) < 0)
+    {
+      runtime_sync_send (a->sync_fd, RUNTIME_SYNC_ERROR, err->errnum, err->msg);
+      _exit (1);
+    }
+  if (runtime_sync_send (a->sync_fd, RUNTIME_SYNC_READY, 0, NULL) < 0)
+    _exit (1);
+  close (a->sync_fd);
+
+  do
+    n = read (a->fifo_fd, &c, 1);
+  while (n < 0 && errno == EINTR);
+  if (n != 1)
+    _exit (1);
+  execve (path, a->spec->args, a->spec->env ? a->spec->env : (char *[]){ NULL });
+  {
+    int e = errno;
+    dprintf (STDERR_FILENO, "nook-runtime: exec `%s`: %s\n", path, strerror (e));
+    _exit (e == ENOENT ? 127 : 126);
+  }
+}

@@ -1,0 +1,348 @@
+/* The container's root filesystem: mounts from the spec (every
+   destination resolved inside the rootfs, never through a host symlink),
+   the default devices, pivot_root, masked and read-only paths.  */
+#include "runtime/runtime-internal.h"
+
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+
+struct mount_opts
+{
+  unsigned long flags;
+  unsigned long propagation;
+  bool bind, rec;
+  char *data; /* what the filesystem itself parses */
+};
+
+static const struct
+{
+  const char *name;
+  bool clear;
+  unsigned long flag;
+} flag_table[] = {
+  { "ro", false, MS_RDONLY },          { "rw", true, MS_RDONLY },
+  { "nosuid", false, MS_NOSUID },      { "suid", true, MS_NOSUID },
+  { "nodev", false, MS_NODEV },        { "dev", true, MS_NODEV },
+  { "noexec", false, MS_NOEXEC },      { "exec", true, MS_NOEXEC },
+  { "sync", false, MS_SYNCHRONOUS },   { "async", true, MS_SYNCHRONOUS },
+  { "dirsync", false, MS_DIRSYNC },    { "mand", false, MS_MANDLOCK },
+  { "nomand", true, MS_MANDLOCK },     { "atime", true, MS_NOATIME },
+  { "noatime", false, MS_NOATIME },    { "diratime", true, MS_NODIRATIME },
+  { "nodiratime", false, MS_NODIRATIME }, { "relatime", false, MS_RELATIME },
+  { "norelatime", true, MS_RELATIME }, { "strictatime", false, MS_STRICTATIME },
+  { "nostrictatime", true, MS_STRICTATIME },
+};
+
+static const struct
+{
+  const char *name;
+  unsigned long flag;
+} propagation_table[] = {
+  { "private", MS_PRIVATE },
+  { "rprivate", MS_PRIVATE | MS_REC },
+  { "shared", MS_SHARED },
+  { "rshared", MS_SHARED | MS_REC },
+  { "slave", MS_SLAVE },
+  { "rslave", MS_SLAVE | MS_REC },
+  { "unbindable", MS_UNBINDABLE },
+  { "runbindable", MS_UNBINDABLE | MS_REC },
+};
+
+static unsigned long
+propagation_flag (const char *name)
+{
+  for (size_t i = 0; i < NOOK_ARRAY_SIZE (propagation_table); i++)
+    if (strcmp (name, propagation_table[i].name) == 0)
+      return propagation_table[i].flag;
+  return 0;
+}
+
+static void
+parse_options (char *const *options, struct mount_opts *o)
+{
+  struct nook_buf data = { 0 };
+
+  memset (o, 0, sizeof (*o));
+  for (size_t i = 0; options && options[i]; i++)
+    {
+      const char *opt = options[i];
+      bool known = false;
+      unsigned long prop;
+
+      if (strcmp (opt, "bind") == 0 || strcmp (opt, "rbind") == 0)
+        {
+          o->bind = true;
+          o->rec = opt[0] == 'r';
+          continue;
+        }
+      if ((prop = propagation_flag (opt)) != 0)
+        {
+          o->propagation = prop;
+          continue;
+        }
+      for (size_t k = 0; k < NOOK_ARRAY_SIZE (flag_table) && !known; k++)
+        if (strcmp (opt, flag_table[k].name) == 0)
+          {
+            known = true;
+            if (flag_table[k].clear)
+              o->flags &= ~flag_table[k].flag;
+            else
+              o->flags |= flag_table[k].flag;
+          }
+      if (known || strcmp (opt, "tmpcopyup") == 0)
+        continue;
+      if (data.len)
+        nook_buf_putc (&data, ',');
+      nook_buf_puts (&data, opt);
+    }
+  o->data = data.data;
+}
+
+/* The flags a remount must keep: a user namespace may not clear nosuid,
+   nodev, noexec, ro or atime flags it inherited locked.  */
+static unsigned long
+locked_flags (const char *path)
+{
+  struct statvfs s;
+  unsigned long f = 0;
+  if (statvfs (path, &s) < 0)
+    return 0;
+  if (s.f_flag & ST_NOSUID)
+    f |= MS_NOSUID;
+  if (s.f_flag & ST_NODEV)
+    f |= MS_NODEV;
+  if (s.f_flag & ST_NOEXEC)
+    f |= MS_NOEXEC;
+  if (s.f_flag & ST_RDONLY)
+    f |= MS_RDONLY;
+  if (s.f_flag & ST_NOATIME)
+    f |= MS_NOATIME;
+  if (s.f_flag & ST_NODIRATIME)
+    f |= MS_NODIRATIME;
+  if (s.f_flag & ST_RELATIME)
+    f |= MS_RELATIME;
+  return f;
+}
+
+static int
+remount_bind (const char *target, unsigned long flags, nook_error_t *err)
+{
+  if (mount (NULL, target, NULL, MS_REMOUNT | MS_BIND | flags | locked_flags (target), NULL) < 0)
+    return nook_error (err, errno, "remount `%s`", target);
+  return 0;
+}
+
+static int
+mount_bind (const struct oci_mount *m, const struct mount_opts *o, const char *target,
+            nook_error_t *err)
+{
+  if (mount (m->source, target, NULL, MS_BIND | (o->rec ? MS_REC : 0), NULL) < 0)
+    return nook_error (err, errno, "bind mount `%s` on `%s`", m->source, m->destination);
+  if ((o->flags & ~MS_REC) != 0)
+    return remount_bind (target, o->flags, err);
+  return 0;
+}
+
+static int
+mount_fs (const struct oci_mount *m, const struct mount_opts *o, const char *target,
+          nook_error_t *err)
+{
+  if (mount (m->source[0] ? m->source : m->type, target, m->type, o->flags, o->data) == 0)
+    return 0;
+  /* Rootless without a network namespace of its own, sysfs cannot be
+     mounted: bind the host's, read-only, as Podman does.  */
+  if (strcmp (m->type, "sysfs") == 0 && (errno == EPERM || errno == EACCES))
+    {
+      if (mount ("/sys", target, NULL, MS_BIND | MS_REC, NULL) < 0)
+        return nook_error (err, errno, "bind mount /sys on `%s`", m->destination);
+      return remount_bind (target, o->flags | MS_RDONLY, err);
+    }
+  return nook_error (err, errno, "mount %s on `%s`", m->type, m->destination);
+}
+
+static int
+mount_entry (int rootfd, const struct oci_mount *m, nook_error_t *err)
+{
+  struct mount_opts o;
+  struct stat st;
+  char target[64];
+  _cleanup_close_ int fd = -1;
+  bool file;
+  int ret;
+
+  parse_options (m->options, &o);
+  if (strcmp (m->type, "bind") == 0)
+    o.bind = true;
+  file = o.bind && stat (m->source, &st) == 0 && !S_ISDIR (st.st_mode);
+  if (o.bind && m->source[0] != '/')
+    ret = nook_error (err, 0, "bind mount source `%s` is not an absolute path", m->source);
+  else if ((fd = nook_open_in_root (rootfd, m->destination, O_PATH,
+                                    file ? NOOK_INROOT_FILE : NOOK_INROOT_DIR, err))
+           < 0)
+    ret = nook_error_prefix (err, "mount destination");
+  else
+    {
+      /* The fd pins the resolved place: nothing can swap a symlink in.  */
+      snprintf (target, sizeof (target), "/proc/self/fd/%d", fd);
+      ret = o.bind ? mount_bind (m, &o, target, err) : mount_fs (m, &o, target, err);
+      if (ret == 0 && o.propagation && mount (NULL, target, NULL, o.propagation, NULL) < 0)
+        ret = nook_error (err, errno, "set propagation of `%s`", m->destination);
+    }
+  free (o.data);
+  return ret;
+}
+
+/* /dev/null and friends: made with mknod as real root, bind-mounted from
+   the host's /dev in a user namespace, where mknod is not allowed.  */
+static int
+default_devices (int rootfd, nook_error_t *err)
+{
+  static const struct
+  {
+    const char *name;
+    int major, minor;
+  } devs[] = { { "null", 1, 3 }, { "zero", 1, 5 },    { "full", 1, 7 },
+               { "random", 1, 8 }, { "urandom", 1, 9 }, { "tty", 5, 0 } };
+  static const char *const links[][2]
+      = { { "fd", "/proc/self/fd" },     { "stdin", "/proc/self/fd/0" },
+          { "stdout", "/proc/self/fd/1" }, { "stderr", "/proc/self/fd/2" },
+          { "ptmx", "pts/ptmx" } };
+  char *dev[] = { (char *) "dev", NULL };
+  _cleanup_close_ int devfd = -1;
+  bool real_root = nook_is_real_root ();
+
+  if (nook_resolve_dir (rootfd, dev, 1, true, &devfd, NULL, err) < 0)
+    return nook_error_prefix (err, "/dev");
+  for (size_t i = 0; i < NOOK_ARRAY_SIZE (devs); i++)
+    {
+      char host[64], target[64];
+      _cleanup_close_ int fd = -1;
+
+      unlinkat (devfd, devs[i].name, 0);
+      if (real_root)
+        {
+          if (mknodat (devfd, devs[i].name, S_IFCHR | 0666, makedev (devs[i].major, devs[i].minor))
+              < 0)
+            return nook_error (err, errno, "mknod /dev/%s", devs[i].name);
+          continue;
+        }
+      fd = openat (devfd, devs[i].name, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0666);
+      if (fd < 0)
+        return nook_error (err, errno, "create /dev/%s", devs[i].name);
+      snprintf (host, sizeof (host), "/dev/%s", devs[i].name);
+      snprintf (target, sizeof (target), "/proc/self/fd/%d", fd);
+      if (mount (host, target, NULL, MS_BIND, NULL) < 0)
+        return nook_error (err, errno, "bind mount /dev/%s", devs[i].name);
+    }
+  for (size_t i = 0; i < NOOK_ARRAY_SIZE (links); i++)
+    if (symlinkat (links[i][1], devfd, links[i][0]) < 0 && errno != EEXIST)
+      return nook_error (err, errno, "symlink /dev/%s", links[i][0]);
+  return 0;
+}
+
+static int
+enter_root (const char *rootfs, bool no_pivot, nook_error_t *err)
+{
+  _cleanup_close_ int oldroot = -1, newroot = -1;
+
+  if (no_pivot)
+    {
+      if (chdir (rootfs) < 0 || mount (rootfs, "/", NULL, MS_MOVE, NULL) < 0 || chroot (".") < 0
+          || chdir ("/") < 0)
+        return nook_error (err, errno, "move into the rootfs `%s`", rootfs);
+      return 0;
+    }
+  oldroot = open ("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+  newroot = open (rootfs, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+  if (oldroot < 0 || newroot < 0)
+    return nook_error (err, errno, "open the rootfs `%s`", rootfs);
+  /* pivot_root(".", "."): the old root ends up stacked on the new one,
+     then is made a slave (no events back to the host) and detached.  */
+  if (fchdir (newroot) < 0 || syscall (SYS_pivot_root, ".", ".") < 0)
+    return nook_error (err, errno, "pivot_root into `%s`", rootfs);
+  if (fchdir (oldroot) < 0 || mount (NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0
+      || umount2 (".", MNT_DETACH) < 0 || chdir ("/") < 0)
+    return nook_error (err, errno, "detach the old root");
+  return 0;
+}
+
+static int
+mask_paths (char *const *paths, nook_error_t *err)
+{
+  for (size_t i = 0; paths && paths[i]; i++)
+    {
+      struct stat st;
+      if (lstat (paths[i], &st) < 0)
+        {
+          if (errno == ENOENT)
+            continue;
+          return nook_error (err, errno, "masked path `%s`", paths[i]);
+        }
+      if (S_ISDIR (st.st_mode)
+              ? mount ("tmpfs", paths[i], "tmpfs", MS_RDONLY, "size=0k,mode=000") < 0
+              : mount ("/dev/null", paths[i], NULL, MS_BIND, NULL) < 0)
+        return nook_error (err, errno, "mask `%s`", paths[i]);
+    }
+  return 0;
+}
+
+static int
+readonly_paths (char *const *paths, nook_error_t *err)
+{
+  for (size_t i = 0; paths && paths[i]; i++)
+    {
+      struct stat st;
+      if (lstat (paths[i], &st) < 0)
+        {
+          if (errno == ENOENT)
+            continue;
+          return nook_error (err, errno, "read-only path `%s`", paths[i]);
+        }
+      if (mount (paths[i], paths[i], NULL, MS_BIND | MS_REC, NULL) < 0)
+        return nook_error (err, errno, "bind `%s`", paths[i]);
+      if (remount_bind (paths[i], MS_RDONLY, err) < 0)
+        return -1;
+    }
+  return 0;
+}
+
+int
+runtime_setup_rootfs (const struct oci_spec *spec, const char *rootfs, bool no_pivot,
+                      nook_error_t *err)
+{
+  unsigned long prop = spec->rootfs_propagation ? propagation_flag (spec->rootfs_propagation) : 0;
+  _cleanup_close_ int rootfd = -1;
+
+  if (spec->rootfs_propagation && prop == 0)
+    return nook_error (err, 0, "config.json: invalid rootfsPropagation `%s`",
+                       spec->rootfs_propagation);
+  /* Nothing done here may travel back to the host.  */
+  if (mount (NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
+    return nook_error (err, errno, "make / a slave mount");
+  if (mount (rootfs, rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+    return nook_error (err, errno, "bind mount the rootfs `%s`", rootfs);
+  rootfd = open (rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0)
+    return nook_error (err, errno, "open the rootfs `%s`", rootfs);
+  for (size_t i = 0; i < spec->n_mounts; i++)
+    if (mount_entry (rootfd, &spec->mounts[i], err) < 0)
+      return -1;
+  nook_debug ("init: mounts done");
+  if (default_devices (rootfd, err) < 0)
+    return -1;
+  nook_debug ("init: devices done");
+  if (enter_root (rootfs, no_pivot, err) < 0
+      || mask_paths (spec->masked_paths, err) < 0
+      || readonly_paths (spec->readonly_paths, err) < 0)
+    return -1;
+  if (spec->root_readonly && remount_bind ("/", MS_RDONLY, err) < 0)
+    return -1;
+  if (prop && mount (NULL, "/", NULL, prop, NULL) < 0)
+    return nook_error (err, errno, "set rootfsPropagation `%s`", spec->rootfs_propagation);
+  return 0;
+}

@@ -1,0 +1,117 @@
+/* The container's rootfs on fuse-overlayfs.  nook opens /dev/fuse and
+   mounts it itself, then hands the fd to fuse-overlayfs as /dev/fd/N:
+   the mount exists before the daemon starts (requests wait for it), no
+   fusermount3 is involved, and the daemon is the caller's own child.  */
+#include "storage/storage.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
+#include <time.h>
+
+static int
+check_path (const char *p, nook_error_t *err)
+{
+  /* fuse-overlayfs splits its options on ',' and lowerdir on ':'.  */
+  if (strpbrk (p, ",:") != NULL)
+    return nook_error (err, 0, "the storage path `%s` contains ',' or ':', which fuse-overlayfs "
+                               "cannot take: choose another --root",
+                       p);
+  return 0;
+}
+
+static char *
+lowerdir (struct storage *st, char *const *layers)
+{
+  struct nook_buf b = { 0 };
+  size_t n = strv_len (layers);
+
+  /* fuse-overlayfs wants the top layer first.  */
+  for (size_t i = n; i > 0; i--)
+    {
+      _cleanup_free_ char *p = storage_layer_diff_path (st, layers[i - 1]);
+      if (b.len)
+        nook_buf_putc (&b, ':');
+      nook_buf_puts (&b, p);
+    }
+  return nook_buf_steal (&b);
+}
+
+int
+storage_overlay_mount (struct storage *st, const char *id, char *const *layers,
+                       pid_t *fuse_pid, nook_error_t *err)
+{
+  _cleanup_free_ char *base = xasprintf ("%s/containers/%s", st->root, id);
+  _cleanup_free_ char *merged = xasprintf ("%s/merged", base);
+  _cleanup_free_ char *lower = NULL, *options = NULL, *data = NULL, *fdpath = NULL;
+  _cleanup_free_ char *log = xasprintf ("%s/userdata/fuse-overlayfs.log", base);
+  _cleanup_close_ int fuse = -1, logfd = -1;
+  int keep[2];
+  const char *argv[6];
+  /* If the monitor dies, the daemon goes with it: nothing holds a mount
+     that no one will unmount.  */
+  struct nook_spawn s = { .argv = argv, .stdin_fd = -1, .stdout_fd = -1, .keep_fds = keep,
+                          .pdeathsig = SIGKILL };
+
+  if (layers == NULL || layers[0] == NULL)
+    return nook_error (err, 0, "container %.12s has no image layers", id);
+  if (check_path (st->root, err) < 0)
+    return -1;
+  fuse = open ("/dev/fuse", O_RDWR | O_CLOEXEC);
+  if (fuse < 0)
+    return nook_error (err, errno, "open /dev/fuse (it must be readable and writable by you, "
+                                   "mode 0666 as on common distributions)");
+  data = xasprintf ("fd=%d,rootmode=40000,user_id=0,group_id=0,allow_other,default_permissions",
+                    fuse);
+  if (mount ("fuse-overlayfs", merged, "fuse.fuse-overlayfs", MS_NOSUID | MS_NODEV, data) < 0)
+    return nook_error (err, errno, "mount the rootfs on `%s`", merged);
+
+  lower = lowerdir (st, layers);
+  options = xasprintf ("lowerdir=%s,upperdir=%s/upper,workdir=%s/work", lower, base, base);
+  fdpath = xasprintf ("/dev/fd/%d", fuse);
+  argv[0] = "fuse-overlayfs";
+  argv[1] = "-f";
+  argv[2] = "-o";
+  argv[3] = options;
+  argv[4] = fdpath;
+  argv[5] = NULL;
+  keep[0] = fuse;
+  keep[1] = -1;
+  logfd = open (log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  s.stderr_fd = logfd;
+  if (nook_spawn (&s, fuse_pid, err) < 0)
+    {
+      umount2 (merged, MNT_DETACH);
+      if ((*err)->errnum == ENOENT)
+        {
+          nook_error_free (err);
+          return nook_error (err, 0, "fuse-overlayfs not found: install the Debian package "
+                                     "fuse-overlayfs");
+        }
+      return -1;
+    }
+  return 0;
+}
+
+void
+storage_overlay_unmount (struct storage *st, const char *id, pid_t fuse_pid)
+{
+  _cleanup_free_ char *merged = xasprintf ("%s/containers/%s/merged", st->root, id);
+  struct timespec tick = { 0, 2 * 1000 * 1000 };
+
+  umount2 (merged, MNT_DETACH);
+  if (fuse_pid <= 0)
+    return;
+  /* With the last reference gone the daemon reads ENODEV and exits.  */
+  for (int i = 0; i < 1000; i++)
+    {
+      pid_t r = nook_waitpid (fuse_pid, NULL, WNOHANG);
+      if (r == fuse_pid || (r < 0 && errno == ECHILD))
+        return;
+      nanosleep (&tick, NULL);
+    }
+  kill (fuse_pid, SIGKILL);
+  nook_waitpid (fuse_pid, NULL, 0);
+}
