@@ -142,9 +142,9 @@ install: all
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(DATADIR)/nook $(DESTDIR)$(BASHCOMPDIR)
 	install -m 0755 $(NOOK) $(DESTDIR)$(BINDIR)/nook
 	install -m 0755 $(HELPERS) $(DESTDIR)$(LIBEXECDIR)/nook/
-	install -m 0644 $(wildcard man/*.1) $(DESTDIR)$(MANDIR)/man1/
+	$(if $(wildcard man/*.1),install -m 0644 $(wildcard man/*.1) $(DESTDIR)$(MANDIR)/man1/)
 	$(if $(wildcard man/*.5),install -m 0644 $(wildcard man/*.5) $(DESTDIR)$(MANDIR)/man5/)
-	install -m 0644 contrib/completion/bash/nook $(DESTDIR)$(BASHCOMPDIR)/nook
+	$(if $(wildcard contrib/completion/bash/nook),install -m 0644 contrib/completion/bash/nook $(DESTDIR)$(BASHCOMPDIR)/nook)
 
 clean:
 	rm -rf build build-asan

@@ -92,5 +92,6 @@ int cmd_load (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err);
 int cmd_images (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err);
 int cmd_ps (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err);
 int cmd_rm (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err);
+int cmd_unshare (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err);
 
 #endif

@@ -25,6 +25,7 @@ static const struct command commands[] = {
   { "ps", cmd_ps, NEED_STORE, "List containers" },
   { "rm", cmd_rm, NEED_STORE, "Remove one or more containers" },
   { "run", cmd_run, NEED_STORE, "Run a command in a new container" },
+  { "unshare", cmd_unshare, 0, "Run a command in a modified user namespace" },
 };
 
 /* "nook image ls" and friends map onto the commands above.  */
