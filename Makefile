@@ -26,11 +26,27 @@ CFLAGS := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined -f
 LDFLAGS += -fsanitize=address,undefined
 endif
 
-# Build dependencies, each named with its Debian package when missing.
-ifeq ($(filter clean,$(MAKECMDGOALS)),)
+# Dependencies, each named with its Debian package when missing.  For the
+# goals that run containers, root gets them installed (the test setup does
+# the rest); a user is told exactly what to install.
+RUN_GOALS := check check-asan demo bench
+ifeq ($(filter clean format format-check,$(MAKECMDGOALS)),)
+ifneq ($(filter $(RUN_GOALS),$(MAKECMDGOALS)),)
+ifeq ($(shell id -u),0)
+DEPS_INSTALL := $(shell contrib/deps.sh install build run test >&2 || echo failed)
+ifneq ($(DEPS_INSTALL),)
+$(error installing the Debian packages nook needs failed (see above))
+endif
+else
+MISSING_RUN := $(shell contrib/deps.sh run test)
+ifneq ($(MISSING_RUN),)
+$(error missing tools to run containers and tests; install the Debian packages: sudo apt-get install $(MISSING_RUN))
+endif
+endif
+endif
 MISSING := $(shell contrib/deps.sh build)
 ifneq ($(MISSING),)
-$(error missing build dependencies; install the Debian packages: $(MISSING))
+$(error missing build dependencies; install the Debian packages: sudo apt-get install $(MISSING))
 endif
 endif
 

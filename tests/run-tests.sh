@@ -36,15 +36,11 @@ for t in "$build"/tests/unit/test-*; do
 done
 echo "unit: $passed passed, $failed failed"
 
-# Stage what the system tests use where the test user can read it: the
-# source tree may sit in root's 0700 home.
-stage=$(mktemp -d /tmp/nook-check.XXXXXX)
-chmod 0755 "$stage"
+# Stage what the system tests use where the test user can read it.
+stage=$("$src/tests/stage.sh" "$build") || { echo "staging the install failed"; exit 1; }
 trap 'rm -rf "$stage"' EXIT
-make -s -C "$src" install BUILD="$build" PREFIX="$stage/prefix" DESTDIR= >/dev/null
 cp -r "$src/tests/system" "$stage/system"
-cp -r "$build/fixtures" "$stage/fixtures"
-chmod -R a+rX "$stage"
+chmod -R a+rX "$stage/system"
 
 env_vars=(NOOK="$stage/prefix/bin/nook" NOOK_FIXTURES="$stage/fixtures"
           NOOK_PREFIX="$stage/prefix" PATH="/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin")
