@@ -123,8 +123,6 @@ int
 container_state_write (int dirfd, const struct container_state *s, nook_error_t *err)
 {
   _cleanup_json_gen_ struct json_gen *g = json_gen_new (true);
-  const char *text;
-  size_t len;
 
   json_gen_object_open (g);
   json_gen_kv_string (g, "status", container_status_name (s->status));
@@ -139,8 +137,7 @@ container_state_write (int dirfd, const struct container_state *s, nook_error_t 
   json_gen_kv_string (g, "finished_at", s->finished_at);
   json_gen_kv_string (g, "error", s->error);
   json_gen_object_close (g);
-  text = json_gen_text (g, &len);
-  return nook_write_file_atomic (dirfd, "state.json", text, len, 0600, err);
+  return json_gen_write_file (g, dirfd, "state.json", true, err);
 }
 
 static int

@@ -250,13 +250,23 @@ json_check_keys (const nook_json *obj, const char *field, const char *const *kno
       for (const char *const *p = known; *p && !ok; p++)
         ok = strcmp (*p, k) == 0;
       if (!ok)
-        return nook_error (err, 0, "unknown field `%s%s%s`", field ? field : "",
+        return nook_error (err, 0, "field `%s%s%s` is not supported", field ? field : "",
                            field && *field ? "." : "", k);
     }
   return 0;
 }
 
 /* ---- generator ---- */
+
+int
+json_gen_write_file (struct json_gen *g, int dirfd, const char *name, bool durable,
+                     nook_error_t *err)
+{
+  size_t len;
+  const char *text = json_gen_text (g, &len);
+  return durable ? nook_write_file_atomic (dirfd, name, text, len, 0600, err)
+                 : nook_write_file_volatile (dirfd, name, text, len, 0600, err);
+}
 
 struct json_gen
 {

@@ -47,7 +47,8 @@ int json_get_object (const nook_json *obj, const char *key, const char *field, b
                      nook_json **out, nook_error_t *err);
 int json_get_array (const nook_json *obj, const char *key, const char *field, bool required,
                     nook_json **out, nook_error_t *err);
-/* Fail naming the first member of OBJ not in KNOWN (NULL-terminated).  */
+/* Fail naming the first member of OBJ not in KNOWN (NULL-terminated):
+   "field `FIELD.KEY` is not supported".  */
 int json_check_keys (const nook_json *obj, const char *field, const char *const *known,
                      nook_error_t *err);
 
@@ -78,6 +79,11 @@ void json_gen_kv_bool (struct json_gen *g, const char *key, bool v);
 void json_gen_kv_strv (struct json_gen *g, const char *key, char *const *v);
 /* The text so far (valid until the next call on G).  */
 const char *json_gen_text (struct json_gen *g, size_t *len);
+
+/* Write the text of G to DIRFD/NAME whole (mode 0600), fsync'ed when
+   DURABLE (see nook_write_file_atomic and nook_write_file_volatile).  */
+int json_gen_write_file (struct json_gen *g, int dirfd, const char *name, bool durable,
+                         nook_error_t *err);
 
 /* Write S as a JSON string literal (quotes included) into B.  */
 void json_quote (struct nook_buf *b, const char *s);

@@ -3,22 +3,14 @@
 
 #include <string.h>
 
-/* Fields of the OCI schema this runtime does not implement: named in the
-   error so nobody believes they took effect.  */
+/* Fields of the OCI schema this runtime does not implement are errors
+   that name them, so nobody believes they took effect.  */
 static int
 check_fields (const nook_json *obj, const char *field, const char *const *known,
               nook_error_t *err)
 {
-  for (size_t i = 0; i < json_len (obj); i++)
-    {
-      const char *k = json_key_at (obj, i);
-      bool ok = false;
-      for (const char *const *p = known; *p && !ok; p++)
-        ok = strcmp (*p, k) == 0;
-      if (!ok)
-        return nook_error (err, 0, "config.json: field `%s%s%s` is not supported", field,
-                           *field ? "." : "", k);
-    }
+  if (json_check_keys (obj, field, known, err) < 0)
+    return nook_error_prefix (err, "config.json");
   return 0;
 }
 

@@ -156,8 +156,6 @@ write_state (const char *dir, const char *id, pid_t pid, const char *bundle, con
   _cleanup_free_ char *created = nook_time_format (nook_now_ns ());
   _cleanup_free_ char *path = NULL;
   uint64_t start = 0;
-  const char *text;
-  size_t len;
 
   nook_proc_start_time (pid, &start);
   json_gen_object_open (g);
@@ -178,9 +176,8 @@ write_state (const char *dir, const char *id, pid_t pid, const char *bundle, con
     }
   json_gen_object_close (g);
   json_gen_object_close (g);
-  text = json_gen_text (g, &len);
   path = xasprintf ("%s/state.json", dir);
-  return nook_write_file_volatile (AT_FDCWD, path, text, len, 0600, err);
+  return json_gen_write_file (g, AT_FDCWD, path, false, err);
 }
 
 static int
@@ -212,6 +209,7 @@ parent_side (struct runtime_init_args *a, pid_t pid, int sync, const char *dir, 
       nook_error (err, 0, "%s", m.msg);
       return nook_error_set_errno (err, m.errnum);
     }
+  nook_debug ("runtime: init is ready");
   if (o->pid_file && write_pid_file (o->pid_file, pid, err) < 0)
     return -1;
   return write_state (dir, id, pid, a->bundle, a->rootfs, a->spec, err);

@@ -80,9 +80,11 @@ setup (struct runtime_init_args *a, char **path, nook_error_t *err)
     return nook_error (err, errno, "chdir to cwd (\"%s\") set in config.json failed", spec->cwd);
   if (runtime_setup_process (spec, err) < 0)
     return -1;
+  nook_debug ("init: process set up");
   /* After the switch of user: the permission check is the user's.  */
   if (runtime_find_executable (spec, path, err) < 0)
     return -1;
+  nook_debug ("init: found %s", *path);
   return seal_fds (a->preserve_fds, err);
 }
 

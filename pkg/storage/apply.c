@@ -74,6 +74,21 @@ set_xattrs (struct apply_ctx *ctx, struct archive_entry *e, int fd, const char *
     }
 }
 
+/* Owner, then mode (chown clears the setuid bit), then xattrs, on FD.  */
+static int
+set_attrs (struct apply_ctx *ctx, struct archive_entry *e, int fd, const char *name,
+           nook_error_t *err)
+{
+  if (set_owner (ctx, fd, "", AT_EMPTY_PATH, archive_entry_uid (e), archive_entry_gid (e), name,
+                 err)
+      < 0)
+    return -1;
+  if (fchmod (fd, archive_entry_perm (e) & 07777) < 0)
+    return nook_error (err, errno, "chmod `%s`", name);
+  set_xattrs (ctx, e, fd, name);
+  return 0;
+}
+
 static int
 write_data (struct apply_ctx *ctx, int fd, const char *name, nook_error_t *err)
 {
@@ -143,14 +158,8 @@ apply_regular (struct apply_ctx *ctx, struct archive_entry *e, int parent, const
     return -1;
   if (size > 0 && ftruncate (fd, size) < 0)
     return nook_error (err, errno, "size `%s`", name);
-  /* chown before chmod: chown clears the setuid bit.  */
-  if (set_owner (ctx, fd, "", AT_EMPTY_PATH, archive_entry_uid (e), archive_entry_gid (e), name,
-                 err)
-      < 0)
+  if (set_attrs (ctx, e, fd, name, err) < 0)
     return -1;
-  if (fchmod (fd, archive_entry_perm (e) & 07777) < 0)
-    return nook_error (err, errno, "chmod `%s`", name);
-  set_xattrs (ctx, e, fd, name);
   entry_times (e, ts);
   if (futimens (fd, ts) < 0)
     return nook_error (err, errno, "set times of `%s`", name);
@@ -174,13 +183,8 @@ apply_dir (struct apply_ctx *ctx, struct archive_entry *e, int parent, const cha
   fd = openat (parent, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0)
     return nook_error (err, errno, "open `%s`", name);
-  if (set_owner (ctx, fd, "", AT_EMPTY_PATH, archive_entry_uid (e), archive_entry_gid (e), name,
-                 err)
-      < 0)
+  if (set_attrs (ctx, e, fd, name, err) < 0)
     return -1;
-  if (fchmod (fd, archive_entry_perm (e) & 07777) < 0)
-    return nook_error (err, errno, "chmod `%s`", name);
-  set_xattrs (ctx, e, fd, name);
   /* Files created later change the mtime: set it at the end.  */
   entry_times (e, ts);
   ctx->dirs = xrealloc (ctx->dirs, (ctx->ndirs + 1) * sizeof (*ctx->dirs));

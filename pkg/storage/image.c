@@ -61,15 +61,12 @@ static int
 names_write (struct storage *st, const struct names *n, nook_error_t *err)
 {
   _cleanup_json_gen_ struct json_gen *g = json_gen_new (true);
-  const char *text;
-  size_t len;
 
   json_gen_object_open (g);
   for (size_t i = 0; i < n->n; i++)
     json_gen_kv_string (g, n->name[i], n->id[i]);
   json_gen_object_close (g);
-  text = json_gen_text (g, &len);
-  return nook_write_file_atomic (st->imagesfd, "names.json", text, len, 0600, err);
+  return json_gen_write_file (g, st->imagesfd, "names.json", true, err);
 }
 
 static const char *
@@ -95,8 +92,6 @@ static int
 image_json_write (int dirfd, const struct storage_image *img, nook_error_t *err)
 {
   _cleanup_json_gen_ struct json_gen *g = json_gen_new (false);
-  const char *text;
-  size_t len;
 
   json_gen_object_open (g);
   json_gen_kv_string (g, "id", img->id);
@@ -105,8 +100,7 @@ image_json_write (int dirfd, const struct storage_image *img, nook_error_t *err)
   json_gen_kv_int (g, "size", img->size);
   json_gen_kv_string (g, "created", img->created);
   json_gen_object_close (g);
-  text = json_gen_text (g, &len);
-  return nook_write_file_atomic (dirfd, "image.json", text, len, 0600, err);
+  return json_gen_write_file (g, dirfd, "image.json", true, err);
 }
 
 static int

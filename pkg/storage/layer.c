@@ -37,8 +37,6 @@ static int
 write_layer_json (int dirfd, const struct storage_layer *l, nook_error_t *err)
 {
   _cleanup_json_gen_ struct json_gen *g = json_gen_new (false);
-  const char *text;
-  size_t len;
 
   json_gen_object_open (g);
   json_gen_kv_string (g, "id", l->id);
@@ -46,8 +44,7 @@ write_layer_json (int dirfd, const struct storage_layer *l, nook_error_t *err)
   json_gen_kv_string (g, "parent", l->parent);
   json_gen_kv_int (g, "size", l->size);
   json_gen_object_close (g);
-  text = json_gen_text (g, &len);
-  return nook_write_file_atomic (dirfd, "layer.json", text, len, 0600, err);
+  return json_gen_write_file (g, dirfd, "layer.json", true, err);
 }
 
 int

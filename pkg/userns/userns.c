@@ -364,16 +364,5 @@ userns_enter (const struct userns_ids *ids, nook_error_t *err)
 bool
 userns_is_inside (void)
 {
-  char buf[256] = "";
-  _cleanup_close_ int fd = -1;
-  unsigned long inside, outside, count;
-
-  if (geteuid () != 0)
-    return false;
-  fd = open ("/proc/self/uid_map", O_RDONLY | O_CLOEXEC);
-  if (fd < 0 || read (fd, buf, sizeof (buf) - 1) <= 0)
-    return false;
-  if (sscanf (buf, "%lu %lu %lu", &inside, &outside, &count) != 3)
-    return false;
-  return !(inside == 0 && outside == 0 && count == 4294967295UL);
+  return geteuid () == 0 && !nook_userns_is_initial ();
 }

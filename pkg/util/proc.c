@@ -47,19 +47,22 @@ nook_proc_alive (pid_t pid, uint64_t start)
 }
 
 bool
-nook_is_real_root (void)
+nook_userns_is_initial (void)
 {
   char buf[128] = "";
-  _cleanup_close_ int fd = -1;
+  _cleanup_close_ int fd = open ("/proc/self/uid_map", O_RDONLY | O_CLOEXEC);
   unsigned long inside, outside, count;
 
-  if (geteuid () != 0)
-    return false;
-  fd = open ("/proc/self/uid_map", O_RDONLY | O_CLOEXEC);
   if (fd < 0 || read (fd, buf, sizeof (buf) - 1) <= 0)
     return false;
   return sscanf (buf, "%lu %lu %lu", &inside, &outside, &count) == 3 && inside == 0
          && outside == 0 && count == 4294967295UL;
+}
+
+bool
+nook_is_real_root (void)
+{
+  return geteuid () == 0 && nook_userns_is_initial ();
 }
 
 int

@@ -187,6 +187,8 @@ int nook_trylock (int fd, bool exclusive, nook_error_t *err);
 int nook_proc_start_time (pid_t pid, uint64_t *out);
 /* True when PID is alive and still the process that started at START.  */
 bool nook_proc_alive (pid_t pid, uint64_t start);
+/* True in the initial user namespace (the identity uid map).  */
+bool nook_userns_is_initial (void);
 /* True for uid 0 in the initial user namespace (not root in a userns).  */
 bool nook_is_real_root (void);
 /* Exit status as a shell shows it: the code, or 128 + the signal.  */
