@@ -96,23 +96,28 @@ $(BUILD)/obj/%.o: %.c $(HEADERS) Makefile
 
 $(LIBNOOK): $(call obj,$(PKG_SRC))
 	@mkdir -p $(dir $@)
-	rm -f $@ && ar rcs $@ $^
+	@$(if $(Q),echo "  AR    $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(NOOK): $(call obj,$(NOOK_SRC)) $(LIBNOOK)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(NOOK_LDFLAGS) -o $@ $^ $(LIBS_RUNTIME)
+	@$(if $(Q),echo "  LD    $@")
+	$(Q)$(CC) $(CFLAGS) $(NOOK_LDFLAGS) -o $@ $^ $(LIBS_RUNTIME)
 
 $(BUILD)/libexec/nook/nook-monitor: $(call obj,$(MONITOR_SRC)) $(LIBNOOK)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(NOOK_LDFLAGS) -o $@ $^ $(LIBS_YAJL)
+	@$(if $(Q),echo "  LD    $@")
+	$(Q)$(CC) $(CFLAGS) $(NOOK_LDFLAGS) -o $@ $^ $(LIBS_YAJL)
 
 $(BUILD)/libexec/nook/nook-runtime: $(call obj,$(RUNTIME_SRC)) $(LIBNOOK)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(NOOK_LDFLAGS) -o $@ $^ $(LIBS_RUNTIME)
+	@$(if $(Q),echo "  LD    $@")
+	$(Q)$(CC) $(CFLAGS) $(NOOK_LDFLAGS) -o $@ $^ $(LIBS_RUNTIME)
 
 $(BUILD)/libexec/nook/nook-init: $(call obj,$(INIT_SRC)) $(LIBNOOK)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(NOOK_LDFLAGS) -o $@ $^
+	@$(if $(Q),echo "  LD    $@")
+	$(Q)$(CC) $(CFLAGS) $(NOOK_LDFLAGS) -o $@ $^
 
 $(BUILD)/share/nook/%: contrib/%
 	@mkdir -p $(dir $@)
@@ -120,7 +125,8 @@ $(BUILD)/share/nook/%: contrib/%
 
 $(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(LIBNOOK)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(NOOK_LDFLAGS) -o $@ $^ $(LIBS_RUNTIME)
+	@$(if $(Q),echo "  LD    $@")
+	$(Q)$(CC) $(CFLAGS) $(NOOK_LDFLAGS) -o $@ $^ $(LIBS_RUNTIME)
 
 unit: $(UNITS)
 

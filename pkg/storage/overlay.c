@@ -8,8 +8,9 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <poll.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
-#include <time.h>
 
 static int
 check_path (const char *p, nook_error_t *err)
@@ -99,19 +100,20 @@ void
 storage_overlay_unmount (struct storage *st, const char *id, pid_t fuse_pid)
 {
   _cleanup_free_ char *merged = xasprintf ("%s/containers/%s/merged", st->root, id);
-  struct timespec tick = { 0, 2 * 1000 * 1000 };
+  _cleanup_close_ int pidfd = -1;
+  struct pollfd p;
 
   umount2 (merged, MNT_DETACH);
   if (fuse_pid <= 0)
     return;
-  /* With the last reference gone the daemon reads ENODEV and exits.  */
-  for (int i = 0; i < 1000; i++)
+  /* With the last reference gone the daemon reads ENODEV and exits; give
+     it two seconds, then kill it.  */
+  pidfd = (int) syscall (SYS_pidfd_open, fuse_pid, 0);
+  if (pidfd >= 0)
     {
-      pid_t r = nook_waitpid (fuse_pid, NULL, WNOHANG);
-      if (r == fuse_pid || (r < 0 && errno == ECHILD))
-        return;
-      nanosleep (&tick, NULL);
+      p = (struct pollfd){ .fd = pidfd, .events = POLLIN };
+      if (poll (&p, 1, 2000) == 0)
+        kill (fuse_pid, SIGKILL);
     }
-  kill (fuse_pid, SIGKILL);
   nook_waitpid (fuse_pid, NULL, 0);
 }
