@@ -173,3 +173,4 @@ clean:
 
 .PHONY: all unit fixtures check check-asan format-check format demo bench install clean
 .DELETE_ON_ERROR:
+.SECONDARY:

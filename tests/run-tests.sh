@@ -36,6 +36,13 @@ for t in "$build"/tests/unit/test-*; do
 done
 echo "unit: $passed passed, $failed failed"
 
+echo "== format (.clang-format)"
+if make -s -C "$src" format-check; then
+    passed=$((passed + 1))
+else
+    failed=$((failed + 1)); failures+=("format: sources differ from .clang-format (make format)")
+fi
+
 # Stage what the system tests use where the test user can read it.
 stage=$("$src/tests/stage.sh" "$build") || { echo "staging the install failed"; exit 1; }
 trap 'rm -rf "$stage"' EXIT

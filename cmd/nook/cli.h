@@ -45,18 +45,18 @@ struct opt
   const char *name; /* long name, without "--" */
   char short_name;  /* 0 for none */
   enum opt_type type;
-  void *dest; /* bool *, const char **, char ***, int64_t * */
-  const char *arg;  /* argument name in help ("NAME"), NULL for bools */
+  void *dest;      /* bool *, const char **, char ***, int64_t * */
+  const char *arg; /* argument name in help ("NAME"), NULL for bools */
   const char *help;
 };
 
 struct cmd_spec
 {
-  const char *name; /* "run", "image ls" */
+  const char *name;  /* "run", "image ls" */
   const char *usage; /* "[options] IMAGE [COMMAND [ARG...]]" */
   const char *summary;
   const struct opt *opts; /* terminated by an entry with name NULL */
-  bool stop_at_arg; /* flags end at the first argument (run, exec) */
+  bool stop_at_arg;       /* flags end at the first argument (run, exec) */
   int min_args;
   int max_args; /* -1: any */
 };

@@ -36,11 +36,11 @@ split_name (const char *name, char **repo, char **tag)
 
   if (at)
     {
-      *repo = xstrndup (name, (size_t) (at - name));
+      *repo = xstrndup (name, (size_t)(at - name));
       *tag = xstrdup ("<none>");
       return;
     }
-  *repo = colon ? xstrndup (name, (size_t) (colon - name)) : xstrdup (name);
+  *repo = colon ? xstrndup (name, (size_t)(colon - name)) : xstrdup (name);
   *tag = xstrdup (colon ? colon + 1 : "<none>");
 }
 
@@ -90,11 +90,11 @@ print_rows (const struct images_flags *f, struct row *rows, size_t n)
     table_row (&t, "REPOSITORY", "TAG", "IMAGE ID", "CREATED", "SIZE");
   for (size_t i = 0; i < n; i++)
     {
-      _cleanup_free_ char *id = f->no_trunc ? xasprintf ("sha256:%s", rows[i].img->id)
-                                            : xstrndup (rows[i].img->id, 12);
+      _cleanup_free_ char *id
+          = f->no_trunc ? xasprintf ("sha256:%s", rows[i].img->id) : xstrndup (rows[i].img->id, 12);
       _cleanup_free_ char *ago = nook_human_duration ((now - rows[i].created) / 1000000000LL);
       _cleanup_free_ char *created = xasprintf ("%s ago", ago);
-      _cleanup_free_ char *size = nook_human_size ((double) rows[i].img->size);
+      _cleanup_free_ char *size = nook_human_size ((double)rows[i].img->size);
       if (f->digests)
         table_row (&t, rows[i].repo, rows[i].tag, rows[i].img->digest, id, created, size);
       else
@@ -147,8 +147,8 @@ cmd_images (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err)
     { "quiet", 'q', OPT_BOOL, &f.quiet, NULL, "Display only image IDs" },
     { 0 },
   };
-  const struct cmd_spec spec = { "images", "[options] [IMAGE]", "List images in local storage",
-                                 opts, false, 0, 1 };
+  const struct cmd_spec spec
+      = { "images", "[options] [IMAGE]", "List images in local storage", opts, false, 0, 1 };
   struct storage_image *imgs = NULL;
   struct row *rows;
   size_t n = 0, nrows = 0;

@@ -14,12 +14,13 @@ cmd_load (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err)
 {
   struct load_flags f = { 0 };
   const struct opt opts[] = {
-    { "input", 'i', OPT_STRING, &f.input, "PATH", "Read from specified archive file (default: stdin)" },
+    { "input", 'i', OPT_STRING, &f.input, "PATH",
+      "Read from specified archive file (default: stdin)" },
     { "quiet", 'q', OPT_BOOL, &f.quiet, NULL, "Suppress the output" },
     { 0 },
   };
-  const struct cmd_spec spec = { "load", "[options]", "Load image(s) from a tar archive", opts,
-                                 false, 0, 0 };
+  const struct cmd_spec spec
+      = { "load", "[options]", "Load image(s) from a tar archive", opts, false, 0, 0 };
   struct apply_opts aopts = cli_apply_opts (ctx);
   struct storage_tmp work;
   struct image_source src;
@@ -33,8 +34,9 @@ cmd_load (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err)
   if (f.input == NULL)
     {
       if (isatty (STDIN_FILENO))
-        return nook_error (err, 0, "cannot read from terminal, use command-line redirection or "
-                                   "the --input flag");
+        return nook_error (err, 0,
+                           "cannot read from terminal, use command-line redirection or "
+                           "the --input flag");
       f.input = "-";
     }
   storage_tmp_sweep (&ctx->store);

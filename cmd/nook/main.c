@@ -33,9 +33,9 @@ static const struct
 {
   const char *group, *verb, *command;
 } aliases[] = {
-  { "image", "ls", "images" },     { "image", "list", "images" }, { "image", "load", "load" },
-  { "container", "ls", "ps" },     { "container", "list", "ps" }, { "container", "ps", "ps" },
-  { "container", "rm", "rm" },     { "container", "run", "run" },
+  { "image", "ls", "images" }, { "image", "list", "images" }, { "image", "load", "load" },
+  { "container", "ls", "ps" }, { "container", "list", "ps" }, { "container", "ps", "ps" },
+  { "container", "rm", "rm" }, { "container", "run", "run" },
 };
 
 int
@@ -69,8 +69,8 @@ cli_need (struct nook_ctx *ctx, unsigned needs, nook_error_t *err)
 struct apply_opts
 cli_apply_opts (const struct nook_ctx *ctx)
 {
-  struct apply_opts o = { .rootless = !nook_is_real_root () || userns_is_inside (),
-                          .ignore_ids = ctx->ids.single };
+  struct apply_opts o
+      = { .rootless = !nook_is_real_root () || userns_is_inside (), .ignore_ids = ctx->ids.single };
   return o;
 }
 
@@ -104,7 +104,7 @@ set_log_level (const char *level, nook_error_t *err)
   for (size_t i = 0; i < NOOK_ARRAY_SIZE (names); i++)
     if (strcmp (level, names[i]) == 0)
       {
-        nook_log_set_level ((enum nook_log_level) i);
+        nook_log_set_level ((enum nook_log_level)i);
         return 0;
       }
   return nook_error (err, 0, "log level \"%s\" not supported, choose from error, warn, info, debug",
@@ -119,7 +119,7 @@ parse_globals (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err)
   for (i = 1; i < argc && argv[i][0] == '-'; i++)
     {
       const char *a = argv[i], *eq = strchr (a, '=');
-      size_t len = eq ? (size_t) (eq - a) : strlen (a);
+      size_t len = eq ? (size_t)(eq - a) : strlen (a);
       const char **dest = NULL;
       if (strcmp (a, "-h") == 0 || strcmp (a, "--help") == 0)
         {
@@ -136,7 +136,7 @@ parse_globals (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err)
       else if (len == 9 && strncmp (a, "--runroot", len) == 0)
         dest = &ctx->runroot;
       else if (!(len == 11 && strncmp (a, "--log-level", len) == 0))
-        return nook_error (err, 0, "unknown flag: %.*s\nSee 'nook --help'", (int) len, a);
+        return nook_error (err, 0, "unknown flag: %.*s\nSee 'nook --help'", (int)len, a);
       if (!eq && i + 1 >= argc)
         return nook_error (err, 0, "flag needs an argument: %s", a);
       if (dest)

@@ -34,26 +34,28 @@ set_value (const struct cmd_spec *spec, const struct opt *o, const char *value, 
     {
     case OPT_BOOL:
       if (value && strcmp (value, "true") != 0 && strcmp (value, "false") != 0)
-        return nook_error (err, 0, "invalid argument \"%s\" for \"--%s\" flag: strconv.ParseBool: "
-                                   "parsing \"%s\": invalid syntax",
+        return nook_error (err, 0,
+                           "invalid argument \"%s\" for \"--%s\" flag: strconv.ParseBool: "
+                           "parsing \"%s\": invalid syntax",
                            value, o->name, value);
       if (o->dest)
-        *(bool *) o->dest = value == NULL || strcmp (value, "true") == 0;
+        *(bool *)o->dest = value == NULL || strcmp (value, "true") == 0;
       return 0;
     case OPT_STRING:
-      *(const char **) o->dest = value;
+      *(const char **)o->dest = value;
       return 0;
     case OPT_STRINGS:
-      strv_push ((char ***) o->dest, xstrdup (value));
+      strv_push ((char ***)o->dest, xstrdup (value));
       return 0;
     case OPT_INT:
-      if (!str_to_int64 (value, (int64_t *) o->dest))
-        return nook_error (err, 0, "invalid argument \"%s\" for \"--%s\" flag: strconv.ParseInt: "
-                                   "parsing \"%s\": invalid syntax",
+      if (!str_to_int64 (value, (int64_t *)o->dest))
+        return nook_error (err, 0,
+                           "invalid argument \"%s\" for \"--%s\" flag: strconv.ParseInt: "
+                           "parsing \"%s\": invalid syntax",
                            value, o->name, value);
       return 0;
     }
-  (void) spec;
+  (void)spec;
   return 0;
 }
 
@@ -84,17 +86,17 @@ unknown (const struct cmd_spec *spec, const char *what, nook_error_t *err)
 
 /* A long flag: ARG is "--name" or "--name=value".  */
 static int
-parse_long (const struct cmd_spec *spec, const char *arg, int argc, char **argv, int *i,
-            bool *help, nook_error_t *err)
+parse_long (const struct cmd_spec *spec, const char *arg, int argc, char **argv, int *i, bool *help,
+            nook_error_t *err)
 {
   const char *name = arg + 2, *eq = strchr (name, '=');
-  size_t len = eq ? (size_t) (eq - name) : strlen (name);
+  size_t len = eq ? (size_t)(eq - name) : strlen (name);
   const struct opt *o = find_long (spec->opts, name, len);
   _cleanup_free_ char *msg = NULL;
 
   if (o == NULL)
     {
-      msg = xasprintf ("unknown flag: --%.*s", (int) len, name);
+      msg = xasprintf ("unknown flag: --%.*s", (int)len, name);
       return unknown (spec, msg, err);
     }
   if (o == &help_opt)
@@ -151,7 +153,7 @@ cli_parse (const struct cmd_spec *spec, int argc, char **argv, char ***args, int
            nook_error_t *err)
 {
   /* Positional arguments are gathered in order; argv is reused for them.  */
-  char **pos = xzalloc (sizeof (char *) * (size_t) (argc + 1));
+  char **pos = xzalloc (sizeof (char *) * (size_t)(argc + 1));
   int npos = 0, i;
   bool help = false;
 
@@ -190,13 +192,14 @@ cli_parse (const struct cmd_spec *spec, int argc, char **argv, char ***args, int
     }
   for (; i < argc; i++)
     pos[npos++] = argv[i];
-  memcpy (argv + 1, pos, sizeof (char *) * (size_t) npos);
+  memcpy (argv + 1, pos, sizeof (char *) * (size_t)npos);
   argv[npos + 1] = NULL;
   free (pos);
   *args = argv + 1;
   *nargs = npos;
   if (npos < spec->min_args)
-    return nook_error (err, 0, "requires at least %d arg(s), only received %d\nSee 'nook %s --help'",
+    return nook_error (err, 0,
+                       "requires at least %d arg(s), only received %d\nSee 'nook %s --help'",
                        spec->min_args, npos, spec->name);
   if (spec->max_args >= 0 && npos > spec->max_args)
     return nook_error (err, 0, "accepts at most %d arg(s), received %d\nSee 'nook %s --help'",

@@ -69,7 +69,8 @@ cmd_ps (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err)
 {
   struct ps_flags f = { .last = -1 };
   const struct opt opts[] = {
-    { "all", 'a', OPT_BOOL, &f.all, NULL, "Show all the containers, default is only running containers" },
+    { "all", 'a', OPT_BOOL, &f.all, NULL,
+      "Show all the containers, default is only running containers" },
     { "last", 'n', OPT_INT, &f.last, "N", "Print the n last created containers (all states)" },
     { "latest", 'l', OPT_BOOL, &f.latest, NULL, "Act on the latest container nook is aware of" },
     { "no-trunc", 0, OPT_BOOL, &f.no_trunc, NULL, "Display the extended information" },
@@ -92,8 +93,8 @@ cmd_ps (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err)
   /* -n and -l count every container, whatever its state.  */
   for (size_t i = 0; i < n; i++)
     {
-      bool keep = f.last >= 0 ? (int64_t) i < f.last
-                              : f.all || cs[i].state.status == CONTAINER_RUNNING;
+      bool keep
+          = f.last >= 0 ? (int64_t)i < f.last : f.all || cs[i].state.status == CONTAINER_RUNNING;
       if (!keep)
         {
           container_free (&cs[i]);

@@ -12,8 +12,9 @@ cmd_rm (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err)
     { "force", 'f', OPT_BOOL, &force, NULL, "Force removal of a running container" },
     { 0 },
   };
-  const struct cmd_spec spec = { "rm", "[options] CONTAINER [CONTAINER...]",
-                                 "Remove one or more containers", opts, false, 0, -1 };
+  const struct cmd_spec spec = {
+    "rm", "[options] CONTAINER [CONTAINER...]", "Remove one or more containers", opts, false, 0, -1
+  };
   _cleanup_strv_ char **ids = NULL;
   char **args;
   int nargs, r, code = 0;
@@ -22,7 +23,8 @@ cmd_rm (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err)
   if (r != 0)
     return r > 0 ? 0 : -1;
   if (nargs == 0 && !all)
-    return nook_error (err, 0, "must specify at least one container name or ID\nSee 'nook rm --help'");
+    return nook_error (err, 0,
+                       "must specify at least one container name or ID\nSee 'nook rm --help'");
   if (all && nargs > 0)
     return nook_error (err, 0, "--all and containers cannot be given together");
   if (all && storage_container_ids (&ctx->store, &ids, err) < 0)
@@ -30,6 +32,7 @@ cmd_rm (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err)
   /* Deleting an upper layer means files of subordinate ids.  */
   if (cli_need (ctx, NEED_USERNS, err) < 0)
     return -1;
+  storage_tmp_sweep (&ctx->store);
   for (int i = 0; all ? ids[i] != NULL : i < nargs; i++)
     {
       const char *ref = all ? ids[i] : args[i];

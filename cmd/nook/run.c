@@ -17,12 +17,15 @@ cmd_run (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err)
     { "interactive", 'i', OPT_BOOL, &o.interactive, NULL, "Keep STDIN open even if not attached" },
     { "name", 0, OPT_STRING, &o.name, "NAME", "Assign a name to the container" },
     { "rm", 0, OPT_BOOL, &o.rm, NULL, "Remove container after exit" },
-    { "user", 'u', OPT_STRING, &o.user, "USER[:GROUP]", "Username or UID (format: <name|uid>[:<group|gid>])" },
+    { "user", 'u', OPT_STRING, &o.user, "USER[:GROUP]",
+      "Username or UID (format: <name|uid>[:<group|gid>])" },
     { "workdir", 'w', OPT_STRING, &o.workdir, "DIR", "Working directory inside the container" },
     { 0 },
   };
-  const struct cmd_spec spec = { "run", "[options] IMAGE [COMMAND [ARG...]]",
-                                 "Run a command in a new container", opts, true, 1, -1 };
+  const struct cmd_spec spec = {
+    "run", "[options] IMAGE [COMMAND [ARG...]]", "Run a command in a new container", opts, true, 1,
+    -1
+  };
   struct container c;
   char **args;
   int nargs, r;

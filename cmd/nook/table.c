@@ -46,7 +46,7 @@ table_print (struct table *t, FILE *out)
           if (c + 1 == t->ncols)
             fputs (cell, out);
           else
-            fprintf (out, "%-*s", (int) (width[c] < 12 ? 12 : width[c]), cell);
+            fprintf (out, "%-*s", (int)(width[c] < 12 ? 12 : width[c]), cell);
         }
       fputc ('\n', out);
     }

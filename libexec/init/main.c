@@ -96,7 +96,7 @@ main (int argc, char **argv)
         case SIGTTOU:
           break; /* job control has no meaning for PID 1 */
         default:
-          kill (main_pid, (int) si.ssi_signo);
+          kill (main_pid, (int)si.ssi_signo);
         }
     }
 }

@@ -43,8 +43,7 @@ parse_args (struct monitor *m, int argc, char **argv, const char **storage, nook
   static const struct option longopts[] = {
     { "storage", required_argument, NULL, 's' }, { "runroot", required_argument, NULL, 'r' },
     { "id", required_argument, NULL, 'i' },      { "sync-fd", required_argument, NULL, 'f' },
-    { "debug", no_argument, NULL, 'd' },
-    { NULL, 0, NULL, 0 },
+    { "debug", no_argument, NULL, 'd' },         { NULL, 0, NULL, 0 },
   };
   int64_t fd = -1;
   int c;
@@ -69,12 +68,13 @@ parse_args (struct monitor *m, int argc, char **argv, const char **storage, nook
           return nook_error (err, 0, "--sync-fd: not a number");
         break;
       default:
-        return nook_error (err, 0, "usage: nook-monitor --storage DIR --runroot DIR --id ID "
-                                   "--sync-fd FD");
+        return nook_error (err, 0,
+                           "usage: nook-monitor --storage DIR --runroot DIR --id ID "
+                           "--sync-fd FD");
       }
   if (*storage == NULL || m->paths.runroot == NULL || m->id == NULL || fd < 0)
     return nook_error (err, 0, "nook-monitor: missing arguments");
-  m->sync_fd = (int) fd;
+  m->sync_fd = (int)fd;
   return nook_set_cloexec (m->sync_fd, true);
 }
 
@@ -114,7 +114,7 @@ read_pid (const char *pid_file, pid_t *pid, nook_error_t *err)
     return -1;
   if (!str_to_int64 (text, &v) || v <= 0)
     return nook_error (err, 0, "invalid pid file `%s`", pid_file);
-  *pid = (pid_t) v;
+  *pid = (pid_t)v;
   return 0;
 }
 
@@ -141,7 +141,7 @@ start_container (struct monitor *m, nook_error_t *err)
   if (read_pid (m->pid_file, &s->pid, err) < 0)
     return -1;
   nook_proc_start_time (s->pid, &s->pid_start);
-  nook_debug ("monitor: started pid %d", (int) s->pid);
+  nook_debug ("monitor: started pid %d", (int)s->pid);
   s->status = CONTAINER_RUNNING;
   s->started_at = nook_time_format (nook_now_ns ());
   return save_state (m, err);
@@ -167,7 +167,7 @@ supervise (struct monitor *m)
         }
       if (si.ssi_signo != SIGCHLD)
         {
-          kill (main_pid, (int) si.ssi_signo);
+          kill (main_pid, (int)si.ssi_signo);
           continue;
         }
       while ((pid = waitpid (-1, &status, WNOHANG)) > 0)

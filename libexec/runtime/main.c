@@ -89,7 +89,7 @@ cmd_create (const struct globals *g, int argc, char **argv, bool run, nook_error
         {
           if (!str_to_int64 (v, &n) || n < 0 || n > 1024)
             return nook_error (err, 0, "--preserve-fds: invalid number `%s`", v);
-          o.preserve_fds = (int) n;
+          o.preserve_fds = (int)n;
         }
       else if (strcmp (argv[i], "--no-pivot") == 0)
         o.no_pivot = true;
@@ -191,7 +191,7 @@ cmd_list (const struct globals *g, nook_error_t *err)
           continue;
         }
       status = runtime_status (g->root, &st);
-      printf ("%-12s  %-8d  %-8s  %s\n", st.id, strcmp (status, "stopped") ? (int) st.pid : 0,
+      printf ("%-12s  %-8d  %-8s  %s\n", st.id, strcmp (status, "stopped") ? (int)st.pid : 0,
               status, st.bundle);
       runtime_state_free (&st);
     }
@@ -246,8 +246,8 @@ main (int argc, char **argv)
     {
       const char *xdg = getenv ("XDG_RUNTIME_DIR");
       root = nook_is_real_root () ? xstrdup ("/run/nook-runtime")
-             : xdg               ? xasprintf ("%s/nook-runtime", xdg)
-                                 : xasprintf ("/tmp/nook-runtime-%d", (int) geteuid ());
+             : xdg                ? xasprintf ("%s/nook-runtime", xdg)
+                                  : xasprintf ("/tmp/nook-runtime-%d", (int)geteuid ());
       g.root = root;
     }
   argc -= first;

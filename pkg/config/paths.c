@@ -35,8 +35,8 @@ private_dir (const char *dir, nook_error_t *err)
   if (!S_ISDIR (st.st_mode))
     return nook_error (err, 0, "`%s` is not a directory", dir);
   if (st.st_uid != geteuid ())
-    return nook_error (err, 0, "`%s` is owned by uid %d, not by you (uid %d)", dir,
-                       (int) st.st_uid, (int) geteuid ());
+    return nook_error (err, 0, "`%s` is owned by uid %d, not by you (uid %d)", dir, (int)st.st_uid,
+                       (int)geteuid ());
   if ((st.st_mode & 077) != 0 && chmod (dir, 0700) < 0)
     return nook_error (err, errno, "chmod `%s`", dir);
   return 0;
@@ -54,7 +54,7 @@ config_runtime_dir (char **out, nook_error_t *err)
   else if (xdg && xdg[0] == '/' && stat (xdg, &st) == 0 && st.st_uid == geteuid ())
     dir = xasprintf ("%s/nook", xdg);
   else
-    dir = xasprintf ("/tmp/nook-run-%d", (int) geteuid ());
+    dir = xasprintf ("/tmp/nook-run-%d", (int)geteuid ());
   if (private_dir (dir, err) < 0)
     return -1;
   *out = steal_pointer (&dir);

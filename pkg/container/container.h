@@ -19,7 +19,7 @@ struct container_config
   char id[65];
   char *name;
   char *image_id;
-  char *image_name; /* the name the image was found by */
+  char *image_name;  /* the name the image was found by */
   char **entrypoint; /* effective, after --entrypoint */
   char **cmd;        /* effective, after the arguments */
   char **env;        /* final environment */
@@ -108,8 +108,8 @@ int container_remove (struct storage *st, const struct nook_paths *paths, const 
 
 /* Start C under a new nook-monitor with the caller's stdio, wait for it,
    forwarding SIGINT and SIGTERM, and return the container's exit code.  */
-int container_run_attached (const struct nook_paths *paths, struct storage *st,
-                            struct container *c, nook_error_t *err);
+int container_run_attached (const struct nook_paths *paths, struct storage *st, struct container *c,
+                            nook_error_t *err);
 
 /* ---- the monitor protocol: one write per message on the sync pipe ---- */
 
@@ -159,12 +159,11 @@ struct container_runtime
 /* create and start, with STDIO[0..2] as the container's stdio; the
    runtime's error is mapped to the exit code Podman gives (127 command not
    found, 126 cannot run it, 125 otherwise).  */
-int container_runtime_run (const struct container_runtime *rt, const char *id,
-                           const char *bundle, const char *pid_file, const int stdio[3],
-                           nook_error_t *err);
+int container_runtime_run (const struct container_runtime *rt, const char *id, const char *bundle,
+                           const char *pid_file, const int stdio[3], nook_error_t *err);
 /* delete --force, started and waited for apart so cleanup overlaps it.  */
-int container_runtime_delete_start (const struct container_runtime *rt, const char *id,
-                                    pid_t *pid, nook_error_t *err);
+int container_runtime_delete_start (const struct container_runtime *rt, const char *id, pid_t *pid,
+                                    nook_error_t *err);
 int container_runtime_delete_finish (const struct container_runtime *rt, pid_t pid,
                                      nook_error_t *err);
 

@@ -9,32 +9,35 @@
 #define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 static const char *const adjectives[]
-    = { "admiring", "agitated", "amazing",   "angry",    "awesome",  "beautiful", "blissful",
-        "bold",     "brave",    "busy",      "charming", "clever",   "compassionate",
-        "confident", "cool",    "dazzling",  "determined", "eager",  "ecstatic", "elated",
-        "elegant",  "epic",     "exciting",  "fervent",  "festive",  "focused",  "friendly",
-        "gallant",  "gifted",   "goofy",     "gracious", "happy",    "hopeful",  "hungry",
-        "infallible", "inspiring", "jolly",  "jovial",   "keen",     "kind",     "laughing",
-        "loving",   "lucid",    "magical",   "modest",   "musing",   "mystifying", "nervous",
-        "nice",     "nifty",    "nostalgic", "objective", "optimistic", "peaceful", "pensive",
-        "practical", "priceless", "quirky",  "quizzical", "relaxed", "reverent", "romantic",
-        "serene",   "sharp",    "silly",     "sleepy",   "stoic",    "strange",  "suspicious",
-        "sweet",    "tender",   "thirsty",   "trusting", "upbeat",   "vibrant",  "vigilant",
-        "vigorous", "wizardly", "wonderful", "xenodochial", "youthful", "zealous", "zen" };
-static const char *const surnames[]
-    = { "albattani", "archimedes", "babbage",  "banach",   "bardeen",  "bell",     "bhabha",
-        "borg",     "bose",       "brahmagupta", "brattain", "carson", "cerf",     "chandrasekhar",
-        "clarke",   "curie",      "darwin",   "dijkstra", "dirac",    "einstein", "elion",
-        "euclid",   "euler",      "faraday",  "fermat",   "fermi",    "feynman",  "franklin",
-        "galileo",  "gauss",      "goldberg", "goodall",  "hamilton", "hawking",  "heisenberg",
-        "hermann",  "hertz",      "hodgkin",  "hopper",   "hypatia",  "johnson",  "kepler",
-        "knuth",    "kowalevski", "lalande",  "lamport",  "leakey",   "liskov",   "lovelace",
-        "lumiere",  "mayer",      "mccarthy", "meitner",  "mendel",   "minsky",   "morse",
-        "napier",   "newton",     "nobel",    "noether",  "pascal",   "pasteur",  "perlman",
-        "pike",     "poincare",   "ptolemy",  "raman",    "ritchie",  "sammet",   "shannon",
-        "shockley", "sinoussi",   "stallman", "swanson",  "tesla",    "thompson", "torvalds",
-        "turing",   "varahamihira", "villani", "wiles",   "williams", "wozniak",  "wright",
-        "yalow",    "yonath" };
+    = { "admiring",      "agitated",    "amazing",    "angry",     "awesome",    "beautiful",
+        "blissful",      "bold",        "brave",      "busy",      "charming",   "clever",
+        "compassionate", "confident",   "cool",       "dazzling",  "determined", "eager",
+        "ecstatic",      "elated",      "elegant",    "epic",      "exciting",   "fervent",
+        "festive",       "focused",     "friendly",   "gallant",   "gifted",     "goofy",
+        "gracious",      "happy",       "hopeful",    "hungry",    "infallible", "inspiring",
+        "jolly",         "jovial",      "keen",       "kind",      "laughing",   "loving",
+        "lucid",         "magical",     "modest",     "musing",    "mystifying", "nervous",
+        "nice",          "nifty",       "nostalgic",  "objective", "optimistic", "peaceful",
+        "pensive",       "practical",   "priceless",  "quirky",    "quizzical",  "relaxed",
+        "reverent",      "romantic",    "serene",     "sharp",     "silly",      "sleepy",
+        "stoic",         "strange",     "suspicious", "sweet",     "tender",     "thirsty",
+        "trusting",      "upbeat",      "vibrant",    "vigilant",  "vigorous",   "wizardly",
+        "wonderful",     "xenodochial", "youthful",   "zealous",   "zen" };
+static const char *const surnames[] = {
+  "albattani", "archimedes",   "babbage",     "banach",   "bardeen",  "bell",     "bhabha",
+  "borg",      "bose",         "brahmagupta", "brattain", "carson",   "cerf",     "chandrasekhar",
+  "clarke",    "curie",        "darwin",      "dijkstra", "dirac",    "einstein", "elion",
+  "euclid",    "euler",        "faraday",     "fermat",   "fermi",    "feynman",  "franklin",
+  "galileo",   "gauss",        "goldberg",    "goodall",  "hamilton", "hawking",  "heisenberg",
+  "hermann",   "hertz",        "hodgkin",     "hopper",   "hypatia",  "johnson",  "kepler",
+  "knuth",     "kowalevski",   "lalande",     "lamport",  "leakey",   "liskov",   "lovelace",
+  "lumiere",   "mayer",        "mccarthy",    "meitner",  "mendel",   "minsky",   "morse",
+  "napier",    "newton",       "nobel",       "noether",  "pascal",   "pasteur",  "perlman",
+  "pike",      "poincare",     "ptolemy",     "raman",    "ritchie",  "sammet",   "shannon",
+  "shockley",  "sinoussi",     "stallman",    "swanson",  "tesla",    "thompson", "torvalds",
+  "turing",    "varahamihira", "villani",     "wiles",    "williams", "wozniak",  "wright",
+  "yalow",     "yonath"
+};
 
 char *
 container_random_name (struct storage *st, nook_error_t *err)
@@ -71,13 +74,14 @@ static int
 check_name (const char *name, nook_error_t *err)
 {
   size_t len = strlen (name);
-  bool ok = len > 0 && len < 200 && isalnum ((unsigned char) name[0]);
+  bool ok = len > 0 && len < 200 && isalnum ((unsigned char)name[0]);
 
   for (size_t i = 1; ok && i < len; i++)
-    ok = isalnum ((unsigned char) name[i]) || name[i] == '_' || name[i] == '.' || name[i] == '-';
+    ok = isalnum ((unsigned char)name[i]) || name[i] == '_' || name[i] == '.' || name[i] == '-';
   if (!ok)
-    return nook_error (err, 0, "container name `%s` is invalid: names must match "
-                               "[a-zA-Z0-9][a-zA-Z0-9_.-]*",
+    return nook_error (err, 0,
+                       "container name `%s` is invalid: names must match "
+                       "[a-zA-Z0-9][a-zA-Z0-9_.-]*",
                        name);
   return 0;
 }
@@ -87,7 +91,7 @@ static void
 env_set (char ***env, const char *kv)
 {
   const char *eq = strchr (kv, '=');
-  size_t klen = eq ? (size_t) (eq - kv) : strlen (kv);
+  size_t klen = eq ? (size_t)(eq - kv) : strlen (kv);
 
   for (size_t i = 0; *env && (*env)[i]; i++)
     if (strncmp ((*env)[i], kv, klen) == 0 && (*env)[i][klen] == '=')
@@ -147,8 +151,8 @@ env_file_add (char ***env, const char *path, nook_error_t *err)
 }
 
 static int
-compute_env (const struct container_create_opts *o, const struct image_config *img,
-             char ***out, nook_error_t *err)
+compute_env (const struct container_create_opts *o, const struct image_config *img, char ***out,
+             nook_error_t *err)
 {
   _cleanup_strv_ char **env = xzalloc (sizeof (char *));
   bool has_path = false;
@@ -215,8 +219,9 @@ compute_command (const struct container_create_opts *o, const struct image_confi
   else
     cfg->cmd = strv_dup (!o->entrypoint && img->cmd ? img->cmd : (char *[]){ NULL });
   if (cfg->entrypoint[0] == NULL && cfg->cmd[0] == NULL)
-    return nook_error (err, 0, "no command or entrypoint provided, and no CMD or ENTRYPOINT "
-                               "from image");
+    return nook_error (err, 0,
+                       "no command or entrypoint provided, and no CMD or ENTRYPOINT "
+                       "from image");
   return 0;
 }
 

@@ -127,11 +127,11 @@ container_state_write (int dirfd, const struct container_state *s, nook_error_t 
   json_gen_object_open (g);
   json_gen_kv_string (g, "status", container_status_name (s->status));
   json_gen_kv_int (g, "pid", s->pid);
-  json_gen_kv_int (g, "pid_start", (int64_t) s->pid_start);
+  json_gen_kv_int (g, "pid_start", (int64_t)s->pid_start);
   json_gen_kv_int (g, "monitor_pid", s->monitor_pid);
-  json_gen_kv_int (g, "monitor_start", (int64_t) s->monitor_start);
+  json_gen_kv_int (g, "monitor_start", (int64_t)s->monitor_start);
   json_gen_kv_int (g, "fuse_pid", s->fuse_pid);
-  json_gen_kv_int (g, "fuse_start", (int64_t) s->fuse_start);
+  json_gen_kv_int (g, "fuse_start", (int64_t)s->fuse_start);
   json_gen_kv_int (g, "exit_code", s->exit_code);
   json_gen_kv_string (g, "started_at", s->started_at);
   json_gen_kv_string (g, "finished_at", s->finished_at);
@@ -163,14 +163,14 @@ state_parse (const char *text, size_t len, struct container_state *s, nook_error
     return -1;
   for (size_t i = 0; i < NOOK_ARRAY_SIZE (status_names); i++)
     if (strcmp (status, status_names[i]) == 0)
-      s->status = (enum container_status) i;
-  s->pid = (pid_t) pid;
-  s->pid_start = (uint64_t) pid_start;
-  s->monitor_pid = (pid_t) mon;
-  s->monitor_start = (uint64_t) mon_start;
-  s->fuse_pid = (pid_t) fuse;
-  s->fuse_start = (uint64_t) fuse_start;
-  s->exit_code = (int) code;
+      s->status = (enum container_status)i;
+  s->pid = (pid_t)pid;
+  s->pid_start = (uint64_t)pid_start;
+  s->monitor_pid = (pid_t)mon;
+  s->monitor_start = (uint64_t)mon_start;
+  s->fuse_pid = (pid_t)fuse;
+  s->fuse_start = (uint64_t)fuse_start;
+  s->exit_code = (int)code;
   s->started_at = started ? xstrdup (started) : NULL;
   s->finished_at = finished ? xstrdup (finished) : NULL;
   s->error = error ? xstrdup (error) : NULL;

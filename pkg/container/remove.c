@@ -54,9 +54,10 @@ container_remove (struct storage *st, const struct nook_paths *paths, const char
     {
       if (!force)
         {
-          nook_error (err, 0, "cannot remove container %s as it is running - running or paused "
-                              "containers cannot be removed without force: container state "
-                              "improper",
+          nook_error (err, 0,
+                      "cannot remove container %s as it is running - running or paused "
+                      "containers cannot be removed without force: container state "
+                      "improper",
                       id);
           container_free (&c);
           return nook_error_exit (err, 2);

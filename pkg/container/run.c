@@ -26,7 +26,7 @@ monitor_msg_send (int fd, int type, int value, const char *msg)
   if (msg)
     snprintf (m.msg, sizeof (m.msg), "%s", msg);
   /* Smaller than PIPE_BUF: one write, never torn.  */
-  return write (fd, &m, sizeof (m)) == (ssize_t) sizeof (m) ? 0 : -1;
+  return write (fd, &m, sizeof (m)) == (ssize_t)sizeof (m) ? 0 : -1;
 }
 
 int
@@ -35,14 +35,14 @@ monitor_msg_recv (int fd, struct monitor_msg *m)
   size_t got = 0;
   while (got < sizeof (*m))
     {
-      ssize_t r = read (fd, (char *) m + got, sizeof (*m) - got);
+      ssize_t r = read (fd, (char *)m + got, sizeof (*m) - got);
       if (r < 0 && errno == EINTR)
         continue;
       if (r < 0)
         return -1;
       if (r == 0)
         return got == 0 ? 1 : -1;
-      got += (size_t) r;
+      got += (size_t)r;
     }
   m->msg[sizeof (m->msg) - 1] = '\0';
   return 0;
@@ -53,16 +53,24 @@ exec_monitor (const struct nook_paths *paths, struct storage *st, const char *id
 {
   _cleanup_free_ char *monitor = config_helper (paths, "nook-monitor");
   char fdstr[16];
-  const char *argv[] = { monitor, "--storage", st->root, "--runroot", paths->runroot,
-                         "--id", id, "--sync-fd", fdstr,
-                         nook_log_get_level () >= NOOK_LOG_DEBUG ? "--debug" : NULL, NULL };
+  const char *argv[] = { monitor,
+                         "--storage",
+                         st->root,
+                         "--runroot",
+                         paths->runroot,
+                         "--id",
+                         id,
+                         "--sync-fd",
+                         fdstr,
+                         nook_log_get_level () >= NOOK_LOG_DEBUG ? "--debug" : NULL,
+                         NULL };
   sigset_t none;
 
   snprintf (fdstr, sizeof (fdstr), "%d", fd);
   sigemptyset (&none);
   sigprocmask (SIG_SETMASK, &none, NULL);
   nook_set_cloexec (fd, false);
-  execv (monitor, (char *const *) argv);
+  execv (monitor, (char *const *)argv);
   {
     _cleanup_free_ char *msg = xasprintf ("exec `%s`: %s", monitor, strerror (errno));
     monitor_msg_send (fd, MONITOR_MSG_ERROR, 125, msg);
@@ -146,7 +154,7 @@ on_message (struct waiter *w, int fd, int *code, nook_error_t *err)
     case MONITOR_MSG_PID:
       nook_debug ("container running as pid %d", m.value);
       w->pid = m.value;
-      w->pidfd = (int) syscall (SYS_pidfd_open, w->pid, 0);
+      w->pidfd = (int)syscall (SYS_pidfd_open, w->pid, 0);
       for (size_t i = 0; i < w->npending; i++)
         forward (w, w->pending[i]);
       w->npending = 0;
@@ -187,7 +195,7 @@ container_run_attached (const struct nook_paths *paths, struct storage *st, stru
           break;
         }
       while (read (sigfd, &si, sizeof (si)) == sizeof (si))
-        forward (&w, (int) si.ssi_signo);
+        forward (&w, (int)si.ssi_signo);
       if (fds[0].revents)
         r = on_message (&w, rd, &code, err);
     }

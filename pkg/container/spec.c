@@ -11,16 +11,16 @@
 #define ETC_FILE_MAX (16 << 20)
 
 static const char *const default_caps[]
-    = { "CAP_CHOWN",            "CAP_DAC_OVERRIDE", "CAP_FOWNER",  "CAP_FSETID",
-        "CAP_KILL",             "CAP_NET_BIND_SERVICE", "CAP_SETFCAP", "CAP_SETGID",
-        "CAP_SETPCAP",          "CAP_SETUID",       "CAP_SYS_CHROOT", NULL };
+    = { "CAP_CHOWN",   "CAP_DAC_OVERRIDE",     "CAP_FOWNER",     "CAP_FSETID",
+        "CAP_KILL",    "CAP_NET_BIND_SERVICE", "CAP_SETFCAP",    "CAP_SETGID",
+        "CAP_SETPCAP", "CAP_SETUID",           "CAP_SYS_CHROOT", NULL };
 static const char *const masked[]
-    = { "/proc/acpi",       "/proc/kcore",       "/proc/keys",     "/proc/latency_stats",
+    = { "/proc/acpi",       "/proc/kcore",       "/proc/keys",        "/proc/latency_stats",
         "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi",
-        "/sys/firmware",    "/sys/fs/selinux",   "/sys/dev/block", NULL };
-static const char *const readonly[] = { "/proc/asound", "/proc/bus",  "/proc/fs",
-                                        "/proc/irq",    "/proc/sys",  "/proc/sysrq-trigger",
-                                        NULL };
+        "/sys/firmware",    "/sys/fs/selinux",   "/sys/dev/block",    NULL };
+static const char *const readonly[]
+    = { "/proc/asound", "/proc/bus",           "/proc/fs", "/proc/irq",
+        "/proc/sys",    "/proc/sysrq-trigger", NULL };
 
 /* Read a file of the container, or *OUT = NULL when there is none.  */
 static int
@@ -60,7 +60,7 @@ field (const char *line, int n)
   if (p == NULL)
     return NULL;
   end = strchr (p, ':');
-  return end ? xstrndup (p, (size_t) (end - p)) : xstrdup (p);
+  return end ? xstrndup (p, (size_t)(end - p)) : xstrdup (p);
 }
 
 /* The line of TEXT whose field KEY_FIELD (0: name, 2: id) equals KEY.  */
@@ -70,7 +70,7 @@ find_line (const char *text, int key_field, const char *key)
   for (const char *p = text; p && *p;)
     {
       const char *nl = strchr (p, '\n');
-      _cleanup_free_ char *line = nl ? xstrndup (p, (size_t) (nl - p)) : xstrdup (p);
+      _cleanup_free_ char *line = nl ? xstrndup (p, (size_t)(nl - p)) : xstrdup (p);
       _cleanup_free_ char *k = field (line, key_field);
       if (line[0] != '#' && k && strcmp (k, key) == 0)
         return steal_pointer (&line);
@@ -85,7 +85,7 @@ parse_id (const char *s, uint32_t *out)
   int64_t v;
   if (!str_to_int64 (s, &v) || v < 0 || v > UINT32_MAX - 1)
     return false;
-  *out = (uint32_t) v;
+  *out = (uint32_t)v;
   return true;
 }
 
@@ -176,7 +176,7 @@ supplementary_groups (int rootfd, const struct resolved_user *u, struct oci_spec
   for (const char *p = group; *p && spec->n_additional_gids < 64;)
     {
       const char *nl = strchr (p, '\n');
-      _cleanup_free_ char *line = nl ? xstrndup (p, (size_t) (nl - p)) : xstrdup (p);
+      _cleanup_free_ char *line = nl ? xstrndup (p, (size_t)(nl - p)) : xstrdup (p);
       _cleanup_free_ char *members = field (line, 3), *gid = field (line, 2);
       uint32_t g;
       if (members && gid && parse_id (gid, &g) && g != u->gid)
@@ -236,10 +236,10 @@ process_caps (struct oci_spec *spec, bool root)
 {
   char **none = xzalloc (sizeof (char *));
   spec->has_caps = true;
-  spec->caps.bounding = strv_dup ((char *const *) default_caps);
+  spec->caps.bounding = strv_dup ((char *const *)default_caps);
   /* As Podman: a non-root user gets no effective capabilities.  */
-  spec->caps.effective = root ? strv_dup ((char *const *) default_caps) : strv_dup (none);
-  spec->caps.permitted = root ? strv_dup ((char *const *) default_caps) : strv_dup (none);
+  spec->caps.effective = root ? strv_dup ((char *const *)default_caps) : strv_dup (none);
+  spec->caps.permitted = root ? strv_dup ((char *const *)default_caps) : strv_dup (none);
   spec->caps.inheritable = strv_dup (none);
   spec->caps.ambient = none;
 }
@@ -297,8 +297,8 @@ container_spec (const struct container *c, int rootfd, const char *merged,
   default_mounts (spec, ids);
   for (size_t i = 0; i < NOOK_ARRAY_SIZE (ns); i++)
     oci_spec_add_namespace (spec, ns[i], NULL);
-  spec->masked_paths = strv_dup ((char *const *) masked);
-  spec->readonly_paths = strv_dup ((char *const *) readonly);
+  spec->masked_paths = strv_dup ((char *const *)masked);
+  spec->readonly_paths = strv_dup ((char *const *)readonly);
   free (u.home);
   free (u.name);
   return 0;

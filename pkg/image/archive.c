@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define INDEX_MAX (4 << 20)
+#define INDEX_MAX    (4 << 20)
 #define OCI_REF_NAME "org.opencontainers.image.ref.name"
 
 void
@@ -50,8 +50,8 @@ stage_blob (struct archive *a, int workdir, const char *hex, nook_error_t *err)
     return -1;
   while ((n = archive_read_data (a, buf, 1 << 16)) > 0)
     {
-      nook_sha256_update (&sha, buf, (size_t) n);
-      if (nook_write_all (fd, buf, (size_t) n) < 0)
+      nook_sha256_update (&sha, buf, (size_t)n);
+      if (nook_write_all (fd, buf, (size_t)n) < 0)
         {
           nook_sha256_free (&sha);
           return nook_error (err, errno, "stage blob sha256:%s", hex);
@@ -64,8 +64,8 @@ stage_blob (struct archive *a, int workdir, const char *hex, nook_error_t *err)
     }
   nook_sha256_final (&sha, got);
   if (strcmp (got, hex) != 0)
-    return nook_error (err, 0, "blob sha256:%s: content does not match its digest (it is sha256:%s)",
-                       hex, got);
+    return nook_error (
+        err, 0, "blob sha256:%s: content does not match its digest (it is sha256:%s)", hex, got);
   if (renameat (workdir, part, workdir, hex) < 0)
     return nook_error (err, errno, "stage blob sha256:%s", hex);
   return 0;
@@ -80,7 +80,7 @@ read_small_entry (struct archive *a, const char *name, char **out, size_t *len, 
 
   while ((n = archive_read_data (a, buf, sizeof (buf))) > 0)
     {
-      nook_buf_append (&b, buf, (size_t) n);
+      nook_buf_append (&b, buf, (size_t)n);
       if (b.len > INDEX_MAX)
         {
           nook_buf_free (&b);
@@ -217,7 +217,7 @@ image_source_open (struct image_source *src, const struct image_descriptor *d, i
     {
       nook_closep (fd);
       return nook_error (err, 0, "blob %s is %lld bytes, its descriptor says %lld", d->digest,
-                         (long long) st.st_size, (long long) d->size);
+                         (long long)st.st_size, (long long)d->size);
     }
   return 0;
 }
@@ -229,8 +229,8 @@ image_source_read (struct image_source *src, const struct image_descriptor *d, s
   _cleanup_close_ int fd = -1;
   const char *hex;
 
-  if ((size_t) d->size > max)
-    return nook_error (err, EFBIG, "blob %s of %lld bytes", d->digest, (long long) d->size);
+  if ((size_t)d->size > max)
+    return nook_error (err, EFBIG, "blob %s of %lld bytes", d->digest, (long long)d->size);
   if (image_source_open (src, d, &fd, err) < 0)
     return -1;
   if (nook_digest_hex (d->digest, &hex, err) < 0)

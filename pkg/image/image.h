@@ -48,8 +48,7 @@ struct image_config
   char **diff_ids; /* "sha256:..." per layer, bottom first */
 };
 
-int image_config_parse (const char *text, size_t len, struct image_config *cfg,
-                        nook_error_t *err);
+int image_config_parse (const char *text, size_t len, struct image_config *cfg, nook_error_t *err);
 void image_config_free (struct image_config *cfg);
 
 /* ---- descriptors and manifests ---- */
@@ -69,7 +68,7 @@ struct image_manifest
 };
 
 #define IMAGE_MANIFEST_MAX (4 << 20) /* as containers/image */
-#define IMAGE_CONFIG_MAX (8 << 20)
+#define IMAGE_CONFIG_MAX   (8 << 20)
 
 int image_manifest_parse (const char *text, size_t len, struct image_manifest *m,
                           nook_error_t *err);
@@ -82,9 +81,9 @@ void image_descriptor_free (struct image_descriptor *d);
 
 struct image_source
 {
-  int dirfd; /* verified blobs, named by hex digest */
+  int dirfd;                          /* verified blobs, named by hex digest */
   struct image_descriptor *manifests; /* in index order */
-  char **ref_names; /* their org.opencontainers.image.ref.name, "" when none */
+  char **ref_names;                   /* their org.opencontainers.image.ref.name, "" when none */
   size_t n;
 };
 

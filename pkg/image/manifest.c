@@ -9,14 +9,17 @@ image_descriptor_parse (const nook_json *j, const char *field, struct image_desc
                         nook_error_t *err)
 {
   const char *media_type = NULL, *digest = NULL, *hex;
+  _cleanup_free_ char *f_type = xasprintf ("%s.mediaType", field);
+  _cleanup_free_ char *f_digest = xasprintf ("%s.digest", field);
+  _cleanup_free_ char *f_size = xasprintf ("%s.size", field);
   int64_t size = -1;
 
   memset (d, 0, sizeof (*d));
   if (!json_is_object (j))
     return nook_error (err, 0, "field `%s` must be an object", field);
-  if (json_get_str (j, "mediaType", field, false, &media_type, err) < 0
-      || json_get_str (j, "digest", field, true, &digest, err) < 0
-      || json_get_int (j, "size", field, true, &size, err) < 0)
+  if (json_get_str (j, "mediaType", f_type, false, &media_type, err) < 0
+      || json_get_str (j, "digest", f_digest, true, &digest, err) < 0
+      || json_get_int (j, "size", f_size, true, &size, err) < 0)
     return -1;
   if (nook_digest_hex (digest, &hex, err) < 0)
     return nook_error_prefix (err, "%s", field);
@@ -73,10 +76,11 @@ image_manifest_parse (const char *text, size_t len, struct image_manifest *m, no
       || json_get_str (j, "mediaType", "mediaType", false, &media_type, err) < 0)
     return nook_error_prefix (err, "manifest");
   if (version == 1)
-    return nook_error (err, 0, "manifest schema 1 images are not supported: convert the image "
-                               "to schema 2 or OCI");
+    return nook_error (err, 0,
+                       "manifest schema 1 images are not supported: convert the image "
+                       "to schema 2 or OCI");
   if (version != 2)
-    return nook_error (err, 0, "manifest schemaVersion %lld is not supported", (long long) version);
+    return nook_error (err, 0, "manifest schemaVersion %lld is not supported", (long long)version);
   if (media_type && (strstr (media_type, "index") || strstr (media_type, "manifest.list")))
     return nook_error (err, 0, "expected an image manifest, got `%s`", media_type);
   if (json_get_object (j, "config", "config", true, &config, err) < 0
@@ -90,12 +94,18 @@ image_manifest_parse (const char *text, size_t len, struct image_manifest *m, no
       char field[32];
       snprintf (field, sizeof (field), "layers[%zu]", i);
       if (image_descriptor_parse (json_at (layers, i), field, &m->layers[i], err) < 0)
-        return image_manifest_free (m), nook_error_prefix (err, "manifest");
+        {
+          image_manifest_free (m);
+          return nook_error_prefix (err, "manifest");
+        }
       m->n_layers++;
       if (!known_layer_type (m->layers[i].media_type))
-        return image_manifest_free (m),
-               nook_error (err, 0, "manifest: layer %zu has unsupported media type `%s`", i,
-                           m->layers[i].media_type);
+        {
+          nook_error (err, 0, "manifest: layer %zu has unsupported media type `%s`", i,
+                      m->layers[i].media_type);
+          image_manifest_free (m);
+          return -1;
+        }
     }
   return 0;
 }

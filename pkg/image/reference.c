@@ -52,10 +52,10 @@ valid_component (const char *s, size_t len)
 static bool
 valid_host_label (const char *s, size_t len)
 {
-  if (len == 0 || !isalnum ((unsigned char) s[0]) || !isalnum ((unsigned char) s[len - 1]))
+  if (len == 0 || !isalnum ((unsigned char)s[0]) || !isalnum ((unsigned char)s[len - 1]))
     return false;
   for (size_t i = 0; i < len; i++)
-    if (!isalnum ((unsigned char) s[i]) && s[i] != '-')
+    if (!isalnum ((unsigned char)s[i]) && s[i] != '-')
       return false;
   return true;
 }
@@ -65,7 +65,7 @@ static bool
 valid_domain (const char *s, size_t len)
 {
   const char *colon = memchr (s, ':', len);
-  size_t host = colon ? (size_t) (colon - s) : len;
+  size_t host = colon ? (size_t)(colon - s) : len;
   size_t start = 0;
 
   if (colon)
@@ -73,7 +73,7 @@ valid_domain (const char *s, size_t len)
       if (host + 1 == len)
         return false;
       for (size_t i = host + 1; i < len; i++)
-        if (!isdigit ((unsigned char) s[i]))
+        if (!isdigit ((unsigned char)s[i]))
           return false;
     }
   for (size_t i = 0; i <= host; i++)
@@ -90,10 +90,10 @@ static bool
 valid_tag (const char *s)
 {
   size_t len = strlen (s);
-  if (len == 0 || len > 128 || !(isalnum ((unsigned char) s[0]) || s[0] == '_'))
+  if (len == 0 || len > 128 || !(isalnum ((unsigned char)s[0]) || s[0] == '_'))
     return false;
   for (size_t i = 1; i < len; i++)
-    if (!(isalnum ((unsigned char) s[i]) || s[i] == '_' || s[i] == '.' || s[i] == '-'))
+    if (!(isalnum ((unsigned char)s[i]) || s[i] == '_' || s[i] == '.' || s[i] == '-'))
       return false;
   return true;
 }
@@ -120,7 +120,7 @@ image_ref_parse (const char *s, struct image_ref *ref, nook_error_t *err)
       if (nook_digest_hex (at + 1, &hex, err) < 0)
         return nook_error_prefix (err, "invalid reference format `%s`", s);
       ref->digest = xstrdup (at + 1);
-      name = xstrndup (s, (size_t) (at - s));
+      name = xstrndup (s, (size_t)(at - s));
     }
   else
     name = xstrdup (s);
@@ -142,11 +142,11 @@ image_ref_parse (const char *s, struct image_ref *ref, nook_error_t *err)
   slash = strchr (name, '/');
   if (slash)
     {
-      size_t len = (size_t) (slash - name);
+      size_t len = (size_t)(slash - name);
       bool host = memchr (name, '.', len) || memchr (name, ':', len)
                   || (len == 9 && strncmp (name, "localhost", 9) == 0);
       for (size_t i = 0; i < len && !host; i++)
-        host = isupper ((unsigned char) name[i]);
+        host = isupper ((unsigned char)name[i]);
       if (host)
         {
           if (!valid_domain (name, len))
@@ -158,7 +158,7 @@ image_ref_parse (const char *s, struct image_ref *ref, nook_error_t *err)
   for (p = name;;)
     {
       const char *end = strchr (p, '/');
-      size_t len = end ? (size_t) (end - p) : strlen (p);
+      size_t len = end ? (size_t)(end - p) : strlen (p);
       if (!valid_component (p, len))
         return image_ref_free (ref),
                bad (err, s, "repository name must be lowercase letters, digits and separators");

@@ -9,12 +9,17 @@ int
 json_parse (const char *text, size_t len, nook_json **out, nook_error_t *err)
 {
   char msg[256] = "";
+  _cleanup_free_ char *copy = NULL;
   yajl_val v;
 
-  /* yajl reads up to the first NUL: an embedded one would hide the rest.  */
+  /* yajl reads up to the first NUL: an embedded one would hide the rest,
+     and TEXT need not end with one at LEN.  */
   if (memchr (text, '\0', len) != NULL)
     return nook_error (err, 0, "invalid JSON: embedded NUL byte");
-  v = yajl_tree_parse (text, msg, sizeof (msg));
+  copy = xmalloc (len + 1);
+  memcpy (copy, text, len);
+  copy[len] = '\0';
+  v = yajl_tree_parse (copy, msg, sizeof (msg));
   if (v == NULL)
     {
       char *nl;
@@ -80,9 +85,11 @@ json_get (const nook_json *j, const char *key)
 {
   if (!json_is_object (j))
     return NULL;
-  for (size_t i = 0; i < j->u.object.len; i++)
-    if (strcmp (j->u.object.keys[i], key) == 0)
-      return j->u.object.values[i];
+  /* The last of duplicate keys wins, as in Go: the tools that wrote or
+     checked a document must not see different values than we do.  */
+  for (size_t i = j->u.object.len; i > 0; i--)
+    if (strcmp (j->u.object.keys[i - 1], key) == 0)
+      return j->u.object.values[i - 1];
   return NULL;
 }
 
@@ -99,6 +106,23 @@ json_int (const nook_json *j, int64_t *out)
     return false;
   *out = j->u.number.i;
   return true;
+}
+
+bool
+json_uint (const nook_json *j, uint64_t *out)
+{
+  const char *r;
+  char *end;
+
+  if (!json_is_number (j))
+    return false;
+  /* Beyond INT64_MAX yajl keeps only the text: parse that.  */
+  r = j->u.number.r;
+  if (r == NULL || !(r[0] >= '0' && r[0] <= '9'))
+    return false;
+  errno = 0;
+  *out = strtoull (r, &end, 10);
+  return errno == 0 && *end == '\0';
 }
 
 bool
@@ -166,8 +190,8 @@ json_get_str (const nook_json *obj, const char *key, const char *field, bool req
 }
 
 int
-json_get_int (const nook_json *obj, const char *key, const char *field, bool required,
-              int64_t *out, nook_error_t *err)
+json_get_int (const nook_json *obj, const char *key, const char *field, bool required, int64_t *out,
+              nook_error_t *err)
 {
   nook_json *v;
   int r = member (obj, key, field, required, &v, err);
@@ -175,6 +199,19 @@ json_get_int (const nook_json *obj, const char *key, const char *field, bool req
     return r;
   if (!json_int (v, out))
     return nook_error (err, 0, "field `%s` must be an integer", field);
+  return 0;
+}
+
+int
+json_get_uint (const nook_json *obj, const char *key, const char *field, bool required,
+               uint64_t *out, nook_error_t *err)
+{
+  nook_json *v;
+  int r = member (obj, key, field, required, &v, err);
+  if (r <= 0)
+    return r;
+  if (!json_uint (v, out))
+    return nook_error (err, 0, "field `%s` must be an unsigned integer", field);
   return 0;
 }
 
@@ -192,8 +229,8 @@ json_get_bool (const nook_json *obj, const char *key, const char *field, bool re
 }
 
 int
-json_get_strv (const nook_json *obj, const char *key, const char *field, bool required,
-               char ***out, nook_error_t *err)
+json_get_strv (const nook_json *obj, const char *key, const char *field, bool required, char ***out,
+               nook_error_t *err)
 {
   _cleanup_strv_ char **v = NULL;
   nook_json *a;
@@ -330,10 +367,73 @@ json_gen_array_close (struct json_gen *g)
   yajl_gen_array_close (g->g);
 }
 
+/* Length of the valid UTF-8 sequence at S (at most LEN bytes), 0 if none.  */
+static size_t
+utf8_seq (const unsigned char *s, size_t len)
+{
+  size_t n;
+  uint32_t cp;
+
+  if (s[0] < 0x80)
+    return 1;
+  if ((s[0] & 0xe0) == 0xc0)
+    n = 2, cp = s[0] & 0x1f;
+  else if ((s[0] & 0xf0) == 0xe0)
+    n = 3, cp = s[0] & 0x0f;
+  else if ((s[0] & 0xf8) == 0xf0)
+    n = 4, cp = s[0] & 0x07;
+  else
+    return 0;
+  if (n > len)
+    return 0;
+  for (size_t i = 1; i < n; i++)
+    {
+      if ((s[i] & 0xc0) != 0x80)
+        return 0;
+      cp = (cp << 6) | (s[i] & 0x3f);
+    }
+  /* No overlong forms, surrogates or values past U+10FFFF.  */
+  if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000)
+      || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+    return 0;
+  return n;
+}
+
+/* Bytes that are not UTF-8 (a file name, an argument) become U+FFFD, as
+   Go writes them: the output stays JSON anyone can read back.  */
+static void
+gen_utf8 (struct json_gen *g, const char *s)
+{
+  const unsigned char *u = (const unsigned char *)s;
+  size_t len = strlen (s), i = 0;
+  struct nook_buf fixed = { 0 };
+
+  while (i < len)
+    {
+      size_t n = utf8_seq (u + i, len - i);
+      if (n == 0 && fixed.data == NULL)
+        nook_buf_append (&fixed, s, i);
+      if (n == 0)
+        {
+          nook_buf_puts (&fixed, "\xef\xbf\xbd");
+          i++;
+          continue;
+        }
+      if (fixed.data)
+        nook_buf_append (&fixed, s + i, n);
+      i += n;
+    }
+  if (fixed.data)
+    yajl_gen_string (g->g, (const unsigned char *)fixed.data, fixed.len);
+  else
+    yajl_gen_string (g->g, u, len);
+  nook_buf_free (&fixed);
+}
+
 void
 json_gen_key (struct json_gen *g, const char *key)
 {
-  yajl_gen_string (g->g, (const unsigned char *) key, strlen (key));
+  gen_utf8 (g, key);
 }
 
 void
@@ -342,13 +442,21 @@ json_gen_string (struct json_gen *g, const char *s)
   if (s == NULL)
     yajl_gen_null (g->g);
   else
-    yajl_gen_string (g->g, (const unsigned char *) s, strlen (s));
+    gen_utf8 (g, s);
 }
 
 void
 json_gen_int (struct json_gen *g, int64_t v)
 {
-  yajl_gen_integer (g->g, (long long) v);
+  yajl_gen_integer (g->g, (long long)v);
+}
+
+void
+json_gen_uint (struct json_gen *g, uint64_t v)
+{
+  char num[32];
+  int n = snprintf (num, sizeof (num), "%llu", (unsigned long long)v);
+  yajl_gen_number (g->g, num, (size_t)n);
 }
 
 void
@@ -443,7 +551,7 @@ json_gen_text (struct json_gen *g, size_t *len)
   yajl_gen_get_buf (g->g, &buf, &n);
   if (len)
     *len = n;
-  return (const char *) buf;
+  return (const char *)buf;
 }
 
 void

@@ -24,6 +24,8 @@ nook_json *json_get (const nook_json *j, const char *key);
 /* The string, or NULL when J is not one.  */
 const char *json_str (const nook_json *j);
 bool json_int (const nook_json *j, int64_t *out);
+/* A non-negative integer, up to UINT64_MAX.  */
+bool json_uint (const nook_json *j, uint64_t *out);
 bool json_bool (const nook_json *j, bool *out);
 /* Elements of an array or members of an object (0 otherwise).  */
 size_t json_len (const nook_json *j);
@@ -37,6 +39,8 @@ int json_get_str (const nook_json *obj, const char *key, const char *field, bool
                   const char **out, nook_error_t *err);
 int json_get_int (const nook_json *obj, const char *key, const char *field, bool required,
                   int64_t *out, nook_error_t *err);
+int json_get_uint (const nook_json *obj, const char *key, const char *field, bool required,
+                   uint64_t *out, nook_error_t *err);
 int json_get_bool (const nook_json *obj, const char *key, const char *field, bool required,
                    bool *out, nook_error_t *err);
 /* An array of strings, copied into a new NULL-terminated vector.  */
@@ -65,8 +69,10 @@ void json_gen_object_close (struct json_gen *g);
 void json_gen_array_open (struct json_gen *g);
 void json_gen_array_close (struct json_gen *g);
 void json_gen_key (struct json_gen *g, const char *key);
-void json_gen_string (struct json_gen *g, const char *s); /* NULL writes null */
+/* NULL writes null; bytes that are not UTF-8 become U+FFFD.  */
+void json_gen_string (struct json_gen *g, const char *s);
 void json_gen_int (struct json_gen *g, int64_t v);
+void json_gen_uint (struct json_gen *g, uint64_t v);
 void json_gen_bool (struct json_gen *g, bool v);
 void json_gen_null (struct json_gen *g);
 void json_gen_strv (struct json_gen *g, char *const *v); /* NULL writes null */

@@ -8,7 +8,7 @@
 #include "json/json.h"
 #include "util/util.h"
 
-#define OCI_VERSION "1.0.2"
+#define OCI_VERSION    "1.0.2"
 #define OCI_CONFIG_MAX (16 << 20)
 
 struct oci_mount

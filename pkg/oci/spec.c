@@ -6,8 +6,7 @@
 /* Fields of the OCI schema this runtime does not implement are errors
    that name them, so nobody believes they took effect.  */
 static int
-check_fields (const nook_json *obj, const char *field, const char *const *known,
-              nook_error_t *err)
+check_fields (const nook_json *obj, const char *field, const char *const *known, nook_error_t *err)
 {
   if (json_check_keys (obj, field, known, err) < 0)
     return nook_error_prefix (err, "config.json");
@@ -25,7 +24,7 @@ get_u32 (const nook_json *obj, const char *key, const char *field, bool required
     return 0;
   if (v < 0 || v > UINT32_MAX)
     return nook_error (err, 0, "field `%s` out of range", field);
-  *out = (uint32_t) v;
+  *out = (uint32_t)v;
   return 0;
 }
 
@@ -48,7 +47,7 @@ parse_user (struct oci_spec *s, const nook_json *user, nook_error_t *err)
       int64_t g;
       if (!json_int (json_at (gids, i), &g) || g < 0 || g > UINT32_MAX)
         return nook_error (err, 0, "field `process.user.additionalGids[%zu]` is not a gid", i);
-      s->additional_gids[s->n_additional_gids++] = (uint32_t) g;
+      s->additional_gids[s->n_additional_gids++] = (uint32_t)g;
     }
   return 0;
 }
@@ -88,15 +87,15 @@ parse_rlimits (struct oci_spec *s, const nook_json *arr, nook_error_t *err)
     {
       nook_json *r = json_at (arr, i);
       const char *type = NULL;
-      int64_t soft = 0, hard = 0;
+      uint64_t soft = 0, hard = 0;
       if (!json_is_object (r) || check_fields (r, "process.rlimits[]", known, err) < 0
           || json_get_str (r, "type", "process.rlimits[].type", true, &type, err) < 0
-          || json_get_int (r, "soft", "process.rlimits[].soft", true, &soft, err) < 0
-          || json_get_int (r, "hard", "process.rlimits[].hard", true, &hard, err) < 0)
+          || json_get_uint (r, "soft", "process.rlimits[].soft", true, &soft, err) < 0
+          || json_get_uint (r, "hard", "process.rlimits[].hard", true, &hard, err) < 0)
         return *err ? -1 : nook_error (err, 0, "field `process.rlimits[%zu]` is not an object", i);
       s->rlimits[s->n_rlimits].type = xstrdup (type);
-      s->rlimits[s->n_rlimits].soft = (uint64_t) soft;
-      s->rlimits[s->n_rlimits].hard = (uint64_t) hard;
+      s->rlimits[s->n_rlimits].soft = soft;
+      s->rlimits[s->n_rlimits].hard = hard;
       s->n_rlimits++;
     }
   return 0;
@@ -106,7 +105,7 @@ static int
 parse_process (struct oci_spec *s, const nook_json *p, nook_error_t *err)
 {
   static const char *const known[]
-      = { "terminal", "user", "args", "env", "cwd", "capabilities", "rlimits",
+      = { "terminal",        "user", "args", "env", "cwd", "capabilities", "rlimits",
           "noNewPrivileges", NULL };
   nook_json *user = NULL, *caps = NULL, *rlimits = NULL;
   const char *cwd = NULL;
@@ -201,7 +200,7 @@ parse_namespaces (struct oci_spec *s, const nook_json *arr, nook_error_t *err)
           || json_get_str (n, "type", "linux.namespaces[].type", true, &type, err) < 0
           || json_get_str (n, "path", "linux.namespaces[].path", false, &path, err) < 0)
         return *err ? -1 : nook_error (err, 0, "config.json: linux.namespaces[%zu] is invalid", i);
-      if (!strv_contains ((char *const *) types, type))
+      if (!strv_contains ((char *const *)types, type))
         return nook_error (err, 0, "config.json: unknown namespace type `%s`", type);
       if (oci_spec_namespace (s, type))
         return nook_error (err, 0, "config.json: namespace `%s` listed twice", type);
@@ -216,7 +215,7 @@ static int
 parse_linux (struct oci_spec *s, const nook_json *l, nook_error_t *err)
 {
   static const char *const known[]
-      = { "namespaces",    "uidMappings",  "gidMappings",       "maskedPaths",
+      = { "namespaces",    "uidMappings",       "gidMappings", "maskedPaths",
           "readonlyPaths", "rootfsPropagation", NULL };
   nook_json *ns = NULL, *um = NULL, *gm = NULL;
   const char *prop = NULL;
@@ -254,8 +253,9 @@ parse_annotations (struct oci_spec *s, const nook_json *a, nook_error_t *err)
 int
 oci_spec_parse (const char *text, size_t len, struct oci_spec *s, nook_error_t *err)
 {
-  static const char *const known[] = { "ociVersion", "process", "root", "hostname", "domainname",
-                                       "mounts", "linux", "annotations", NULL };
+  static const char *const known[]
+      = { "ociVersion", "process", "root",        "hostname", "domainname",
+          "mounts",     "linux",   "annotations", NULL };
   _cleanup_json_ nook_json *j = NULL;
   nook_json *process = NULL, *root = NULL, *mounts = NULL, *linux_ = NULL, *ann = NULL;
   const char *version = NULL, *path = NULL, *hostname = NULL, *domainname = NULL;
@@ -354,7 +354,7 @@ oci_spec_add_mount (struct oci_spec *s, const char *dest, const char *type, cons
   m->destination = xstrdup (dest);
   m->type = xstrdup (type);
   m->source = xstrdup (source);
-  m->options = strv_dup ((char *const *) options);
+  m->options = strv_dup ((char *const *)options);
 }
 
 void
@@ -438,8 +438,10 @@ gen_process (struct json_gen *g, const struct oci_spec *s)
         {
           json_gen_object_open (g);
           json_gen_kv_string (g, "type", s->rlimits[i].type);
-          json_gen_kv_int (g, "soft", (int64_t) s->rlimits[i].soft);
-          json_gen_kv_int (g, "hard", (int64_t) s->rlimits[i].hard);
+          json_gen_key (g, "soft");
+          json_gen_uint (g, s->rlimits[i].soft);
+          json_gen_key (g, "hard");
+          json_gen_uint (g, s->rlimits[i].hard);
           json_gen_object_close (g);
         }
       json_gen_array_close (g);
@@ -521,8 +523,9 @@ oci_spec_to_json (const struct oci_spec *s, size_t *len)
       for (size_t i = 0; s->annotations[i]; i++)
         {
           const char *eq = strchr (s->annotations[i], '=');
-          _cleanup_free_ char *k = eq ? xstrndup (s->annotations[i], (size_t) (eq - s->annotations[i]))
-                                      : xstrdup (s->annotations[i]);
+          _cleanup_free_ char *k
+              = eq ? xstrndup (s->annotations[i], (size_t)(eq - s->annotations[i]))
+                   : xstrdup (s->annotations[i]);
           json_gen_kv_string (g, k, eq ? eq + 1 : "");
         }
       json_gen_object_close (g);

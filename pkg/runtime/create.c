@@ -28,8 +28,8 @@ static const struct
   const char *type;
   int flag;
 } ns_flags[] = {
-  { "user", CLONE_NEWUSER }, { "mount", CLONE_NEWNS }, { "pid", CLONE_NEWPID },
-  { "uts", CLONE_NEWUTS },   { "ipc", CLONE_NEWIPC },  { "network", CLONE_NEWNET },
+  { "user", CLONE_NEWUSER },     { "mount", CLONE_NEWNS }, { "pid", CLONE_NEWPID },
+  { "uts", CLONE_NEWUTS },       { "ipc", CLONE_NEWIPC },  { "network", CLONE_NEWNET },
   { "cgroup", CLONE_NEWCGROUP },
 };
 
@@ -68,8 +68,7 @@ static int
 check_id (const char *id, nook_error_t *err)
 {
   size_t len = strlen (id);
-  if (len == 0 || len > 1024 || strchr (id, '/') || strcmp (id, ".") == 0
-      || strcmp (id, "..") == 0)
+  if (len == 0 || len > 1024 || strchr (id, '/') || strcmp (id, ".") == 0 || strcmp (id, "..") == 0)
     return nook_error (err, 0, "invalid container ID `%s`", id);
   return 0;
 }
@@ -134,7 +133,7 @@ clone_flags (const struct oci_spec *spec, nook_error_t *err)
 static int
 write_idmap (pid_t pid, const char *file, const struct oci_idmap *m, size_t n, nook_error_t *err)
 {
-  _cleanup_free_ char *path = xasprintf ("/proc/%d/%s", (int) pid, file);
+  _cleanup_free_ char *path = xasprintf ("/proc/%d/%s", (int)pid, file);
   struct nook_buf b = { 0 };
   _cleanup_close_ int fd = -1;
   int ret = 0;
@@ -162,7 +161,7 @@ write_state (const char *dir, const char *id, pid_t pid, const char *bundle, con
   json_gen_kv_string (g, "ociVersion", OCI_VERSION);
   json_gen_kv_string (g, "id", id);
   json_gen_kv_int (g, "pid", pid);
-  json_gen_kv_int (g, "pidStartTime", (int64_t) start);
+  json_gen_kv_int (g, "pidStartTime", (int64_t)start);
   json_gen_kv_string (g, "bundle", bundle);
   json_gen_kv_string (g, "rootfs", rootfs);
   json_gen_kv_string (g, "created", created);
@@ -171,7 +170,7 @@ write_state (const char *dir, const char *id, pid_t pid, const char *bundle, con
   for (size_t i = 0; spec->annotations && spec->annotations[i]; i++)
     {
       const char *eq = strchr (spec->annotations[i], '=');
-      _cleanup_free_ char *k = xstrndup (spec->annotations[i], (size_t) (eq - spec->annotations[i]));
+      _cleanup_free_ char *k = xstrndup (spec->annotations[i], (size_t)(eq - spec->annotations[i]));
       json_gen_kv_string (g, k, eq + 1);
     }
   json_gen_object_close (g);
@@ -184,8 +183,8 @@ static int
 write_pid_file (const char *path, pid_t pid, nook_error_t *err)
 {
   char buf[32];
-  int n = snprintf (buf, sizeof (buf), "%d", (int) pid);
-  return nook_write_file_volatile (AT_FDCWD, path, buf, (size_t) n, 0644, err);
+  int n = snprintf (buf, sizeof (buf), "%d", (int)pid);
+  return nook_write_file_volatile (AT_FDCWD, path, buf, (size_t)n, 0644, err);
 }
 
 /* Steps 3 to 5, once the init exists.  */
@@ -197,8 +196,7 @@ parent_side (struct runtime_init_args *a, pid_t pid, int sync, const char *dir, 
 
   if (oci_spec_namespace (a->spec, "user") && !oci_spec_namespace (a->spec, "user")->path
       && (write_idmap (pid, "uid_map", a->spec->uid_mappings, a->spec->n_uid_mappings, err) < 0
-          || write_idmap (pid, "gid_map", a->spec->gid_mappings, a->spec->n_gid_mappings, err)
-                 < 0))
+          || write_idmap (pid, "gid_map", a->spec->gid_mappings, a->spec->n_gid_mappings, err) < 0))
     return -1;
   if (runtime_sync_send (sync, RUNTIME_SYNC_GO, 0, NULL) < 0)
     return nook_error (err, errno, "start the container init");
@@ -220,8 +218,8 @@ runtime_create (const char *root, const char *id, const struct runtime_create_op
                 nook_error_t *err)
 {
   struct oci_spec spec;
-  struct runtime_init_args a = { .spec = &spec, .preserve_fds = o->preserve_fds,
-                                 .no_pivot = o->no_pivot };
+  struct runtime_init_args a
+      = { .spec = &spec, .preserve_fds = o->preserve_fds, .no_pivot = o->no_pivot };
   _cleanup_free_ char *rootfs = NULL, *dir = NULL, *fifo = NULL;
   _cleanup_free_ char *bundle = realpath (o->bundle ? o->bundle : ".", NULL);
   _cleanup_close_ int fifo_fd = -1;
@@ -267,7 +265,7 @@ runtime_create (const char *root, const char *id, const struct runtime_create_op
     goto out_sync;
   a.fifo_fd = fifo_fd;
   a.sync_fd = sv[1];
-  pid = (pid_t) syscall (SYS_clone, (unsigned long) flags | SIGCHLD, NULL, NULL, NULL, NULL);
+  pid = (pid_t)syscall (SYS_clone, (unsigned long)flags | SIGCHLD, NULL, NULL, NULL, NULL);
   if (pid < 0)
     {
       nook_error (err, errno, "clone the container init");
@@ -280,7 +278,7 @@ runtime_create (const char *root, const char *id, const struct runtime_create_op
     }
   close (sv[1]);
   sv[1] = -1;
-  nook_debug ("runtime: cloned %d", (int) pid);
+  nook_debug ("runtime: cloned %d", (int)pid);
   ret = parent_side (&a, pid, sv[0], dir, id, o, err);
   nook_debug ("runtime: init ready");
   close (sv[0]);

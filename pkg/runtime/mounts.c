@@ -25,16 +25,26 @@ static const struct
   bool clear;
   unsigned long flag;
 } flag_table[] = {
-  { "ro", false, MS_RDONLY },          { "rw", true, MS_RDONLY },
-  { "nosuid", false, MS_NOSUID },      { "suid", true, MS_NOSUID },
-  { "nodev", false, MS_NODEV },        { "dev", true, MS_NODEV },
-  { "noexec", false, MS_NOEXEC },      { "exec", true, MS_NOEXEC },
-  { "sync", false, MS_SYNCHRONOUS },   { "async", true, MS_SYNCHRONOUS },
-  { "dirsync", false, MS_DIRSYNC },    { "mand", false, MS_MANDLOCK },
-  { "nomand", true, MS_MANDLOCK },     { "atime", true, MS_NOATIME },
-  { "noatime", false, MS_NOATIME },    { "diratime", true, MS_NODIRATIME },
-  { "nodiratime", false, MS_NODIRATIME }, { "relatime", false, MS_RELATIME },
-  { "norelatime", true, MS_RELATIME }, { "strictatime", false, MS_STRICTATIME },
+  { "ro", false, MS_RDONLY },
+  { "rw", true, MS_RDONLY },
+  { "nosuid", false, MS_NOSUID },
+  { "suid", true, MS_NOSUID },
+  { "nodev", false, MS_NODEV },
+  { "dev", true, MS_NODEV },
+  { "noexec", false, MS_NOEXEC },
+  { "exec", true, MS_NOEXEC },
+  { "sync", false, MS_SYNCHRONOUS },
+  { "async", true, MS_SYNCHRONOUS },
+  { "dirsync", false, MS_DIRSYNC },
+  { "mand", false, MS_MANDLOCK },
+  { "nomand", true, MS_MANDLOCK },
+  { "atime", true, MS_NOATIME },
+  { "noatime", false, MS_NOATIME },
+  { "diratime", true, MS_NODIRATIME },
+  { "nodiratime", false, MS_NODIRATIME },
+  { "relatime", false, MS_RELATIME },
+  { "norelatime", true, MS_RELATIME },
+  { "strictatime", false, MS_STRICTATIME },
   { "nostrictatime", true, MS_STRICTATIME },
 };
 
@@ -43,14 +53,10 @@ static const struct
   const char *name;
   unsigned long flag;
 } propagation_table[] = {
-  { "private", MS_PRIVATE },
-  { "rprivate", MS_PRIVATE | MS_REC },
-  { "shared", MS_SHARED },
-  { "rshared", MS_SHARED | MS_REC },
-  { "slave", MS_SLAVE },
-  { "rslave", MS_SLAVE | MS_REC },
-  { "unbindable", MS_UNBINDABLE },
-  { "runbindable", MS_UNBINDABLE | MS_REC },
+  { "private", MS_PRIVATE },       { "rprivate", MS_PRIVATE | MS_REC },
+  { "shared", MS_SHARED },         { "rshared", MS_SHARED | MS_REC },
+  { "slave", MS_SLAVE },           { "rslave", MS_SLAVE | MS_REC },
+  { "unbindable", MS_UNBINDABLE }, { "runbindable", MS_UNBINDABLE | MS_REC },
 };
 
 static unsigned long
@@ -206,13 +212,14 @@ default_devices (int rootfd, nook_error_t *err)
   {
     const char *name;
     int major, minor;
-  } devs[] = { { "null", 1, 3 }, { "zero", 1, 5 },    { "full", 1, 7 },
+  } devs[] = { { "null", 1, 3 },   { "zero", 1, 5 },    { "full", 1, 7 },
                { "random", 1, 8 }, { "urandom", 1, 9 }, { "tty", 5, 0 } };
-  static const char *const links[][2]
-      = { { "fd", "/proc/self/fd" },     { "stdin", "/proc/self/fd/0" },
-          { "stdout", "/proc/self/fd/1" }, { "stderr", "/proc/self/fd/2" },
-          { "ptmx", "pts/ptmx" } };
-  char *dev[] = { (char *) "dev", NULL };
+  static const char *const links[][2] = { { "fd", "/proc/self/fd" },
+                                          { "stdin", "/proc/self/fd/0" },
+                                          { "stdout", "/proc/self/fd/1" },
+                                          { "stderr", "/proc/self/fd/2" },
+                                          { "ptmx", "pts/ptmx" } };
+  char *dev[] = { (char *)"dev", NULL };
   _cleanup_close_ int devfd = -1;
   bool real_root = nook_is_real_root ();
 
@@ -336,8 +343,7 @@ runtime_setup_rootfs (const struct oci_spec *spec, const char *rootfs, bool no_p
   if (default_devices (rootfd, err) < 0)
     return -1;
   nook_debug ("init: devices done");
-  if (enter_root (rootfs, no_pivot, err) < 0
-      || mask_paths (spec->masked_paths, err) < 0
+  if (enter_root (rootfs, no_pivot, err) < 0 || mask_paths (spec->masked_paths, err) < 0
       || readonly_paths (spec->readonly_paths, err) < 0)
     return -1;
   if (spec->root_readonly && remount_bind ("/", MS_RDONLY, err) < 0)

@@ -16,14 +16,22 @@ static const struct
   const char *name;
   int resource;
 } rlimit_table[] = {
-  { "RLIMIT_AS", RLIMIT_AS },         { "RLIMIT_CORE", RLIMIT_CORE },
-  { "RLIMIT_CPU", RLIMIT_CPU },       { "RLIMIT_DATA", RLIMIT_DATA },
-  { "RLIMIT_FSIZE", RLIMIT_FSIZE },   { "RLIMIT_LOCKS", RLIMIT_LOCKS },
-  { "RLIMIT_MEMLOCK", RLIMIT_MEMLOCK }, { "RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE },
-  { "RLIMIT_NICE", RLIMIT_NICE },     { "RLIMIT_NOFILE", RLIMIT_NOFILE },
-  { "RLIMIT_NPROC", RLIMIT_NPROC },   { "RLIMIT_RSS", RLIMIT_RSS },
-  { "RLIMIT_RTPRIO", RLIMIT_RTPRIO }, { "RLIMIT_RTTIME", RLIMIT_RTTIME },
-  { "RLIMIT_SIGPENDING", RLIMIT_SIGPENDING }, { "RLIMIT_STACK", RLIMIT_STACK },
+  { "RLIMIT_AS", RLIMIT_AS },
+  { "RLIMIT_CORE", RLIMIT_CORE },
+  { "RLIMIT_CPU", RLIMIT_CPU },
+  { "RLIMIT_DATA", RLIMIT_DATA },
+  { "RLIMIT_FSIZE", RLIMIT_FSIZE },
+  { "RLIMIT_LOCKS", RLIMIT_LOCKS },
+  { "RLIMIT_MEMLOCK", RLIMIT_MEMLOCK },
+  { "RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE },
+  { "RLIMIT_NICE", RLIMIT_NICE },
+  { "RLIMIT_NOFILE", RLIMIT_NOFILE },
+  { "RLIMIT_NPROC", RLIMIT_NPROC },
+  { "RLIMIT_RSS", RLIMIT_RSS },
+  { "RLIMIT_RTPRIO", RLIMIT_RTPRIO },
+  { "RLIMIT_RTTIME", RLIMIT_RTTIME },
+  { "RLIMIT_SIGPENDING", RLIMIT_SIGPENDING },
+  { "RLIMIT_STACK", RLIMIT_STACK },
 };
 
 static int
@@ -49,8 +57,7 @@ set_rlimits (const struct oci_spec *spec, nook_error_t *err)
 /* Parse a capability list; names the kernel does not know are dropped
    with a warning (an older kernel), unknown names are an error.  */
 static int
-cap_values (char *const *names, const char *field, cap_value_t **out, size_t *n,
-            nook_error_t *err)
+cap_values (char *const *names, const char *field, cap_value_t **out, size_t *n, nook_error_t *err)
 {
   size_t count = strv_len (names);
   *out = xzalloc (sizeof (cap_value_t) * (count + 1));
@@ -60,10 +67,10 @@ cap_values (char *const *names, const char *field, cap_value_t **out, size_t *n,
       cap_value_t v;
       _cleanup_free_ char *lower = xstrdup (names[i]);
       for (char *p = lower; *p; p++)
-        *p = (char) (*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
+        *p = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
       if (cap_from_name (lower, &v) < 0)
         return nook_error (err, 0, "config.json: unknown capability `%s` in `%s`", names[i], field);
-      if (v >= (cap_value_t) cap_max_bits ())
+      if (v >= (cap_value_t)cap_max_bits ())
         {
           nook_warn ("capability `%s` is not known to this kernel", names[i]);
           continue;
@@ -90,7 +97,7 @@ drop_bounding (const struct oci_caps *caps, nook_error_t *err)
 
   if (cap_values (caps->bounding, "process.capabilities.bounding", &b, &nb, err) < 0)
     return -1;
-  for (cap_value_t c = 0; c < (cap_value_t) cap_max_bits (); c++)
+  for (cap_value_t c = 0; c < (cap_value_t)cap_max_bits (); c++)
     if (!has_cap (b, nb, c) && prctl (PR_CAPBSET_DROP, c, 0, 0, 0) < 0 && errno != EINVAL)
       return nook_error (err, errno, "drop capability %d from the bounding set", c);
   return 0;
@@ -120,7 +127,7 @@ set_caps (const struct oci_caps *caps, nook_error_t *err)
       size_t n;
       if (cap_values (sets[i].names, sets[i].field, &v, &n, err) < 0)
         ret = -1;
-      else if (n && cap_set_flag (c, sets[i].flag, (int) n, v, CAP_SET) < 0)
+      else if (n && cap_set_flag (c, sets[i].flag, (int)n, v, CAP_SET) < 0)
         ret = nook_error (err, errno, "set %s", sets[i].field);
     }
   if (ret == 0 && cap_set_proc (c) < 0)
@@ -176,7 +183,7 @@ runtime_setup_process (const struct oci_spec *spec, nook_error_t *err)
   if (spec->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     return nook_error (err, errno, "set no_new_privs");
   if (spec->umask >= 0)
-    umask ((mode_t) spec->umask);
+    umask ((mode_t)spec->umask);
   return 0;
 }
 
@@ -222,9 +229,9 @@ runtime_find_executable (const struct oci_spec *spec, char **out, nook_error_t *
   for (const char *p = path;;)
     {
       const char *end = strchr (p, ':');
-      size_t len = end ? (size_t) (end - p) : strlen (p);
-      _cleanup_free_ char *cand = len ? xasprintf ("%.*s/%s", (int) len, p, arg0)
-                                      : xasprintf ("./%s", arg0);
+      size_t len = end ? (size_t)(end - p) : strlen (p);
+      _cleanup_free_ char *cand
+          = len ? xasprintf ("%.*s/%s", (int)len, p, arg0) : xasprintf ("./%s", arg0);
       if (check_executable (cand) == 0)
         {
           *out = steal_pointer (&cand);

@@ -39,8 +39,8 @@ runtime_state_read (const char *root, const char *id, struct runtime_state *st, 
       || json_get_str (j, "created", "created", false, &created, err) < 0)
     return nook_error_prefix (err, "state of `%s`", id);
   st->id = xstrdup (id);
-  st->pid = (pid_t) pid;
-  st->pid_start = (uint64_t) start;
+  st->pid = (pid_t)pid;
+  st->pid_start = (uint64_t)start;
   st->bundle = xstrdup (bundle);
   st->rootfs = xstrdup (rootfs ? rootfs : "");
   st->created = xstrdup (created ? created : "");
@@ -75,7 +75,7 @@ process_running (pid_t pid, uint64_t start)
 
   if (!nook_proc_alive (pid, start))
     return false;
-  snprintf (path, sizeof (path), "/proc/%d/stat", (int) pid);
+  snprintf (path, sizeof (path), "/proc/%d/stat", (int)pid);
   fd = open (path, O_RDONLY | O_CLOEXEC);
   if (fd < 0 || (n = read (fd, buf, sizeof (buf) - 1)) <= 0)
     return false;
@@ -115,7 +115,7 @@ runtime_state_json (const char *root, const struct runtime_state *st)
   for (size_t i = 0; st->annotations && st->annotations[i]; i++)
     {
       const char *eq = strchr (st->annotations[i], '=');
-      _cleanup_free_ char *k = xstrndup (st->annotations[i], (size_t) (eq - st->annotations[i]));
+      _cleanup_free_ char *k = xstrndup (st->annotations[i], (size_t)(eq - st->annotations[i]));
       json_gen_kv_string (g, k, eq + 1);
     }
   json_gen_object_close (g);
@@ -174,7 +174,7 @@ runtime_parse_signal (const char *s, int *sig, nook_error_t *err)
     {
       if (n <= 0 || n >= NSIG)
         return nook_error (err, 0, "invalid signal `%s`", s);
-      *sig = (int) n;
+      *sig = (int)n;
       return 0;
     }
   if (strncasecmp (name, "SIG", 3) == 0)
@@ -191,7 +191,7 @@ runtime_parse_signal (const char *s, int *sig, nook_error_t *err)
   if (strncasecmp (name, "RTMIN+", 6) == 0 && str_to_int64 (name + 6, &n)
       && SIGRTMIN + n <= SIGRTMAX)
     {
-      *sig = (int) (SIGRTMIN + n);
+      *sig = (int)(SIGRTMIN + n);
       return 0;
     }
   return nook_error (err, 0, "invalid signal `%s`", s);
@@ -201,7 +201,7 @@ runtime_parse_signal (const char *s, int *sig, nook_error_t *err)
 static int
 kill_all (pid_t init, int sig, nook_error_t *err)
 {
-  _cleanup_free_ char *path = xasprintf ("/proc/%d/ns/pid", (int) init);
+  _cleanup_free_ char *path = xasprintf ("/proc/%d/ns/pid", (int)init);
   _cleanup_closedir_ DIR *d = NULL;
   struct stat ns, self, s;
   struct dirent *e;
@@ -221,7 +221,7 @@ kill_all (pid_t init, int sig, nook_error_t *err)
         continue;
       p = xasprintf ("/proc/%s/ns/pid", e->d_name);
       if (stat (p, &s) == 0 && s.st_ino == ns.st_ino && s.st_dev == ns.st_dev)
-        kill ((pid_t) pid, sig);
+        kill ((pid_t)pid, sig);
     }
   return 0;
 }

@@ -43,15 +43,15 @@ set_owner (struct apply_ctx *ctx, int fd, const char *base, int flags, int64_t u
   if (ctx->opts->ignore_ids)
     return 0;
   if (uid < 0 || gid < 0 || uid > UINT32_MAX - 1 || gid > UINT32_MAX - 1)
-    return nook_error (err, 0, "`%s`: invalid owner %lld:%lld", name, (long long) uid,
-                       (long long) gid);
-  if (fchownat (fd, base, (uid_t) uid, (gid_t) gid, flags) == 0)
+    return nook_error (err, 0, "`%s`: invalid owner %lld:%lld", name, (long long)uid,
+                       (long long)gid);
+  if (fchownat (fd, base, (uid_t)uid, (gid_t)gid, flags) == 0)
     return 0;
   if (errno == EINVAL)
     return nook_error (err, 0,
                        "`%s` is owned by %lld:%lld, outside the ids mapped for you: add "
                        "subordinate ids in /etc/subuid and /etc/subgid",
-                       name, (long long) uid, (long long) gid);
+                       name, (long long)uid, (long long)gid);
   return nook_error (err, errno, "chown `%s`", name);
 }
 
@@ -111,8 +111,8 @@ write_data (struct apply_ctx *ctx, int fd, const char *name, nook_error_t *err)
             continue;
           if (w < 0)
             return nook_error (err, errno, "write `%s`", name);
-          buf = (const char *) buf + w;
-          size -= (size_t) w;
+          buf = (const char *)buf + w;
+          size -= (size_t)w;
           offset += w;
         }
     }
@@ -283,15 +283,12 @@ apply_special (struct apply_ctx *ctx, struct archive_entry *e, int parent, const
 }
 
 /* ".wh.NAME" and ".wh..wh..opq" are kept as the empty files the tar has:
-   fuse-overlayfs reads them in lower layers.  Other ".wh..wh." names are
-   AUFS bookkeeping and are dropped.  */
+   fuse-overlayfs reads them in lower layers.  */
 static int
 apply_whiteout (int parent, const char *base, const char *name, nook_error_t *err)
 {
   _cleanup_close_ int fd = -1;
 
-  if (str_has_prefix (base, ".wh..wh.") && strcmp (base, ".wh..wh..opq") != 0)
-    return 0;
   if (clear_path (parent, base, false, name, err) < 0)
     return -1;
   fd = openat (parent, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
@@ -331,6 +328,12 @@ apply_entry (struct apply_ctx *ctx, struct archive_entry *e, nook_error_t *err)
   n = strv_len (comps);
   if (n == 0)
     return apply_root (ctx, e, name, err);
+  /* AUFS bookkeeping (".wh..wh.plnk/...") is dropped whole; the opaque
+     marker is the one ".wh..wh." name with a meaning.  */
+  for (size_t i = 0; i < n; i++)
+    if (str_has_prefix (comps[i], ".wh..wh.")
+        && !(i + 1 == n && strcmp (comps[i], ".wh..wh..opq") == 0))
+      return 0;
   if (nook_resolve_dir (ctx->rootfd, comps, n - 1, true, &parent, &resolved, err) < 0)
     return nook_error_prefix (err, "layer entry `%s`", name);
   base = comps[n - 1];
@@ -358,9 +361,9 @@ apply_dir_times (struct apply_ctx *ctx)
     {
       /* The path was real when recorded; a later entry may have put a
          symlink on it, so refuse to follow any.  */
-      _cleanup_close_ int fd = nook_open_beneath (ctx->rootfd, ctx->dirs[i].path,
-                                             O_RDONLY | O_DIRECTORY,
-                                             RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
+      _cleanup_close_ int fd
+          = nook_open_beneath (ctx->rootfd, ctx->dirs[i].path, O_RDONLY | O_DIRECTORY,
+                               RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
       struct timespec ts[2] = { ctx->dirs[i].mtime, ctx->dirs[i].mtime };
       if (fd >= 0)
         futimens (fd, ts);
@@ -393,7 +396,7 @@ stream_read (struct archive *inner, void *data, const void **buf)
       s->failed = true;
       return -1;
     }
-  nook_sha256_update (&s->sha, s->buf, (size_t) n);
+  nook_sha256_update (&s->sha, s->buf, (size_t)n);
   s->total += n;
   *buf = s->buf;
   return n;
@@ -435,7 +438,7 @@ stream_drain (struct stream *s, nook_error_t *err)
   la_ssize_t n;
   while ((n = archive_read_data (s->outer, s->buf, sizeof (s->buf))) > 0)
     {
-      nook_sha256_update (&s->sha, s->buf, (size_t) n);
+      nook_sha256_update (&s->sha, s->buf, (size_t)n);
       s->total += n;
     }
   if (n < 0)
@@ -463,8 +466,8 @@ apply_entries (struct apply_ctx *ctx, struct stream *s, nook_error_t *err)
 }
 
 int
-storage_apply_tar (int dirfd, int blob_fd, const struct apply_opts *opts,
-                   struct apply_result *res, nook_error_t *err)
+storage_apply_tar (int dirfd, int blob_fd, const struct apply_opts *opts, struct apply_result *res,
+                   nook_error_t *err)
 {
   __attribute__ ((cleanup (archive_freep))) struct archive *outer = NULL;
   __attribute__ ((cleanup (archive_freep))) struct archive *inner = NULL;

@@ -83,20 +83,8 @@ storage_container_name_release (struct storage *st, const char *name, const char
 int
 storage_container_ids (struct storage *st, char ***out, nook_error_t *err)
 {
-  int fd = dup (st->containersfd);
-  _cleanup_closedir_ DIR *d = fd >= 0 ? fdopendir (fd) : NULL;
-  _cleanup_strv_ char **ids = xzalloc (sizeof (char *));
-  struct dirent *e;
-
-  if (d == NULL)
-    {
-      nook_closep (&fd);
-      return nook_error (err, errno, "read `%s/containers`", st->root);
-    }
-  while ((e = readdir (d)) != NULL)
-    if (strlen (e->d_name) == 64 && nook_is_hex (e->d_name, 64))
-      strv_push (&ids, xstrdup (e->d_name));
-  *out = steal_pointer (&ids);
+  if (nook_list_dir (st->containersfd, storage_is_id, out, err) < 0)
+    return nook_error_prefix (err, "`%s/containers`", st->root);
   return 0;
 }
 

@@ -202,20 +202,8 @@ storage_image_tag (struct storage *st, const char *id, const char *name, nook_er
 static int
 image_ids (struct storage *st, char ***out, nook_error_t *err)
 {
-  int fd = dup (st->imagesfd);
-  _cleanup_closedir_ DIR *d = fd >= 0 ? fdopendir (fd) : NULL;
-  _cleanup_strv_ char **ids = xzalloc (sizeof (char *));
-  struct dirent *e;
-
-  if (d == NULL)
-    {
-      nook_closep (&fd);
-      return nook_error (err, errno, "read `%s/images`", st->root);
-    }
-  while ((e = readdir (d)) != NULL)
-    if (strlen (e->d_name) == 64 && nook_is_hex (e->d_name, 64))
-      strv_push (&ids, xstrdup (e->d_name));
-  *out = steal_pointer (&ids);
+  if (nook_list_dir (st->imagesfd, storage_is_id, out, err) < 0)
+    return nook_error_prefix (err, "`%s/images`", st->root);
   return 0;
 }
 

@@ -54,7 +54,7 @@ storage_layer_stage (struct storage *st, int blob_fd, const char *diff_id, const
 {
   _cleanup_close_ int diff = -1;
   struct apply_result res;
-  struct storage_layer l = { .diff_id = (char *) diff_id, .parent = (char *) parent };
+  struct storage_layer l = { .diff_id = (char *)diff_id, .parent = (char *)parent };
   _cleanup_free_ char *got = NULL;
 
   if (storage_tmp_create (st, "layer", tmp, err) < 0)
@@ -70,8 +70,9 @@ storage_layer_stage (struct storage *st, int blob_fd, const char *diff_id, const
   got = xasprintf ("sha256:%s", res.diff_id);
   if (strcmp (got, diff_id) != 0)
     {
-      nook_error (err, 0, "layer content does not match its diff_id: the config says %s, the "
-                          "content is %s",
+      nook_error (err, 0,
+                  "layer content does not match its diff_id: the config says %s, the "
+                  "content is %s",
                   diff_id, got);
       goto fail;
     }

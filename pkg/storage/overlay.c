@@ -17,8 +17,9 @@ check_path (const char *p, nook_error_t *err)
 {
   /* fuse-overlayfs splits its options on ',' and lowerdir on ':'.  */
   if (strpbrk (p, ",:") != NULL)
-    return nook_error (err, 0, "the storage path `%s` contains ',' or ':', which fuse-overlayfs "
-                               "cannot take: choose another --root",
+    return nook_error (err, 0,
+                       "the storage path `%s` contains ',' or ':', which fuse-overlayfs "
+                       "cannot take: choose another --root",
                        p);
   return 0;
 }
@@ -41,8 +42,8 @@ lowerdir (struct storage *st, char *const *layers)
 }
 
 int
-storage_overlay_mount (struct storage *st, const char *id, char *const *layers,
-                       pid_t *fuse_pid, nook_error_t *err)
+storage_overlay_mount (struct storage *st, const char *id, char *const *layers, pid_t *fuse_pid,
+                       nook_error_t *err)
 {
   _cleanup_free_ char *base = xasprintf ("%s/containers/%s", st->root, id);
   _cleanup_free_ char *merged = xasprintf ("%s/merged", base);
@@ -53,8 +54,8 @@ storage_overlay_mount (struct storage *st, const char *id, char *const *layers,
   const char *argv[6];
   /* If the monitor dies, the daemon goes with it: nothing holds a mount
      that no one will unmount.  */
-  struct nook_spawn s = { .argv = argv, .stdin_fd = -1, .stdout_fd = -1, .keep_fds = keep,
-                          .pdeathsig = SIGKILL };
+  struct nook_spawn s
+      = { .argv = argv, .stdin_fd = -1, .stdout_fd = -1, .keep_fds = keep, .pdeathsig = SIGKILL };
 
   if (layers == NULL || layers[0] == NULL)
     return nook_error (err, 0, "container %.12s has no image layers", id);
@@ -62,8 +63,9 @@ storage_overlay_mount (struct storage *st, const char *id, char *const *layers,
     return -1;
   fuse = open ("/dev/fuse", O_RDWR | O_CLOEXEC);
   if (fuse < 0)
-    return nook_error (err, errno, "open /dev/fuse (it must be readable and writable by you, "
-                                   "mode 0666 as on common distributions)");
+    return nook_error (err, errno,
+                       "open /dev/fuse (it must be readable and writable by you, "
+                       "mode 0666 as on common distributions)");
   data = xasprintf ("fd=%d,rootmode=40000,user_id=0,group_id=0,allow_other,default_permissions",
                     fuse);
   if (mount ("fuse-overlayfs", merged, "fuse.fuse-overlayfs", MS_NOSUID | MS_NODEV, data) < 0)
@@ -88,8 +90,9 @@ storage_overlay_mount (struct storage *st, const char *id, char *const *layers,
       if ((*err)->errnum == ENOENT)
         {
           nook_error_free (err);
-          return nook_error (err, 0, "fuse-overlayfs not found: install the Debian package "
-                                     "fuse-overlayfs");
+          return nook_error (err, 0,
+                             "fuse-overlayfs not found: install the Debian package "
+                             "fuse-overlayfs");
         }
       return -1;
     }
@@ -108,7 +111,7 @@ storage_overlay_unmount (struct storage *st, const char *id, pid_t fuse_pid)
     return;
   /* With the last reference gone the daemon reads ENODEV and exits; give
      it two seconds, then kill it.  */
-  pidfd = (int) syscall (SYS_pidfd_open, fuse_pid, 0);
+  pidfd = (int)syscall (SYS_pidfd_open, fuse_pid, 0);
   if (pidfd >= 0)
     {
       p = (struct pollfd){ .fd = pidfd, .events = POLLIN };

@@ -35,6 +35,8 @@ struct storage
 
 int storage_open (struct storage *st, const char *root, nook_error_t *err);
 void storage_close (struct storage *st);
+/* True for a 64-hex-digit ID, the name of image and container dirs.  */
+bool storage_is_id (const char *name);
 /* Take the store-wide lock for a metadata update; close *FD to release.  */
 int storage_lock (struct storage *st, int *fd, nook_error_t *err);
 
@@ -62,9 +64,9 @@ struct apply_opts
 
 struct apply_result
 {
-  char diff_id[65];      /* sha256 of the uncompressed tar stream */
-  int64_t tar_size;      /* bytes of that stream */
-  int64_t content_size;  /* bytes of regular files */
+  char diff_id[65];     /* sha256 of the uncompressed tar stream */
+  int64_t tar_size;     /* bytes of that stream */
+  int64_t content_size; /* bytes of regular files */
 };
 
 /* Extract the (gzip, zstd or plain) tar read from BLOB_FD into the empty
@@ -73,7 +75,6 @@ struct apply_result
    were "/", and a hardlink's target must already exist in the layer.  */
 int storage_apply_tar (int dirfd, int blob_fd, const struct apply_opts *opts,
                        struct apply_result *res, nook_error_t *err);
-
 
 /* ---- layers ---- */
 
@@ -90,9 +91,9 @@ int storage_chain_id (const char *parent, const char *diff_id, char out[65], noo
 bool storage_layer_exists (struct storage *st, const char *chain_id);
 /* Extract BLOB_FD into a staged layer under tmp/, verifying its diff ID.
    Commit it with storage_layer_commit under the store lock.  */
-int storage_layer_stage (struct storage *st, int blob_fd, const char *diff_id,
-                         const char *chain_id, const char *parent, const struct apply_opts *opts,
-                         struct storage_tmp *tmp, int64_t *size, nook_error_t *err);
+int storage_layer_stage (struct storage *st, int blob_fd, const char *diff_id, const char *chain_id,
+                         const char *parent, const struct apply_opts *opts, struct storage_tmp *tmp,
+                         int64_t *size, nook_error_t *err);
 /* Move a staged layer into place; one already there wins.  */
 int storage_layer_commit (struct storage *st, struct storage_tmp *tmp, const char *chain_id,
                           nook_error_t *err);
@@ -107,7 +108,7 @@ char *storage_layer_diff_path (struct storage *st, const char *chain_id);
 struct storage_image
 {
   char id[65];
-  char *digest; /* manifest digest */
+  char *digest;  /* manifest digest */
   char **layers; /* chain IDs, bottom first */
   char **names;  /* filled by list/lookup from names.json */
   int64_t size;
@@ -138,8 +139,8 @@ int storage_image_read_config (struct storage *st, const char *id, struct image_
    with the container's upper and work dirs.  The daemon is started as
    the caller's child, its pid in *FUSE_PID.  Run inside the user
    namespace.  */
-int storage_overlay_mount (struct storage *st, const char *id, char *const *layers,
-                           pid_t *fuse_pid, nook_error_t *err);
+int storage_overlay_mount (struct storage *st, const char *id, char *const *layers, pid_t *fuse_pid,
+                           nook_error_t *err);
 /* Detach the mount and wait (bounded) for the daemon to exit.  */
 void storage_overlay_unmount (struct storage *st, const char *id, pid_t fuse_pid);
 
@@ -160,8 +161,7 @@ int storage_container_name_reserve (struct storage *st, const char *name, const 
                                     nook_error_t *err);
 void storage_container_name_release (struct storage *st, const char *name, const char *id);
 /* Resolve a name, full ID or unique ID prefix to the full ID.  */
-int storage_container_resolve (struct storage *st, const char *ref, char id[65],
-                               nook_error_t *err);
+int storage_container_resolve (struct storage *st, const char *ref, char id[65], nook_error_t *err);
 /* All container IDs.  */
 int storage_container_ids (struct storage *st, char ***out, nook_error_t *err);
 /* Open containers/ID (the lock object); -1 with ENOENT when it is gone.  */

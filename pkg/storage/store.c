@@ -4,12 +4,12 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 int
 storage_open (struct storage *st, const char *root, nook_error_t *err)
 {
-  static const char *const dirs[] = { "tmp", "layers", "images", "containers",
-                                      "containers/names" };
+  static const char *const dirs[] = { "tmp", "layers", "images", "containers", "containers/names" };
 
   memset (st, 0, sizeof (*st));
   st->rootfd = st->layersfd = st->imagesfd = st->containersfd = st->tmpfd = -1;
@@ -102,32 +102,48 @@ storage_tmp_discard (struct storage *st, struct storage_tmp *tmp)
   tmp->name = NULL;
 }
 
+bool
+storage_is_id (const char *name)
+{
+  return strlen (name) == 64 && nook_is_hex (name, 64);
+}
+
+/* Should the sweep take tmp/NAME?  Only when nobody holds its lock; and a
+   ".KIND-..." dir, unlocked for the instant between its mkdir and its
+   lock, only once it is a minute old: a crash in that instant orphans it.  */
+static bool
+abandoned (int tmpfd, const char *name, int fd)
+{
+  nook_error_t err = NULL;
+  struct stat s;
+
+  if (nook_trylock (fd, true, &err) != 1)
+    {
+      nook_error_free (&err);
+      return false;
+    }
+  return name[0] != '.'
+         || (fstatat (tmpfd, name, &s, AT_SYMLINK_NOFOLLOW) == 0 && s.st_mtime + 60 < time (NULL));
+}
+
 void
 storage_tmp_sweep (struct storage *st)
 {
-  int dfd = dup (st->tmpfd);
-  _cleanup_closedir_ DIR *d = dfd >= 0 ? fdopendir (dfd) : NULL;
-  struct dirent *e;
+  _cleanup_strv_ char **names = NULL;
+  nook_error_t err = NULL;
 
-  if (d == NULL)
+  if (nook_list_dir (st->tmpfd, NULL, &names, &err) < 0)
     {
-      nook_closep (&dfd);
+      nook_error_free (&err);
       return;
     }
-  while ((e = readdir (d)) != NULL)
+  for (size_t i = 0; names[i]; i++)
     {
-      _cleanup_close_ int fd = -1;
-      nook_error_t err = NULL;
-
-      if (e->d_name[0] == '.')
+      _cleanup_close_ int fd
+          = openat (st->tmpfd, names[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+      if (fd < 0 || !abandoned (st->tmpfd, names[i], fd))
         continue;
-      fd = openat (st->tmpfd, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-      if (fd < 0 || nook_trylock (fd, true, &err) != 1)
-        {
-          nook_error_free (&err);
-          continue;
-        }
-      if (nook_rm_tree_at (st->tmpfd, e->d_name, &err) < 0)
+      if (nook_rm_tree_at (st->tmpfd, names[i], &err) < 0)
         {
           nook_debug ("sweep: %s", err->msg);
           nook_error_free (&err);

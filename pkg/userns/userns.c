@@ -20,8 +20,7 @@
 #include <sys/wait.h>
 
 void
-userns_build_map (uint32_t own, const struct userns_range *sub, size_t nsub,
-                  struct userns_map *out)
+userns_build_map (uint32_t own, const struct userns_range *sub, size_t nsub, struct userns_map *out)
 {
   uint64_t next = 1;
 
@@ -37,7 +36,7 @@ userns_build_map (uint32_t own, const struct userns_range *sub, size_t nsub,
         count = UINT32_MAX - next;
       if (count == 0)
         break;
-      out->r[out->n++] = (struct userns_range){ (uint32_t) next, sub[i].outside, (uint32_t) count };
+      out->r[out->n++] = (struct userns_range){ (uint32_t)next, sub[i].outside, (uint32_t)count };
       next += count;
     }
 }
@@ -56,12 +55,14 @@ userns_parse_map (const char *text, struct userns_map *out, nook_error_t *err)
         p++;
       if (*p == '\0')
         break;
-      if (sscanf (p, "%lu %lu %lu%n", &a, &b, &c, &used) != 3 || a > UINT32_MAX
-          || b > UINT32_MAX || c > UINT32_MAX)
+      if (sscanf (p, "%lu %lu %lu%n", &a, &b, &c, &used) != 3 || a > UINT32_MAX || b > UINT32_MAX
+          || c > UINT32_MAX
+          || (p[used] != '\0' && p[used + strspn (p + used, " ")] != '\n'
+              && p[used + strspn (p + used, " ")] != '\0'))
         return nook_error (err, 0, "invalid id map line `%.40s`", p);
       if (out->n == USERNS_MAX_RANGES)
         return nook_error (err, 0, "id map has more than %d lines", USERNS_MAX_RANGES);
-      out->r[out->n++] = (struct userns_range){ (uint32_t) a, (uint32_t) b, (uint32_t) c };
+      out->r[out->n++] = (struct userns_range){ (uint32_t)a, (uint32_t)b, (uint32_t)c };
       p += used;
     }
   return 0;
@@ -73,7 +74,7 @@ userns_to_host (const struct userns_map *map, uint32_t inside, uint32_t *outside
   for (size_t i = 0; i < map->n; i++)
     {
       const struct userns_range *r = &map->r[i];
-      if (inside >= r->inside && (uint64_t) inside < (uint64_t) r->inside + r->count)
+      if (inside >= r->inside && (uint64_t)inside < (uint64_t)r->inside + r->count)
         {
           *outside = r->outside + (inside - r->inside);
           return true;
@@ -121,7 +122,7 @@ subid_file_ranges (const char *path, const char *user, uid_t uid, struct userns_
   _cleanup_fclose_ FILE *f = fopen (path, "re");
   char line[512], uidstr[16];
 
-  snprintf (uidstr, sizeof (uidstr), "%u", (unsigned) uid);
+  snprintf (uidstr, sizeof (uidstr), "%u", (unsigned)uid);
   *n = 0;
   while (f && fgets (line, sizeof (line), f) && *n < USERNS_MAX_RANGES - 1)
     {
@@ -142,7 +143,7 @@ subid_file_ranges (const char *path, const char *user, uid_t uid, struct userns_
       c = strtoull (count, &end, 10);
       if (errno || (*end != '\0' && *end != '\n') || s > UINT32_MAX || c > UINT32_MAX || c == 0)
         continue;
-      out[(*n)++] = (struct userns_range){ 0, (uint32_t) s, (uint32_t) c };
+      out[(*n)++] = (struct userns_range){ 0, (uint32_t)s, (uint32_t)c };
     }
 }
 
@@ -168,8 +169,8 @@ subid_ranges (const char *user, bool gid, struct userns_range *out, size_t *n, n
     {
       if (ranges[i].start > UINT32_MAX || ranges[i].count > UINT32_MAX)
         continue;
-      out[(*n)++] = (struct userns_range){ 0, (uint32_t) ranges[i].start,
-                                           (uint32_t) ranges[i].count };
+      out[(*n)++]
+          = (struct userns_range){ 0, (uint32_t)ranges[i].start, (uint32_t)ranges[i].count };
     }
   free (ranges);
   return 0;
@@ -187,7 +188,7 @@ userns_ids_for_user (struct userns_ids *ids, nook_error_t *err)
   ids->uid = getuid ();
   ids->gid = getgid ();
   if (getpwuid_r (ids->uid, &pw, buf, sizeof (buf), &res) != 0 || res == NULL)
-    return nook_error (err, 0, "no user name for uid %d in the password database", (int) ids->uid);
+    return nook_error (err, 0, "no user name for uid %d in the password database", (int)ids->uid);
   ids->user = xstrdup (pw.pw_name);
 
   if (subid_ranges (ids->user, false, sub, &nu, err) < 0)
@@ -219,7 +220,7 @@ map_argv (const char *tool, pid_t pid, const struct userns_map *map)
 {
   char **argv = NULL;
   strv_push (&argv, xstrdup (tool));
-  strv_push (&argv, xasprintf ("%d", (int) pid));
+  strv_push (&argv, xasprintf ("%d", (int)pid));
   for (size_t i = 0; i < map->n; i++)
     {
       strv_push (&argv, xasprintf ("%u", map->r[i].inside));
@@ -240,10 +241,10 @@ child_run_maps (pid_t target, const struct userns_ids *ids, int errfd)
   pid_t pu = -1, pg = -1;
   int su = 0, sg = 0, ret = 0;
 
-  s.argv = (const char *const *) uargv;
+  s.argv = (const char *const *)uargv;
   if (nook_spawn (&s, &pu, &err) < 0)
     ret = -1;
-  s.argv = (const char *const *) gargv;
+  s.argv = (const char *const *)gargv;
   if (ret == 0 && nook_spawn (&s, &pg, &err) < 0)
     ret = -1;
   if (pu > 0 && (nook_waitpid (pu, &su, 0) < 0 || su != 0))
@@ -275,10 +276,10 @@ map_self_single (const struct userns_ids *ids, nook_error_t *err)
   char line[64];
   if (write_proc_file ("/proc/self/setgroups", "deny", err) < 0)
     return -1;
-  snprintf (line, sizeof (line), "0 %d 1\n", (int) ids->uid);
+  snprintf (line, sizeof (line), "0 %d 1\n", (int)ids->uid);
   if (write_proc_file ("/proc/self/uid_map", line, err) < 0)
     return -1;
-  snprintf (line, sizeof (line), "0 %d 1\n", (int) ids->gid);
+  snprintf (line, sizeof (line), "0 %d 1\n", (int)ids->gid);
   return write_proc_file ("/proc/self/gid_map", line, err);
 }
 
@@ -315,12 +316,13 @@ map_self_from_child (const struct userns_ids *ids, nook_error_t *err)
       int e = errno;
       close (steal_fd (&go_w));
       nook_waitpid (child, NULL, 0);
-      return nook_error (err, e, "create a user namespace (are unprivileged user namespaces "
-                                 "enabled? see /proc/sys/user/max_user_namespaces)");
+      return nook_error (err, e,
+                         "create a user namespace (are unprivileged user namespaces "
+                         "enabled? see /proc/sys/user/max_user_namespaces)");
     }
   if (write (go_w, "1", 1) != 1)
     return nook_error (err, errno, "signal the id mapper");
-  while (n < (ssize_t) sizeof (msg) - 1 && (r = read (res_r, msg + n, sizeof (msg) - 1 - n)) != 0)
+  while (n < (ssize_t)sizeof (msg) - 1 && (r = read (res_r, msg + n, sizeof (msg) - 1 - n)) != 0)
     {
       if (r < 0 && errno == EINTR)
         continue;

@@ -117,7 +117,7 @@ vlog (const char *prefix, const char *fmt, va_list ap)
   _cleanup_free_ char *msg = vformat (fmt, ap);
   _cleanup_free_ char *line = xasprintf ("%s%s\n", prefix, msg);
   /* One write, so lines from concurrent processes do not interleave.  */
-  (void) nook_write_all (STDERR_FILENO, line, strlen (line));
+  (void)nook_write_all (STDERR_FILENO, line, strlen (line));
 }
 
 void
@@ -143,8 +143,8 @@ nook_debug (const char *fmt, ...)
   /* Milliseconds of the monotonic clock: lines from the CLI, the monitor
      and the runtime line up, which is what profiling start-up needs.  */
   clock_gettime (CLOCK_MONOTONIC, &ts);
-  snprintf (prefix, sizeof (prefix), "DEBU[%lld.%03ld] [%d] ", (long long) ts.tv_sec % 100000,
-            ts.tv_nsec / 1000000, (int) getpid ());
+  snprintf (prefix, sizeof (prefix), "DEBU[%lld.%03ld] [%d] ", (long long)ts.tv_sec % 100000,
+            ts.tv_nsec / 1000000, (int)getpid ());
   va_start (ap, fmt);
   vlog (prefix, fmt, ap);
   va_end (ap);

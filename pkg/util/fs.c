@@ -19,7 +19,7 @@ nook_write_all (int fd, const void *data, size_t len)
       if (w < 0)
         return -1;
       p += w;
-      len -= (size_t) w;
+      len -= (size_t)w;
     }
   return 0;
 }
@@ -38,7 +38,7 @@ write_file_replace (int dirfd, const char *name, const void *data, size_t len, m
     return -1;
   /* The temp file lives next to the target so the rename stays in one
      directory and one filesystem.  */
-  tmp = slash ? xasprintf ("%.*s/.tmp-%s-%s", (int) (slash - name), name, rnd, slash + 1)
+  tmp = slash ? xasprintf ("%.*s/.tmp-%s-%s", (int)(slash - name), name, rnd, slash + 1)
               : xasprintf (".tmp-%s-%s", rnd, name);
   fd = openat (dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
   if (fd < 0)
@@ -60,7 +60,7 @@ write_file_replace (int dirfd, const char *name, const void *data, size_t len, m
   /* Make the rename itself durable.  */
   if (slash)
     {
-      _cleanup_free_ char *dir = xstrndup (name, (size_t) (slash - name));
+      _cleanup_free_ char *dir = xstrndup (name, (size_t)(slash - name));
       dfd = openat (dirfd, dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     }
   else
@@ -109,7 +109,7 @@ nook_read_file_at (int dirfd, const char *name, size_t max, char **out, size_t *
         return nook_error (err, errno, "read `%s`", name);
       if (r == 0)
         break;
-      size += (size_t) r;
+      size += (size_t)r;
       if (size > max)
         return nook_error (err, EFBIG, "read `%s`: larger than %zu bytes", name, max);
     }
@@ -126,14 +126,24 @@ nook_mkdir_p (int dirfd, const char *path, mode_t mode, nook_error_t *err)
 {
   _cleanup_free_ char *p = xstrdup (path);
 
+  if (p[0] == '\0')
+    return nook_error (err, EINVAL, "mkdir of an empty path");
   for (char *s = p + 1;; s++)
     {
       char saved = *s;
+      struct stat st;
       if (saved != '/' && saved != '\0')
         continue;
       *s = '\0';
-      if (mkdirat (dirfd, p, mode) < 0 && errno != EEXIST)
-        return nook_error (err, errno, "mkdir `%s`", p);
+      if (mkdirat (dirfd, p, mode) < 0)
+        {
+          /* The end must be a directory (or a link to one); a file on
+             the way makes the next mkdir fail with ENOTDIR anyway.  */
+          if (errno != EEXIST)
+            return nook_error (err, errno, "mkdir `%s`", p);
+          if (saved == '\0' && (fstatat (dirfd, p, &st, 0) < 0 || !S_ISDIR (st.st_mode)))
+            return nook_error (err, EEXIST, "mkdir `%s`", p);
+        }
       *s = saved;
       if (saved == '\0')
         return 0;
@@ -179,18 +189,11 @@ rm_entry (int dfd, const char *name, const char *where, nook_error_t *err)
 static int
 rm_children (int dfd, const char *where, nook_error_t *err)
 {
-  _cleanup_closedir_ DIR *d = NULL;
-  int fd = dup (dfd);
+  _cleanup_closedir_ DIR *d = nook_opendir_at (dfd, ".", err);
   struct dirent *e;
 
-  if (fd < 0)
-    return nook_error (err, errno, "dup");
-  d = fdopendir (fd);
   if (d == NULL)
-    {
-      close (fd);
-      return nook_error (err, errno, "opendir `%s`", where);
-    }
+    return nook_error_prefix (err, "%s", where);
   if (fchmod (dfd, 0700) < 0 && errno != EPERM)
     nook_debug ("chmod `%s`: %s", where, strerror (errno));
   while ((errno = 0, e = readdir (d)) != NULL)
@@ -209,6 +212,45 @@ int
 nook_rm_tree_at (int dirfd, const char *name, nook_error_t *err)
 {
   return rm_entry (dirfd, name, name, err);
+}
+
+DIR *
+nook_opendir_at (int dirfd, const char *path, nook_error_t *err)
+{
+  int fd = openat (dirfd, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  DIR *d;
+
+  if (fd < 0)
+    {
+      nook_error (err, errno, "open directory `%s`", path);
+      return NULL;
+    }
+  d = fdopendir (fd);
+  if (d == NULL)
+    {
+      nook_error (err, errno, "open directory `%s`", path);
+      close (fd);
+    }
+  return d;
+}
+
+int
+nook_list_dir (int dirfd, bool (*keep) (const char *name), char ***out, nook_error_t *err)
+{
+  _cleanup_closedir_ DIR *d = nook_opendir_at (dirfd, ".", err);
+  _cleanup_strv_ char **names = xzalloc (sizeof (char *));
+  struct dirent *e;
+
+  if (d == NULL)
+    return -1;
+  while ((errno = 0, e = readdir (d)) != NULL)
+    if (strcmp (e->d_name, ".") != 0 && strcmp (e->d_name, "..") != 0
+        && (keep == NULL || keep (e->d_name)))
+      strv_push (&names, xstrdup (e->d_name));
+  if (errno)
+    return nook_error (err, errno, "read directory");
+  *out = steal_pointer (&names);
+  return 0;
 }
 
 int
@@ -279,7 +321,7 @@ nook_path_clean (const char *name, char ***out, nook_error_t *err)
   while (*p)
     {
       const char *end = strchr (p, '/');
-      size_t len = end ? (size_t) (end - p) : strlen (p);
+      size_t len = end ? (size_t)(end - p) : strlen (p);
 
       if (len > NAME_MAX)
         return nook_error (err, ENAMETOOLONG, "path `%s`", name);

@@ -17,8 +17,8 @@
 int
 nook_open_beneath (int rootfd, const char *path, int flags, uint64_t resolve)
 {
-  struct open_how how = { .flags = (uint64_t) (flags | O_CLOEXEC), .resolve = resolve };
-  return (int) syscall (SYS_openat2, rootfd, path, &how, sizeof (how));
+  struct open_how how = { .flags = (uint64_t)(flags | O_CLOEXEC), .resolve = resolve };
+  return (int)syscall (SYS_openat2, rootfd, path, &how, sizeof (how));
 }
 
 /* Reopen the real directory RESOLVED (no symlinks in it) below ROOTFD.  */
@@ -35,7 +35,7 @@ reopen_resolved (int rootfd, char *const *resolved, size_t n)
       nook_buf_puts (&path, resolved[i]);
     }
   fd = nook_open_beneath (rootfd, path.data, O_PATH | O_DIRECTORY,
-                     RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
+                          RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
   nook_buf_free (&path);
   return fd;
 }
@@ -52,7 +52,7 @@ push_link_target (char ***todo, size_t *next, const char *target)
   for (const char *p = target; *p;)
     {
       const char *end = strchr (p, '/');
-      size_t len = end ? (size_t) (end - p) : strlen (p);
+      size_t len = end ? (size_t)(end - p) : strlen (p);
       if (len > 0)
         strv_push (&parts, xstrndup (p, len));
       if (end == NULL)
@@ -73,8 +73,8 @@ push_link_target (char ***todo, size_t *next, const char *target)
 struct walk
 {
   int rootfd;
-  int cur;          /* O_PATH fd of the directory reached */
-  char **resolved;  /* real components from the root to CUR */
+  int cur;         /* O_PATH fd of the directory reached */
+  char **resolved; /* real components from the root to CUR */
   size_t nresolved;
   int links;
 };
@@ -153,8 +153,8 @@ walk_step (struct walk *w, const char *c, bool create, char ***todo, size_t *nex
 }
 
 int
-nook_resolve_dir (int rootfd, char *const *comps, size_t n, bool create, int *out,
-                     char **resolved, nook_error_t *err)
+nook_resolve_dir (int rootfd, char *const *comps, size_t n, bool create, int *out, char **resolved,
+                  nook_error_t *err)
 {
   struct walk w = { .rootfd = rootfd };
   _cleanup_strv_ char **todo = xzalloc (sizeof (char *));
@@ -225,8 +225,8 @@ nook_open_in_root (int rootfd, const char *path, int flags, enum nook_inroot_cre
           return fd < 0 ? nook_error (err, errno, "open `%s`", path) : fd;
         }
       base = comps[n - 1];
-      if (nook_resolve_dir (rootfd, comps, n - 1, create != NOOK_INROOT_NONE, &parent,
-                            &parent_path, err)
+      if (nook_resolve_dir (rootfd, comps, n - 1, create != NOOK_INROOT_NONE, &parent, &parent_path,
+                            err)
           < 0)
         return nook_error_prefix (err, "`%s`", path);
       if (fstatat (parent, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISLNK (st.st_mode))

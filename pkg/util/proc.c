@@ -15,7 +15,7 @@ nook_proc_start_time (pid_t pid, uint64_t *out)
   ssize_t n;
   char *p;
 
-  snprintf (path, sizeof (path), "/proc/%d/stat", (int) pid);
+  snprintf (path, sizeof (path), "/proc/%d/stat", (int)pid);
   fd = open (path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     return -1;
@@ -24,12 +24,12 @@ nook_proc_start_time (pid_t pid, uint64_t *out)
     return -1;
   buf[n] = '\0';
   /* comm may hold spaces and parentheses: fields start after the last ')'.
-     Field 3 (state) is the first after it; starttime is field 22.  */
+     P then points at the space before field 3 (state); starttime is 22.  */
   p = strrchr (buf, ')');
   if (p == NULL)
     return -1;
   p++;
-  for (int field = 2; field < 22 && p; field++)
+  for (int field = 3; field < 22 && p; field++)
     p = strchr (p + 1, ' ');
   if (p == NULL)
     return -1;
@@ -55,8 +55,8 @@ nook_userns_is_initial (void)
 
   if (fd < 0 || read (fd, buf, sizeof (buf) - 1) <= 0)
     return false;
-  return sscanf (buf, "%lu %lu %lu", &inside, &outside, &count) == 3 && inside == 0
-         && outside == 0 && count == 4294967295UL;
+  return sscanf (buf, "%lu %lu %lu", &inside, &outside, &count) == 3 && inside == 0 && outside == 0
+         && count == 4294967295UL;
 }
 
 bool
@@ -107,10 +107,10 @@ child_move_high (int fd)
   return fd < 0 ? fd : fcntl (fd, F_DUPFD_CLOEXEC, 3);
 }
 
-static void __attribute__ ((noreturn))
-child_exec (const struct nook_spawn *s, int errfd)
+static void __attribute__ ((noreturn)) child_exec (const struct nook_spawn *s, int errfd)
 {
-  static const int reset[] = { SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD, SIGTTIN, SIGTTOU, SIGTSTP };
+  static const int reset[]
+      = { SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD, SIGTTIN, SIGTTOU, SIGTSTP };
   sigset_t none;
   int in = child_move_high (s->stdin_fd), out = child_move_high (s->stdout_fd),
       errout = child_move_high (s->stderr_fd);
@@ -128,12 +128,12 @@ child_exec (const struct nook_spawn *s, int errfd)
     if (nook_set_cloexec (*k, false) < 0)
       goto fail;
   if (s->envp)
-    execvpe (s->argv[0], (char *const *) s->argv, (char *const *) s->envp);
+    execvpe (s->argv[0], (char *const *)s->argv, (char *const *)s->envp);
   else
-    execvp (s->argv[0], (char *const *) s->argv);
+    execvp (s->argv[0], (char *const *)s->argv);
 fail:
   e = errno;
-  (void) nook_write_all (errfd, &e, sizeof (e));
+  (void)nook_write_all (errfd, &e, sizeof (e));
   _exit (127);
 }
 
@@ -198,7 +198,7 @@ nook_run_command (const char *const *argv, nook_error_t *err)
         continue;
       if (r <= 0)
         break;
-      len += (size_t) r;
+      len += (size_t)r;
       if (len == sizeof (msg) - 1)
         break;
     }

@@ -4,8 +4,6 @@
 #include <openssl/evp.h>
 #include <string.h>
 
-
-
 int
 nook_sha256_init (struct nook_sha256 *h, nook_error_t *err)
 {

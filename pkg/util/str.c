@@ -63,7 +63,7 @@ xasprintf (const char *fmt, ...)
 void
 nook_freep (void *p)
 {
-  free (*(void **) p);
+  free (*(void **)p);
 }
 
 void
@@ -224,11 +224,11 @@ nook_buf_printf (struct nook_buf *b, const char *fmt, ...)
   va_end (ap);
   if (n < 0)
     return;
-  buf_reserve (b, (size_t) n);
+  buf_reserve (b, (size_t)n);
   va_start (ap, fmt);
-  vsnprintf (b->data + b->len, (size_t) n + 1, fmt, ap);
+  vsnprintf (b->data + b->len, (size_t)n + 1, fmt, ap);
   va_end (ap);
-  b->len += (size_t) n;
+  b->len += (size_t)n;
 }
 
 char *
@@ -264,7 +264,7 @@ nook_random_hex (char *out, size_t nbytes, nook_error_t *err)
         continue;
       if (r < 0)
         return nook_error (err, errno, "getrandom");
-      got += (size_t) r;
+      got += (size_t)r;
     }
   for (size_t i = 0; i < nbytes; i++)
     {

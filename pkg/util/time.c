@@ -1,6 +1,7 @@
 /* Time: RFC 3339 timestamps and the human forms Podman prints.  */
 #include "util.h"
 
+#include <ctype.h>
 #include <string.h>
 #include <time.h>
 
@@ -9,14 +10,14 @@ nook_now_ns (void)
 {
   struct timespec ts;
   clock_gettime (CLOCK_REALTIME, &ts);
-  return (int64_t) ts.tv_sec * 1000000000LL + ts.tv_nsec;
+  return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
 char *
 nook_time_format (int64_t ns)
 {
-  time_t secs = (time_t) (ns / 1000000000LL);
-  long frac = (long) (ns % 1000000000LL);
+  time_t secs = (time_t)(ns / 1000000000LL);
+  long frac = (long)(ns % 1000000000LL);
   struct tm tm;
   char date[64], fracs[16] = "", zone[32];
   long off;
@@ -38,8 +39,8 @@ nook_time_format (int64_t ns)
   if (off == 0)
     strcpy (zone, "Z");
   else
-    snprintf (zone, sizeof (zone), "%c%02d:%02d", off < 0 ? '-' : '+', (int) (labs (off) / 3600),
-              (int) ((labs (off) % 3600) / 60));
+    snprintf (zone, sizeof (zone), "%c%02d:%02d", off < 0 ? '-' : '+', (int)(labs (off) / 3600),
+              (int)((labs (off) % 3600) / 60));
   return xasprintf ("%s%s%s", date, fracs, zone);
 }
 
@@ -66,17 +67,21 @@ nook_time_parse (const char *s, int64_t *ns)
     p++;
   else if (*p == '+' || *p == '-')
     {
-      int h, m;
-      if (sscanf (p + 1, "%2d:%2d", &h, &m) != 2)
+      /* Exactly "+HH:MM".  */
+      const char *o = p + 1;
+      if (!(isdigit ((unsigned char)o[0]) && isdigit ((unsigned char)o[1]) && o[2] == ':'
+            && isdigit ((unsigned char)o[3]) && isdigit ((unsigned char)o[4])))
         return -1;
-      off = (h * 3600L + m * 60L) * (*p == '-' ? -1 : 1);
+      off = ((o[0] - '0') * 10 + (o[1] - '0')) * 3600L + ((o[3] - '0') * 10 + (o[4] - '0')) * 60L;
+      if (*p == '-')
+        off = -off;
       p += 6;
     }
   else
     return -1;
   if (*p != '\0')
     return -1;
-  secs = (int64_t) timegm (&tm) - off;
+  secs = (int64_t)timegm (&tm) - off;
   *ns = secs * 1000000000LL + frac;
   return 0;
 }
@@ -84,29 +89,30 @@ nook_time_parse (const char *s, int64_t *ns)
 char *
 nook_human_duration (int64_t seconds)
 {
-  int64_t minutes = seconds / 60, hours = seconds / 3600;
+  /* Hours round to the nearest, as go-units does; years are truncated.  */
+  int64_t minutes = seconds / 60, hours = (seconds + 1800) / 3600;
 
   if (seconds < 1)
     return xstrdup ("Less than a second");
   if (seconds == 1)
     return xstrdup ("1 second");
   if (seconds < 60)
-    return xasprintf ("%lld seconds", (long long) seconds);
+    return xasprintf ("%lld seconds", (long long)seconds);
   if (minutes == 1)
     return xstrdup ("About a minute");
   if (minutes < 60)
-    return xasprintf ("%lld minutes", (long long) minutes);
+    return xasprintf ("%lld minutes", (long long)minutes);
   if (hours == 1)
     return xstrdup ("About an hour");
   if (hours < 48)
-    return xasprintf ("%lld hours", (long long) hours);
+    return xasprintf ("%lld hours", (long long)hours);
   if (hours < 24 * 7 * 2)
-    return xasprintf ("%lld days", (long long) (hours / 24));
+    return xasprintf ("%lld days", (long long)(hours / 24));
   if (hours < 24 * 30 * 2)
-    return xasprintf ("%lld weeks", (long long) (hours / 24 / 7));
+    return xasprintf ("%lld weeks", (long long)(hours / 24 / 7));
   if (hours < 24 * 365 * 2)
-    return xasprintf ("%lld months", (long long) (hours / 24 / 30));
-  return xasprintf ("%lld years", (long long) (hours / 24 / 365));
+    return xasprintf ("%lld months", (long long)(hours / 24 / 30));
+  return xasprintf ("%lld years", (long long)(seconds / 3600 / 24 / 365));
 }
 
 char *

@@ -57,14 +57,14 @@ void nook_die (int errnum, const char *fmt, ...) __attribute__ ((format (printf,
 
 /* ---- cleanup attributes ---- */
 
-#define _cleanup_(f) __attribute__ ((cleanup (f)))
-#define _cleanup_free_ _cleanup_ (nook_freep)
-#define _cleanup_close_ _cleanup_ (nook_closep)
-#define _cleanup_fclose_ _cleanup_ (nook_fclosep)
+#define _cleanup_(f)       __attribute__ ((cleanup (f)))
+#define _cleanup_free_     _cleanup_ (nook_freep)
+#define _cleanup_close_    _cleanup_ (nook_closep)
+#define _cleanup_fclose_   _cleanup_ (nook_fclosep)
 #define _cleanup_closedir_ _cleanup_ (nook_closedirp)
-#define _cleanup_strv_ _cleanup_ (nook_strvp)
-#define _cleanup_error_ _cleanup_ (nook_error_free)
-#define _cleanup_buf_ _cleanup_ (nook_buf_free)
+#define _cleanup_strv_     _cleanup_ (nook_strvp)
+#define _cleanup_error_    _cleanup_ (nook_error_free)
+#define _cleanup_buf_      _cleanup_ (nook_buf_free)
 
 void nook_freep (void *p);
 void nook_closep (int *fd);
@@ -122,7 +122,8 @@ struct nook_buf
 void nook_buf_append (struct nook_buf *b, const void *data, size_t len);
 void nook_buf_puts (struct nook_buf *b, const char *s);
 void nook_buf_putc (struct nook_buf *b, char c);
-void nook_buf_printf (struct nook_buf *b, const char *fmt, ...) __attribute__ ((format (printf, 2, 3)));
+void nook_buf_printf (struct nook_buf *b, const char *fmt, ...)
+    __attribute__ ((format (printf, 2, 3)));
 char *nook_buf_steal (struct nook_buf *b);
 void nook_buf_free (struct nook_buf *b);
 
@@ -146,6 +147,11 @@ int nook_write_all (int fd, const void *data, size_t len);
 int nook_mkdir_p (int dirfd, const char *path, mode_t mode, nook_error_t *err);
 /* Remove DIRFD/NAME recursively, never following a symlink; missing is fine.  */
 int nook_rm_tree_at (int dirfd, const char *name, nook_error_t *err);
+/* Open DIRFD/PATH for readdir with a file description of its own (a
+   dup'ed fd would share the read position with its original).  */
+DIR *nook_opendir_at (int dirfd, const char *path, nook_error_t *err);
+/* The names in DIRFD for which KEEP says true ("." and ".." never).  */
+int nook_list_dir (int dirfd, bool (*keep) (const char *name), char ***out, nook_error_t *err);
 /* Open a directory (O_DIRECTORY|O_CLOEXEC) or fail with a message.  */
 int nook_open_dir (int dirfd, const char *path, nook_error_t *err);
 /* Split NAME into components: empty and "." dropped, ".." pops one but
@@ -266,7 +272,7 @@ extern struct nook_lazy_lib nook_lib_archive, nook_lib_crypto, nook_lib_subid;
   {                                                                                                \
     static __typeof__ (&name) fn;                                                                  \
     if (fn == NULL)                                                                                \
-      fn = (__typeof__ (&name)) nook_lazy_sym (&lib, #name);                                       \
+      fn = (__typeof__ (&name))nook_lazy_sym (&lib, #name);                                        \
     return fn args;                                                                                \
   }
 #define NOOK_LAZY_VOID(lib, name, params, args)                                                    \
@@ -274,7 +280,7 @@ extern struct nook_lazy_lib nook_lib_archive, nook_lib_crypto, nook_lib_subid;
   {                                                                                                \
     static __typeof__ (&name) fn;                                                                  \
     if (fn == NULL)                                                                                \
-      fn = (__typeof__ (&name)) nook_lazy_sym (&lib, #name);                                       \
+      fn = (__typeof__ (&name))nook_lazy_sym (&lib, #name);                                        \
     fn args;                                                                                       \
   }
 

@@ -78,3 +78,140 @@ assert_output_equals () {
         echo "expected output: $1"; echo "output was:"; echo "$output"; return 1
     fi
 }
+
+# ---- Helpers for the 0NN-*.bats system tests ----------------------------
+
+# The first subordinate uid of the test user (from /etc/subuid).
+subuid_start () {
+    local user; user=$(id -un)
+    awk -F: -v u="$user" -v n="$(id -u)" '($1 == u || $1 == n) { print $2; exit }' /etc/subuid
+}
+
+# The full ID of the container called NAME (empty when there is none).
+container_id_of () {
+    "$NOOK" ps -a --no-trunc | awk -v n="$1" 'NR > 1 && $NF == n { print $1 }'
+}
+
+# Remove every container of the current store, one nook rm per container
+# (independent of rm -a, which has tests of its own).
+remove_all_containers () {
+    local id
+    for id in $("$NOOK" ps -a -q --no-trunc 2>/dev/null); do
+        "$NOOK" rm -f "$id" >/dev/null 2>&1 || true
+    done
+}
+
+# Kill (SIGKILL) our processes whose command line contains TOKEN: test
+# containers are started with a unique token so that nothing else is hit.
+kill_token_processes () {
+    local pid
+    for pid in $(pgrep -u "$(id -u)" -f -- "$1"); do
+        kill -9 "$pid" 2>/dev/null || true
+    done
+}
+
+# Wait (polling, at most SECONDS, default 10) until FILE contains TEXT.
+wait_for_text () {
+    local file=$1 text=$2 tries=$(( ${3:-10} * 20 ))
+    while [ "$tries" -gt 0 ]; do
+        grep -qF -- "$text" "$file" 2>/dev/null && return 0
+        sleep 0.05; tries=$((tries - 1))
+    done
+    echo "timed out waiting for '$text' in $file; it holds:"; cat "$file" 2>/dev/null
+    return 1
+}
+
+# Wait (at most SECONDS, default 10) for the background process PID to end
+# and set $wait_status to its exit status.  Fails (and kills it) on timeout.
+wait_for_exit () {
+    local pid=$1 tries=$(( ${2:-10} * 20 ))
+    while kill -0 "$pid" 2>/dev/null && [ "$tries" -gt 0 ]; do
+        sleep 0.05; tries=$((tries - 1))
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+        echo "process $pid still running after ${2:-10}s"; kill -9 "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null; return 1
+    fi
+    wait_status=0
+    wait "$pid" || wait_status=$?
+}
+
+# The stderr (after run --separate-stderr) or output is a single line that
+# starts with "Error: ".
+assert_one_error_line () {
+    local text=${1-$stderr}
+    if [ "$(printf '%s\n' "$text" | grep -c .)" -ne 1 ] || [[ "$text" != "Error: "* ]]; then
+        echo "expected one line starting with 'Error: ', got:"; echo "$text"; return 1
+    fi
+}
+
+# Check that a table is laid out the way Podman lays it out (Go's
+# tabwriter, minwidth 12, padding 2): each column but the last is as wide as
+# its widest cell (header included) plus 2, and at least 12; the last
+# column is not padded.  COLUMNS are the header names, in order.
+#   assert_table_layout "$output" "REPOSITORY" "TAG" "IMAGE ID" ...
+assert_table_layout () {
+    local table=$1; shift
+    local header=${table%%$'\n'*} names=("$@") starts=()
+    local name prefix i line cell width max expected n=$#
+    for name in "${names[@]}"; do
+        prefix=${header%%"$name"*}
+        if [ "$prefix" = "$header" ]; then
+            echo "the header has no column $name: '$header'"; return 1
+        fi
+        starts+=("${#prefix}")
+    done
+    if [ "${starts[0]}" -ne 0 ]; then
+        echo "the first column does not start the line: '$header'"; return 1
+    fi
+    for ((i = 0; i < n - 1; i++)); do
+        width=$(( starts[i + 1] - starts[i] ))
+        if [ "$width" -le 0 ]; then echo "columns out of order in '$header'"; return 1; fi
+        max=0
+        while IFS= read -r line; do
+            cell=${line:${starts[i]}:$width}
+            if [ "$i" -gt 0 ] && [ "${line:$(( starts[i] - 2 )):2}" != "  " ]; then
+                echo "column ${names[i]} is not preceded by two blanks in:"; echo "$line"; return 1
+            fi
+            if [ "${cell:0:1}" = " " ] && [ -n "${cell// /}" ]; then
+                echo "a cell of column ${names[i]} does not start at the column: '$line'"; return 1
+            fi
+            cell=${cell%"${cell##*[! ]}"}
+            [ "${#cell}" -gt "$max" ] && max=${#cell}
+        done <<< "$table"
+        expected=$(( max + 2 > 12 ? max + 2 : 12 ))
+        if [ "$width" -ne "$expected" ]; then
+            echo "column ${names[i]} is $width wide; expected $expected (widest cell $max + 2, at least 12):"
+            echo "$table"; return 1
+        fi
+    done
+    if grep -q ' $' <<< "$table"; then
+        echo "a line ends with blanks (the last column must not be padded):"; echo "$table" | cat -A
+        return 1
+    fi
+}
+
+# From teardown: remove a store made by use_empty_store (it holds files of
+# subordinate ids, which bats itself cannot delete) and its containers.
+remove_test_store () {
+    if [[ "${XDG_DATA_HOME:-}" == "$BATS_TEST_TMPDIR"/* ]]; then
+        remove_all_containers
+        "$NOOK" unshare rm -rf "$XDG_DATA_HOME" 2>/dev/null || true
+    fi
+}
+
+# assert_no_leftovers, limited to processes of the current store (their
+# command lines name it: the monitor's --storage, fuse-overlayfs' dirs,
+# the runtime's --bundle), so that other nook users of the same account
+# running at the same time do not count.
+assert_no_leftovers_here () {
+    local procs
+    procs=$(ps -u "$(id -u)" -o pid=,stat=,comm=,args= \
+        | awk -v s="$XDG_DATA_HOME/" '$2 !~ /^Z/ && $3 ~ /^(fuse-overlayfs|nook-monitor|nook-runtime|slirp4netns)$/ && index($0, s)')
+    if [ -n "$procs" ]; then
+        echo "leftover processes:"; echo "$procs"; return 1
+    fi
+    if [ -n "$(ls -A "$NOOK_STORE/tmp" 2>/dev/null)" ]; then
+        echo "leftover work dirs:"; ls -la "$NOOK_STORE/tmp"; return 1
+    fi
+}
