@@ -27,6 +27,7 @@ struct nook_ctx
 
 /* Set up what NEEDS asks that is not there yet.  */
 int cli_need (struct nook_ctx *ctx, unsigned needs, nook_error_t *err);
+void cli_release (struct nook_ctx *ctx);
 /* Options for extracting layers in this context.  */
 struct apply_opts cli_apply_opts (const struct nook_ctx *ctx);
 

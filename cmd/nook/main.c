@@ -66,6 +66,16 @@ cli_need (struct nook_ctx *ctx, unsigned needs, nook_error_t *err)
   return 0;
 }
 
+void
+cli_release (struct nook_ctx *ctx)
+{
+  if (ctx->have_store)
+    storage_close (&ctx->store);
+  if (ctx->have_paths)
+    config_paths_free (&ctx->paths);
+  userns_ids_free (&ctx->ids);
+}
+
 struct apply_opts
 cli_apply_opts (const struct nook_ctx *ctx)
 {
@@ -180,7 +190,7 @@ raise_nofile (void)
 int
 main (int argc, char **argv)
 {
-  struct nook_ctx ctx = { 0 };
+  __attribute__ ((cleanup (cli_release))) struct nook_ctx ctx = { 0 };
   nook_error_t err = NULL;
   const struct command *cmd;
   int first, ret;

@@ -246,10 +246,25 @@ run (struct monitor *m, const char *storage, nook_error_t *err)
   return 0;
 }
 
+static void
+monitor_release (struct monitor *m)
+{
+  container_free (&m->c);
+  container_rootfs_free (&m->rootfs);
+  free (m->paths.runroot);
+  free (m->runtime_path);
+  free (m->runtime_root);
+  free (m->runtime_log);
+  free (m->pid_file);
+  if (m->st.root)
+    storage_close (&m->st);
+  nook_closep (&m->sigfd);
+}
+
 int
 main (int argc, char **argv)
 {
-  struct monitor m = { .sync_fd = -1, .sigfd = -1 };
+  __attribute__ ((cleanup (monitor_release))) struct monitor m = { .sync_fd = -1, .sigfd = -1 };
   const char *storage = NULL;
   nook_error_t err = NULL;
 
