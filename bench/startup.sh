@@ -226,7 +226,8 @@ if ! command -v podman >/dev/null 2>&1; then
     no_podman="podman is not installed: Debian package podman"
     echo "podman:   NOT INSTALLED (Debian package: podman); reporting nook alone"
 else
-    podman_version=$(podman --version 2>&1 | sed 's/^podman version //')
+    # Even `podman --version` creates dirs in XDG_RUNTIME_DIR: ask in the private env.
+    podman_version=$(pm --version 2>&1 | sed 's/^podman version //')
     echo "podman:   $podman_version ($(command -v podman))"
     # Storage: Debian's podman 4.3 picks vfs for a fresh rootless store, which
     # copies the whole image for every container.  nook mounts the image's

@@ -26,7 +26,7 @@ now_ns (void)
   struct timespec ts;
 
   clock_gettime (CLOCK_MONOTONIC, &ts);
-  return (long long) ts.tv_sec * 1000000000LL + ts.tv_nsec;
+  return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
 int

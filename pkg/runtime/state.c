@@ -64,33 +64,13 @@ runtime_state_free (struct runtime_state *st)
   memset (st, 0, sizeof (*st));
 }
 
-/* Alive and not a zombie waiting for its reaper.  */
-static bool
-process_running (pid_t pid, uint64_t start)
-{
-  char path[64], buf[512];
-  _cleanup_close_ int fd = -1;
-  ssize_t n;
-  char *p;
-
-  if (!nook_proc_alive (pid, start))
-    return false;
-  snprintf (path, sizeof (path), "/proc/%d/stat", (int)pid);
-  fd = open (path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0 || (n = read (fd, buf, sizeof (buf) - 1)) <= 0)
-    return false;
-  buf[n] = '\0';
-  p = strrchr (buf, ')');
-  return p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
-}
-
 const char *
 runtime_status (const char *root, const struct runtime_state *st)
 {
   _cleanup_free_ char *fifo = xasprintf ("%s/%s/exec.fifo", root, st->id);
   struct stat s;
 
-  if (!process_running (st->pid, st->pid_start))
+  if (!nook_proc_alive (st->pid, st->pid_start))
     return "stopped";
   return stat (fifo, &s) == 0 ? "created" : "running";
 }
@@ -269,7 +249,7 @@ runtime_delete (const char *root, const char *id, bool force, nook_error_t *err)
         }
       kill (st.pid, SIGKILL);
       /* Only the parent can reap it; wait until it is gone or a zombie.  */
-      for (int i = 0; i < 1000 && process_running (st.pid, st.pid_start); i++)
+      for (int i = 0; i < 1000 && nook_proc_alive (st.pid, st.pid_start); i++)
         usleep (1000);
     }
   runtime_state_free (&st);

@@ -7,8 +7,9 @@
 #include <sys/prctl.h>
 #include <sys/wait.h>
 
-int
-nook_proc_start_time (pid_t pid, uint64_t *out)
+/* State (field 3) and start time (field 22) of PID from /proc/PID/stat.  */
+static int
+proc_stat (pid_t pid, char *state, uint64_t *start)
 {
   char path[64], buf[1024];
   _cleanup_close_ int fd = -1;
@@ -26,22 +27,33 @@ nook_proc_start_time (pid_t pid, uint64_t *out)
   /* comm may hold spaces and parentheses: fields start after the last ')'.
      P then points at the space before field 3 (state); starttime is 22.  */
   p = strrchr (buf, ')');
-  if (p == NULL)
+  if (p == NULL || p[1] != ' ')
     return -1;
+  *state = p[2];
   p++;
   for (int field = 3; field < 22 && p; field++)
     p = strchr (p + 1, ' ');
   if (p == NULL)
     return -1;
-  *out = strtoull (p + 1, NULL, 10);
+  *start = strtoull (p + 1, NULL, 10);
   return 0;
+}
+
+int
+nook_proc_start_time (pid_t pid, uint64_t *out)
+{
+  char state;
+  return proc_stat (pid, &state, out);
 }
 
 bool
 nook_proc_alive (pid_t pid, uint64_t start)
 {
   uint64_t now;
-  if (pid <= 0 || nook_proc_start_time (pid, &now) < 0)
+  char state;
+
+  /* A zombie has ended: it only waits for a reaper, which may be slow.  */
+  if (pid <= 0 || proc_stat (pid, &state, &now) < 0 || state == 'Z' || state == 'X')
     return false;
   return start == 0 || now == start;
 }

@@ -191,7 +191,8 @@ int nook_trylock (int fd, bool exclusive, nook_error_t *err);
 
 /* Start time of PID in clock ticks since boot (field 22 of /proc/PID/stat).  */
 int nook_proc_start_time (pid_t pid, uint64_t *out);
-/* True when PID is alive and still the process that started at START.  */
+/* True when PID is alive (not a zombie) and still the process that started
+   at START (0: any).  */
 bool nook_proc_alive (pid_t pid, uint64_t start);
 /* True in the initial user namespace (the identity uid map).  */
 bool nook_userns_is_initial (void);
