@@ -26,7 +26,6 @@ cmd_run (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err)
     "run", "[options] IMAGE [COMMAND [ARG...]]", "Run a command in a new container", opts, true, 1,
     -1
   };
-  struct container c;
   char **args;
   int nargs, r;
 
@@ -37,11 +36,5 @@ cmd_run (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err)
   o.args = args + 1;
   o.env = env;
   o.env_files = env_files;
-  nook_debug ("run: creating the container");
-  if (container_create (&ctx->store, &o, &c, err) < 0)
-    return -1;
-  nook_debug ("run: created %.12s", c.cfg.id);
-  r = container_run_attached (&ctx->paths, &ctx->store, &c, err);
-  container_free (&c);
-  return r;
+  return container_run_attached (&ctx->paths, &ctx->store, &o, err);
 }

@@ -1,18 +1,20 @@
 /* nook-monitor: one per running container, no daemon.
 
-     nook-monitor --storage DIR --runroot DIR --id ID --sync-fd FD
+     nook-monitor --storage DIR --runroot DIR (--id ID | --id-fd FD) --sync-fd FD
 
    1. Become the child subreaper; take SIGCHLD and the stop signals through
-      a signalfd.  Record our pid in the container's state.
-   2. Enter the user namespace, mount the rootfs (fuse-overlayfs is our
-      child), write the bundle.
+      a signalfd.  Enter the user namespace (newuidmap and newgidmap: the
+      slowest step, which is why nook starts us before it has even written
+      the container's record, and sends the ID on --id-fd when it has).
+   2. Mount the rootfs (fuse-overlayfs is our child) and write the bundle.
    3. `runtime run --detach` with the container's stdio; the container's
       init is reparented to us.  State: running.  PID -> nook.
    4. Reap every child until the container's init exits; a stop signal
       sent to us goes to the container.
-   5. State: exited, with the code and time.  `runtime delete`, unmount,
-      and remove the container for --rm.  EXIT -> nook.
-   Any failure before 3 ends sends ERROR instead; nothing is left running.  */
+   5. State: exited, with the code and time, on disk before anything is
+      torn down.  `runtime delete`, unmount, and remove the container for
+      --rm.  EXIT -> nook.
+   A failure before 3 ends sends ERROR instead; nothing is left running.  */
 #include "container/container.h"
 
 #include <fcntl.h>
@@ -29,52 +31,65 @@ struct monitor
   struct container c;
   struct container_rootfs rootfs;
   struct container_runtime rt;
-  struct nook_paths paths; /* for removal with --rm */
-  char *runtime_path, *runtime_root, *runtime_log, *pid_file;
-  const char *id;
+  struct userns_ids ids;
+  char *runroot, *runtime_path, *runtime_root, *runtime_log, *pid_file;
+  char id[65];
+  int id_fd;
   int sync_fd;
   int sigfd;
+  bool loaded;  /* the record is read */
   bool created; /* the runtime knows the container */
 };
+
+static int
+parse_fd (const char *s, int *fd, nook_error_t *err)
+{
+  int64_t v;
+  if (!str_to_int64 (s, &v) || v < 0 || v > 65535)
+    return nook_error (err, 0, "invalid fd `%s`", s);
+  *fd = (int)v;
+  return 0;
+}
 
 static int
 parse_args (struct monitor *m, int argc, char **argv, const char **storage, nook_error_t *err)
 {
   static const struct option longopts[] = {
-    { "storage", required_argument, NULL, 's' }, { "runroot", required_argument, NULL, 'r' },
-    { "id", required_argument, NULL, 'i' },      { "sync-fd", required_argument, NULL, 'f' },
-    { "debug", no_argument, NULL, 'd' },         { NULL, 0, NULL, 0 },
+    { "storage", required_argument, NULL, 's' },
+    { "runroot", required_argument, NULL, 'r' },
+    { "id", required_argument, NULL, 'i' },
+    { "id-fd", required_argument, NULL, 'I' },
+    { "sync-fd", required_argument, NULL, 'f' },
+    { "debug", no_argument, NULL, 'd' },
+    { NULL, 0, NULL, 0 },
   };
-  int64_t fd = -1;
   int c;
 
   while ((c = getopt_long (argc, argv, "", longopts, NULL)) != -1)
-    switch (c)
-      {
-      case 's':
+    {
+      int r = 0;
+      if (c == 's')
         *storage = optarg;
-        break;
-      case 'r':
-        m->paths.runroot = xstrdup (optarg);
-        break;
-      case 'i':
-        m->id = optarg;
-        break;
-      case 'd':
+      else if (c == 'r')
+        m->runroot = xstrdup (optarg);
+      else if (c == 'i' && storage_is_id (optarg))
+        memcpy (m->id, optarg, 65);
+      else if (c == 'I')
+        r = parse_fd (optarg, &m->id_fd, err);
+      else if (c == 'f')
+        r = parse_fd (optarg, &m->sync_fd, err);
+      else if (c == 'd')
         nook_log_set_level (NOOK_LOG_DEBUG);
-        break;
-      case 'f':
-        if (!str_to_int64 (optarg, &fd))
-          return nook_error (err, 0, "--sync-fd: not a number");
-        break;
-      default:
-        return nook_error (err, 0,
-                           "usage: nook-monitor --storage DIR --runroot DIR --id ID "
-                           "--sync-fd FD");
-      }
-  if (*storage == NULL || m->paths.runroot == NULL || m->id == NULL || fd < 0)
+      else
+        r = nook_error (err, 0,
+                        "usage: nook-monitor --storage DIR --runroot DIR (--id ID | "
+                        "--id-fd FD) --sync-fd FD");
+      if (r < 0)
+        return -1;
+    }
+  if (*storage == NULL || m->runroot == NULL || m->sync_fd < 0 || (!m->id[0] && m->id_fd < 0))
     return nook_error (err, 0, "nook-monitor: missing arguments");
-  m->sync_fd = (int)fd;
+  nook_set_cloexec (m->id_fd, true);
   return nook_set_cloexec (m->sync_fd, true);
 }
 
@@ -99,9 +114,51 @@ setup_signals (struct monitor *m, nook_error_t *err)
 }
 
 static int
-save_state (struct monitor *m, nook_error_t *err)
+enter_userns (struct monitor *m, nook_error_t *err)
 {
-  return container_state_update (&m->st, m->id, &m->c.state, err);
+  if (userns_is_inside ())
+    return 0;
+  if (!nook_is_real_root () && userns_ids_for_user (&m->ids, err) < 0)
+    return -1;
+  if (userns_enter (&m->ids, err) < 0)
+    return -1;
+  nook_debug ("monitor: in the user namespace");
+  return 0;
+}
+
+/* The ID nook sends once the record is written; false when nook closed
+   the pipe without one (its create failed: nothing for us to do).  */
+static bool
+read_id (struct monitor *m)
+{
+  char line[66];
+  size_t got = 0;
+
+  if (m->id[0])
+    return true;
+  while (got < sizeof (line))
+    {
+      ssize_t r = read (m->id_fd, line + got, sizeof (line) - got);
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r <= 0)
+        break;
+      got += (size_t)r;
+    }
+  nook_closep (&m->id_fd);
+  if (got != 65 || line[64] != '\n')
+    return false;
+  line[64] = '\0';
+  if (!storage_is_id (line))
+    return false;
+  memcpy (m->id, line, 65);
+  return true;
+}
+
+static int
+save_state (struct monitor *m, bool durable, nook_error_t *err)
+{
+  return container_state_update (&m->st, m->id, &m->c.state, durable, err);
 }
 
 static int
@@ -126,10 +183,9 @@ start_container (struct monitor *m, nook_error_t *err)
   _cleanup_close_ int devnull = open ("/dev/null", O_RDONLY | O_CLOEXEC);
   int stdio[3] = { m->c.cfg.interactive ? STDIN_FILENO : devnull, STDOUT_FILENO, STDERR_FILENO };
 
-  nook_debug ("monitor: preparing the rootfs");
-  if (container_prepare (&m->st, &m->c, &m->rootfs, err) < 0)
+  if (container_prepare (&m->st, &m->c, m->ids.user ? &m->ids : NULL, &m->rootfs, err) < 0)
     return -1;
-  nook_debug ("monitor: rootfs ready, creating the container");
+  nook_debug ("monitor: rootfs ready");
   s->fuse_pid = m->rootfs.fuse_pid;
   nook_proc_start_time (s->fuse_pid, &s->fuse_start);
   m->pid_file = xasprintf ("%s/pidfile", m->rootfs.bundle);
@@ -144,7 +200,7 @@ start_container (struct monitor *m, nook_error_t *err)
   nook_debug ("monitor: started pid %d", (int)s->pid);
   s->status = CONTAINER_RUNNING;
   s->started_at = nook_time_format (nook_now_ns ());
-  return save_state (m, err);
+  return save_state (m, false, err);
 }
 
 /* Step 4: the container's exit status.  */
@@ -204,41 +260,54 @@ cleanup (struct monitor *m)
     }
 }
 
+/* A start that failed: the container stays created, with the error
+   recorded, unless --rm takes it.  */
+static int
+failed (struct monitor *m, nook_error_t *err)
+{
+  nook_error_t e2 = NULL;
+
+  free (m->c.state.error);
+  m->c.state.error = xstrdup ((*err)->msg);
+  m->c.state.pid = 0;
+  if (!m->c.cfg.rm && save_state (m, true, &e2) < 0)
+    nook_error_free (&e2);
+  cleanup (m);
+  return -1;
+}
+
 static int
 run (struct monitor *m, const char *storage, nook_error_t *err)
 {
   _cleanup_free_ char *self = NULL;
-  int code;
+  int code, in_userns;
 
-  if (setup_signals (m, err) < 0 || storage_open (&m->st, storage, err) < 0
-      || container_load (&m->st, m->id, &m->c, err) < 0 || nook_self_dir (&self, err) < 0)
+  if (setup_signals (m, err) < 0 || nook_self_dir (&self, err) < 0)
     return -1;
+  in_userns = enter_userns (m, err);
+  if (!read_id (m))
+    {
+      nook_error_free (err); /* nook's create failed and said why */
+      return 0;
+    }
+  if (storage_open (&m->st, storage, err) < 0 || container_load (&m->st, m->id, &m->c, err) < 0)
+    return -1;
+  m->loaded = true;
   m->runtime_path = xasprintf ("%s/nook-runtime", self);
-  m->runtime_root = xasprintf ("%s/runtime", m->paths.runroot);
+  m->runtime_root = xasprintf ("%s/runtime", m->runroot);
   m->rt.path = m->runtime_path;
   m->rt.root = m->runtime_root;
   m->c.state.monitor_pid = getpid ();
   nook_proc_start_time (getpid (), &m->c.state.monitor_start);
-  if (start_container (m, err) < 0)
-    {
-      nook_error_t e2 = NULL;
-      free (m->c.state.error);
-      m->c.state.error = xstrdup ((*err)->msg);
-      m->c.state.pid = 0;
-      if (!m->c.cfg.rm && save_state (m, &e2) < 0)
-        nook_error_free (&e2);
-      cleanup (m);
-      return -1;
-    }
+  if (in_userns < 0 || start_container (m, err) < 0)
+    return failed (m, err);
   monitor_msg_send (m->sync_fd, MONITOR_MSG_PID, m->c.state.pid, NULL);
   code = supervise (m);
   nook_debug ("monitor: container exited with %d", code);
   m->c.state.status = CONTAINER_EXITED;
   m->c.state.exit_code = code;
   m->c.state.finished_at = nook_time_format (nook_now_ns ());
-  /* The exit is on disk before anything is torn down (with --rm the
-     record goes anyway).  */
-  if (!m->c.cfg.rm && save_state (m, err) < 0)
+  if (!m->c.cfg.rm && save_state (m, true, err) < 0)
     nook_error_free (err);
   cleanup (m);
   nook_debug ("monitor: cleaned up");
@@ -249,9 +318,11 @@ run (struct monitor *m, const char *storage, nook_error_t *err)
 static void
 monitor_release (struct monitor *m)
 {
-  container_free (&m->c);
+  if (m->loaded)
+    container_free (&m->c);
   container_rootfs_free (&m->rootfs);
-  free (m->paths.runroot);
+  userns_ids_free (&m->ids);
+  free (m->runroot);
   free (m->runtime_path);
   free (m->runtime_root);
   free (m->runtime_log);
@@ -259,12 +330,14 @@ monitor_release (struct monitor *m)
   if (m->st.root)
     storage_close (&m->st);
   nook_closep (&m->sigfd);
+  nook_closep (&m->id_fd);
 }
 
 int
 main (int argc, char **argv)
 {
-  __attribute__ ((cleanup (monitor_release))) struct monitor m = { .sync_fd = -1, .sigfd = -1 };
+  __attribute__ ((cleanup (monitor_release))) struct monitor m
+      = { .sync_fd = -1, .sigfd = -1, .id_fd = -1 };
   const char *storage = NULL;
   nook_error_t err = NULL;
 

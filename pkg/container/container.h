@@ -88,11 +88,14 @@ int container_create (struct storage *st, const struct container_create_opts *o,
                       struct container *c, nook_error_t *err);
 /* Read config and state; a dead monitor is noticed and the state fixed.  */
 int container_load (struct storage *st, const char *id, struct container *c, nook_error_t *err);
-/* Write DIRFD/state.json whole.  */
-int container_state_write (int dirfd, const struct container_state *s, nook_error_t *err);
+/* Write DIRFD/state.json whole; fsync'ed when DURABLE.  A running state
+   need not be: after a machine crash nothing is running anyway.  No
+   state.json means created and never started.  */
+int container_state_write (int dirfd, const struct container_state *s, bool durable,
+                           nook_error_t *err);
 /* Write the state of container ID under its lock.  */
 int container_state_update (struct storage *st, const char *id, const struct container_state *s,
-                            nook_error_t *err);
+                            bool durable, nook_error_t *err);
 /* All containers, newest first.  */
 int container_list (struct storage *st, struct container **out, size_t *n, nook_error_t *err);
 void container_list_free (struct container *cs, size_t n);
@@ -106,10 +109,12 @@ int container_remove (struct storage *st, const struct nook_paths *paths, const 
 
 /* ---- running: the CLI side ---- */
 
-/* Start C under a new nook-monitor with the caller's stdio, wait for it,
-   forwarding SIGINT and SIGTERM, and return the container's exit code.  */
-int container_run_attached (const struct nook_paths *paths, struct storage *st, struct container *c,
-                            nook_error_t *err);
+/* Create a container as O asks and run it under a new nook-monitor with
+   the caller's stdio, forwarding SIGINT, SIGTERM and friends; return the
+   container's exit code.  The monitor starts first and enters the user
+   namespace while the record is written.  */
+int container_run_attached (const struct nook_paths *paths, struct storage *st,
+                            const struct container_create_opts *o, nook_error_t *err);
 
 /* ---- the monitor protocol: one write per message on the sync pipe ---- */
 
@@ -140,10 +145,11 @@ struct container_rootfs
   char *bundle;   /* the OCI bundle directory */
 };
 
-/* In the monitor: enter the user namespace, mount the rootfs, start
-   fuse-overlayfs (a child of the caller) and write the bundle.  */
-int container_prepare (struct storage *st, struct container *c, struct container_rootfs *r,
-                       nook_error_t *err);
+/* In the monitor, inside the user namespace made with IDS (NULL as real
+   root): mount the rootfs, start fuse-overlayfs (a child of the caller)
+   and write the bundle.  */
+int container_prepare (struct storage *st, struct container *c, const struct userns_ids *ids,
+                       struct container_rootfs *r, nook_error_t *err);
 void container_rootfs_free (struct container_rootfs *r);
 /* Build the OCI spec for C on the mounted rootfs ROOTFD.  */
 int container_spec (const struct container *c, int rootfd, const char *merged,

@@ -50,35 +50,26 @@ match_top_layer (struct storage *st, const struct container *c, nook_error_t *er
 }
 
 int
-container_prepare (struct storage *st, struct container *c, struct container_rootfs *r,
-                   nook_error_t *err)
+container_prepare (struct storage *st, struct container *c, const struct userns_ids *ids,
+                   struct container_rootfs *r, nook_error_t *err)
 {
-  struct userns_ids ids = { 0 };
   _cleanup_close_ int rootfd = -1;
   int ret = -1;
 
   memset (r, 0, sizeof (*r));
   r->merged = xasprintf ("%s/containers/%s/merged", st->root, c->cfg.id);
   r->bundle = xasprintf ("%s/containers/%s/userdata", st->root, c->cfg.id);
-  if (!nook_is_real_root () && !userns_is_inside () && userns_ids_for_user (&ids, err) < 0)
-    goto out;
-  nook_debug ("prepare: ids read");
-  if (!userns_is_inside () && userns_enter (&ids, err) < 0)
-    goto out;
-  nook_debug ("prepare: in the user namespace");
   if (match_top_layer (st, c, err) < 0
       || storage_overlay_mount (st, c->cfg.id, c->cfg.layers, &r->fuse_pid, err) < 0)
-    goto out;
+    return -1;
   nook_debug ("prepare: fuse-overlayfs started");
   rootfd = open (r->merged, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0)
     nook_error (err, errno, "open the rootfs `%s`", r->merged);
   else
-    ret = write_bundle (st, c, rootfd, r->merged, ids.user ? &ids : NULL, err);
+    ret = write_bundle (st, c, rootfd, r->merged, ids, err);
   if (ret < 0)
     storage_overlay_unmount (st, c->cfg.id, r->fuse_pid);
-out:
-  userns_ids_free (&ids);
   return ret;
 }
 

@@ -120,7 +120,7 @@ config_parse (const char *text, size_t len, struct container_config *cfg, nook_e
 }
 
 int
-container_state_write (int dirfd, const struct container_state *s, nook_error_t *err)
+container_state_write (int dirfd, const struct container_state *s, bool durable, nook_error_t *err)
 {
   _cleanup_json_gen_ struct json_gen *g = json_gen_new (true);
 
@@ -137,7 +137,7 @@ container_state_write (int dirfd, const struct container_state *s, nook_error_t 
   json_gen_kv_string (g, "finished_at", s->finished_at);
   json_gen_kv_string (g, "error", s->error);
   json_gen_object_close (g);
-  return json_gen_write_file (g, dirfd, "state.json", true, err);
+  return json_gen_write_file (g, dirfd, "state.json", durable, err);
 }
 
 static int
@@ -192,8 +192,19 @@ container_load (struct storage *st, const char *id, struct container *c, nook_er
     return nook_error_prefix (err, "container %.12s", id);
   free (text);
   text = NULL;
-  if (nook_read_file_at (dfd, "state.json", RECORD_MAX, &text, &len, err) < 0
-      || state_parse (text, len, &c->state, err) < 0)
+  /* No state yet: created and never started.  */
+  if (nook_read_file_at (dfd, "state.json", RECORD_MAX, &text, &len, err) < 0)
+    {
+      if ((*err)->errnum != ENOENT)
+        {
+          container_free (c);
+          return nook_error_prefix (err, "container %.12s", id);
+        }
+      nook_error_free (err);
+      c->state.status = CONTAINER_CREATED;
+      return 0;
+    }
+  if (state_parse (text, len, &c->state, err) < 0)
     {
       container_free (c);
       return nook_error_prefix (err, "container %.12s", id);
@@ -211,12 +222,12 @@ container_load (struct storage *st, const char *id, struct container *c, nook_er
 
 int
 container_state_update (struct storage *st, const char *id, const struct container_state *s,
-                        nook_error_t *err)
+                        bool durable, nook_error_t *err)
 {
   _cleanup_close_ int dfd = storage_container_open (st, id, err);
   if (dfd < 0 || nook_lock (dfd, true, err) < 0)
     return -1;
-  return container_state_write (dfd, s, err);
+  return container_state_write (dfd, s, durable, err);
 }
 
 static int
@@ -291,8 +302,7 @@ container_record_commit (struct storage *st, const struct container *c, nook_err
   if (storage_tmp_create (st, "ctr", &tmp, err) < 0)
     return -1;
   text = config_json (&c->cfg, &len);
-  if (nook_write_file_atomic (tmp.fd, "container.json", text, len, 0600, err) < 0
-      || container_state_write (tmp.fd, &c->state, err) < 0)
+  if (nook_write_file_atomic (tmp.fd, "container.json", text, len, 0600, err) < 0)
     goto fail;
   for (size_t i = 0; i < NOOK_ARRAY_SIZE (dirs); i++)
     if (mkdirat (tmp.fd, dirs[i], 0700) < 0)
@@ -308,6 +318,7 @@ container_record_commit (struct storage *st, const struct container *c, nook_err
       storage_container_name_release (st, c->cfg.name, c->cfg.id);
       goto fail;
     }
+  fsync (st->containersfd);
   nook_closep (&tmp.fd);
   free (tmp.name);
   return 0;

@@ -1,9 +1,10 @@
 /* Running a container in the foreground: the CLI side.
 
-   1. The record exists (container_create).  A sync pipe is made.
-   2. fork; the child calls setsid, so the monitor has no controlling
-      terminal, and execs nook-monitor with the pipe's write end.  It
-      inherits our stdio.
+   1. Two pipes: sync (monitor to us) and id (us to monitor).  fork; the
+      child calls setsid, so the monitor has no controlling terminal, and
+      execs nook-monitor, which inherits our stdio and enters the user
+      namespace at once.
+   2. Meanwhile we write the record (container_create) and send its ID.
    3. We wait on the pipe: PID when the container runs, then EXIT with its
       code once everything is cleaned up (or ERROR at any point).
       SIGINT, SIGTERM and friends meanwhile go to the container.  */
@@ -49,62 +50,72 @@ monitor_msg_recv (int fd, struct monitor_msg *m)
 }
 
 static void __attribute__ ((noreturn))
-exec_monitor (const struct nook_paths *paths, struct storage *st, const char *id, int fd)
+exec_monitor (const struct nook_paths *paths, struct storage *st, int sync_fd, int id_fd)
 {
   _cleanup_free_ char *monitor = config_helper (paths, "nook-monitor");
-  char fdstr[16];
+  char syncstr[16], idstr[16];
   const char *argv[] = { monitor,
                          "--storage",
                          st->root,
                          "--runroot",
                          paths->runroot,
-                         "--id",
-                         id,
+                         "--id-fd",
+                         idstr,
                          "--sync-fd",
-                         fdstr,
+                         syncstr,
                          nook_log_get_level () >= NOOK_LOG_DEBUG ? "--debug" : NULL,
                          NULL };
   sigset_t none;
 
-  snprintf (fdstr, sizeof (fdstr), "%d", fd);
+  snprintf (syncstr, sizeof (syncstr), "%d", sync_fd);
+  snprintf (idstr, sizeof (idstr), "%d", id_fd);
   sigemptyset (&none);
   sigprocmask (SIG_SETMASK, &none, NULL);
-  nook_set_cloexec (fd, false);
+  nook_set_cloexec (sync_fd, false);
+  nook_set_cloexec (id_fd, false);
   execv (monitor, (char *const *)argv);
   {
     _cleanup_free_ char *msg = xasprintf ("exec `%s`: %s", monitor, strerror (errno));
-    monitor_msg_send (fd, MONITOR_MSG_ERROR, 125, msg);
+    monitor_msg_send (sync_fd, MONITOR_MSG_ERROR, 125, msg);
   }
   _exit (127);
 }
 
 /* The monitor gets a session of its own (no terminal's signals reach it)
-   and outlives us if we go: it is then simply reparented.  */
+   and outlives us if we go: it is then simply reparented.  It reads the
+   container's ID from *ID_WR once we have written the record.  */
 static int
-spawn_monitor (const struct nook_paths *paths, struct storage *st, const char *id, int *rd,
+spawn_monitor (const struct nook_paths *paths, struct storage *st, int *sync_rd, int *id_wr,
                nook_error_t *err)
 {
-  int p[2];
+  int sync[2], id[2];
   pid_t pid;
 
-  if (pipe2 (p, O_CLOEXEC) < 0)
+  if (pipe2 (sync, O_CLOEXEC) < 0)
     return nook_error (err, errno, "pipe");
-  pid = fork ();
-  if (pid < 0)
+  if (pipe2 (id, O_CLOEXEC) < 0)
     {
-      close (p[0]);
-      close (p[1]);
-      return nook_error (err, errno, "fork");
+      close (sync[0]);
+      close (sync[1]);
+      return nook_error (err, errno, "pipe");
     }
+  pid = fork ();
   if (pid == 0)
     {
-      close (p[0]);
       if (setsid () < 0)
         _exit (1);
-      exec_monitor (paths, st, id, p[1]);
+      exec_monitor (paths, st, sync[1], id[0]);
     }
-  close (p[1]);
-  *rd = p[0];
+  close (sync[1]);
+  close (id[0]);
+  if (pid < 0)
+    {
+      close (sync[0]);
+      close (id[1]);
+      return nook_error (err, errno, "fork");
+    }
+  *sync_rd = sync[0];
+  *id_wr = id[1];
   return 0;
 }
 
@@ -168,20 +179,41 @@ on_message (struct waiter *w, int fd, int *code, nook_error_t *err)
     }
 }
 
+/* Steps 1 and 2 the other way round: the monitor starts first and
+   enters the user namespace (newuidmap is the slowest part of a start)
+   while we write the record; then it gets the ID.  */
+static int
+create_for_monitor (struct storage *st, const struct container_create_opts *o, int id_wr,
+                    nook_error_t *err)
+{
+  struct container c;
+  char line[66];
+
+  if (container_create (st, o, &c, err) < 0)
+    return -1; /* the monitor reads end of file and leaves */
+  nook_debug ("run: created %.12s", c.cfg.id);
+  snprintf (line, sizeof (line), "%s\n", c.cfg.id);
+  container_free (&c);
+  if (nook_write_all (id_wr, line, 65) < 0)
+    return nook_error (err, errno, "hand the container to nook-monitor");
+  return 0;
+}
+
 int
-container_run_attached (const struct nook_paths *paths, struct storage *st, struct container *c,
-                        nook_error_t *err)
+container_run_attached (const struct nook_paths *paths, struct storage *st,
+                        const struct container_create_opts *o, nook_error_t *err)
 {
   struct waiter w = { .pidfd = -1 };
-  _cleanup_close_ int rd = -1, sigfd = -1;
+  _cleanup_close_ int rd = -1, sigfd = -1, id_wr = -1;
   sigset_t set;
   int code = 0, r = 1;
 
   if (block_signals (&set, &sigfd, err) < 0)
     return -1;
-  nook_debug ("starting nook-monitor for %.12s", c->cfg.id);
-  if (spawn_monitor (paths, st, c->cfg.id, &rd, err) < 0)
+  nook_debug ("starting nook-monitor");
+  if (spawn_monitor (paths, st, &rd, &id_wr, err) < 0 || create_for_monitor (st, o, id_wr, err) < 0)
     r = -1;
+  nook_closep (&id_wr);
   while (r > 0)
     {
       struct pollfd fds[2] = { { rd, POLLIN, 0 }, { sigfd, POLLIN, 0 } };

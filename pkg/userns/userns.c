@@ -1,11 +1,11 @@
-/* Rootless user namespace: unshare in this process, mapped from a child.
+/* Rootless user namespace: unshare in this process, mapped from children.
 
-   1. The parent forks a child that waits on a pipe.
+   1. The parent forks two children that wait on a pipe.
    2. The parent unshares CLONE_NEWUSER|CLONE_NEWNS and writes to the pipe.
-   3. The child, still in the host namespace, runs newuidmap and newgidmap
-      (setuid helpers that check /etc/subuid and /etc/subgid) on the
-      parent's pid, both at once, and sends back any error text.
-   4. The parent waits for the child, then is root in its namespace.
+   3. The children, still in the host namespace, exec newuidmap and
+      newgidmap (setuid helpers that check /etc/subuid and /etc/subgid) on
+      the parent's pid, both at once; their stderr comes back on a pipe.
+   4. The parent waits for both, then is root in its namespace.
 
    Unsharing here instead of in a child keeps the caller's process (no
    re-exec), which is what makes nook's start-up cheap.  */
@@ -230,37 +230,6 @@ map_argv (const char *tool, pid_t pid, const struct userns_map *map)
   return argv;
 }
 
-/* In the mapping child: run both tools at once, stderr to ERRFD.  */
-static int
-child_run_maps (pid_t target, const struct userns_ids *ids, int errfd)
-{
-  _cleanup_strv_ char **uargv = map_argv ("newuidmap", target, &ids->uids);
-  _cleanup_strv_ char **gargv = map_argv ("newgidmap", target, &ids->gids);
-  struct nook_spawn s = { .stdin_fd = -1, .stdout_fd = -1, .stderr_fd = errfd };
-  nook_error_t err = NULL;
-  pid_t pu = -1, pg = -1;
-  int su = 0, sg = 0, ret = 0;
-
-  s.argv = (const char *const *)uargv;
-  if (nook_spawn (&s, &pu, &err) < 0)
-    ret = -1;
-  s.argv = (const char *const *)gargv;
-  if (ret == 0 && nook_spawn (&s, &pg, &err) < 0)
-    ret = -1;
-  if (pu > 0 && (nook_waitpid (pu, &su, 0) < 0 || su != 0))
-    ret = -1;
-  if (pg > 0 && (nook_waitpid (pg, &sg, 0) < 0 || sg != 0))
-    ret = -1;
-  if (err)
-    {
-      dprintf (errfd, "%s (install the Debian package uidmap)\n", err->msg);
-      nook_error_free (&err);
-    }
-  else if (ret < 0)
-    dprintf (errfd, "%s failed\n", su != 0 ? "newuidmap" : "newgidmap");
-  return ret;
-}
-
 static int
 write_proc_file (const char *path, const char *text, nook_error_t *err)
 {
@@ -283,58 +252,85 @@ map_self_single (const struct userns_ids *ids, nook_error_t *err)
   return write_proc_file ("/proc/self/gid_map", line, err);
 }
 
-static int
-map_self_from_child (const struct userns_ids *ids, nook_error_t *err)
+/* A mapper: forked before the unshare, it waits for GO and then execs
+   TOOL (newuidmap or newgidmap) on TARGET, its stderr going to ERRFD.  */
+static pid_t
+fork_mapper (const char *tool, pid_t target, const struct userns_map *map, int go, int errfd)
 {
-  int go[2], res[2], status = 0;
-  _cleanup_close_ int go_w = -1, res_r = -1;
-  char msg[1024];
-  ssize_t n = 0, r;
-  pid_t self = getpid (), child;
+  _cleanup_strv_ char **argv = map_argv (tool, target, map);
+  pid_t pid = fork ();
+  char c;
 
-  if (pipe2 (go, O_CLOEXEC) < 0 || pipe2 (res, O_CLOEXEC) < 0)
-    return nook_error (err, errno, "pipe");
-  child = fork ();
-  if (child < 0)
-    return nook_error (err, errno, "fork");
-  if (child == 0)
-    {
-      char c;
-      close (go[1]);
-      close (res[0]);
-      if (read (go[0], &c, 1) != 1)
-        _exit (1); /* the parent could not unshare: nothing to map */
-      _exit (child_run_maps (self, ids, res[1]) < 0 ? 1 : 0);
-    }
-  close (go[0]);
-  close (res[1]);
-  go_w = go[1];
-  res_r = res[0];
+  if (pid != 0)
+    return pid;
+  if (read (go, &c, 1) != 1)
+    _exit (1); /* the parent could not unshare: nothing to map */
+  dup2 (errfd, STDERR_FILENO);
+  execvp (tool, argv);
+  dprintf (errfd, "exec %s: %s (install the Debian package uidmap)\n", tool, strerror (errno));
+  _exit (127);
+}
 
-  if (unshare (CLONE_NEWUSER | CLONE_NEWNS) < 0)
-    {
-      int e = errno;
-      close (steal_fd (&go_w));
-      nook_waitpid (child, NULL, 0);
-      return nook_error (err, e,
-                         "create a user namespace (are unprivileged user namespaces "
-                         "enabled? see /proc/sys/user/max_user_namespaces)");
-    }
-  if (write (go_w, "1", 1) != 1)
-    return nook_error (err, errno, "signal the id mapper");
-  while (n < (ssize_t)sizeof (msg) - 1 && (r = read (res_r, msg + n, sizeof (msg) - 1 - n)) != 0)
+static void
+read_all (int fd, char *buf, size_t size)
+{
+  size_t n = 0;
+  ssize_t r;
+
+  while (n < size - 1 && (r = read (fd, buf + n, size - 1 - n)) != 0)
     {
       if (r < 0 && errno == EINTR)
         continue;
       if (r < 0)
         break;
-      n += r;
+      n += (size_t)r;
     }
-  msg[n] = '\0';
-  while (n > 0 && msg[n - 1] == '\n')
-    msg[--n] = '\0';
-  if (nook_waitpid (child, &status, 0) < 0 || status != 0)
-    return nook_error (err, 0, "map ids for user `%s`: %s", ids->user, n ? msg : "failed");
+  while (n > 0 && buf[n - 1] == '\n')
+    n--;
+  buf[n] = '\0';
+}
+
+static int
+map_self_from_children (const struct userns_ids *ids, nook_error_t *err)
+{
+  int go[2], res[2], su = 0, sg = 0;
+  _cleanup_close_ int go_w = -1, res_r = -1;
+  char msg[1024];
+  pid_t self = getpid (), pu, pg;
+
+  if (pipe2 (go, O_CLOEXEC) < 0 || pipe2 (res, O_CLOEXEC) < 0)
+    return nook_error (err, errno, "pipe");
+  go_w = go[1];
+  res_r = res[0];
+  pu = fork_mapper ("newuidmap", self, &ids->uids, go[0], res[1]);
+  pg = pu < 0 ? -1 : fork_mapper ("newgidmap", self, &ids->gids, go[0], res[1]);
+  close (go[0]);
+  close (res[1]);
+  if (pu < 0 || pg < 0)
+    {
+      close (steal_fd (&go_w));
+      if (pu > 0)
+        nook_waitpid (pu, NULL, 0);
+      return nook_error (err, errno, "fork");
+    }
+  if (unshare (CLONE_NEWUSER | CLONE_NEWNS) < 0)
+    {
+      int e = errno;
+      close (steal_fd (&go_w));
+      nook_waitpid (pu, NULL, 0);
+      nook_waitpid (pg, NULL, 0);
+      return nook_error (err, e,
+                         "create a user namespace (are unprivileged user namespaces "
+                         "enabled? see /proc/sys/user/max_user_namespaces)");
+    }
+  if (write (go_w, "12", 2) != 2)
+    return nook_error (err, errno, "signal the id mappers");
+  read_all (res_r, msg, sizeof (msg));
+  if (nook_waitpid (pu, &su, 0) < 0 || nook_waitpid (pg, &sg, 0) < 0 || su != 0 || sg != 0)
+    return nook_error (err, 0, "map ids for user `%s`: %s", ids->user,
+                       msg[0]    ? msg
+                       : su != 0 ? "newuidmap failed"
+                                 : "newgidmap failed");
   return 0;
 }
 
@@ -353,7 +349,7 @@ userns_enter (const struct userns_ids *ids, nook_error_t *err)
       if (map_self_single (ids, err) < 0)
         return -1;
     }
-  else if (map_self_from_child (ids, err) < 0)
+  else if (map_self_from_children (ids, err) < 0)
     return -1;
 
   if (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0)
