@@ -1,9 +1,8 @@
 /* Running a container in the foreground: the CLI side.
 
-   1. Two pipes: sync (monitor to us) and id (us to monitor).  fork; the
-      child calls setsid, so the monitor has no controlling terminal, and
-      execs nook-monitor, which inherits our stdio and enters the user
-      namespace at once.
+   1. Two pipes: sync (monitor to us) and id (us to monitor).  Spawn
+      nook-monitor in a session of its own (no controlling terminal); it
+      inherits our stdio and enters the user namespace at once.
    2. Meanwhile we write the record (container_create) and send its ID.
    3. We wait on the pipe: PID when the container runs, then EXIT with its
       code once everything is cleaned up (or ERROR at any point).
@@ -49,10 +48,15 @@ monitor_msg_recv (int fd, struct monitor_msg *m)
   return 0;
 }
 
-static void __attribute__ ((noreturn))
-exec_monitor (const struct nook_paths *paths, struct storage *st, int sync_fd, int id_fd)
+/* The monitor gets a session of its own (no terminal's signals reach it)
+   and outlives us if we go: it is then simply reparented.  It reads the
+   container's ID from *ID_WR once we have written the record.  */
+static int
+spawn_monitor (const struct nook_paths *paths, struct storage *st, int *sync_rd, int *id_wr,
+               nook_error_t *err)
 {
   _cleanup_free_ char *monitor = config_helper (paths, "nook-monitor");
+  int sync[2] = { -1, -1 }, id[2] = { -1, -1 }, keep[3];
   char syncstr[16], idstr[16];
   const char *argv[] = { monitor,
                          "--storage",
@@ -65,58 +69,38 @@ exec_monitor (const struct nook_paths *paths, struct storage *st, int sync_fd, i
                          syncstr,
                          nook_log_get_level () >= NOOK_LOG_DEBUG ? "--debug" : NULL,
                          NULL };
-  sigset_t none;
-
-  snprintf (syncstr, sizeof (syncstr), "%d", sync_fd);
-  snprintf (idstr, sizeof (idstr), "%d", id_fd);
-  sigemptyset (&none);
-  sigprocmask (SIG_SETMASK, &none, NULL);
-  nook_set_cloexec (sync_fd, false);
-  nook_set_cloexec (id_fd, false);
-  execv (monitor, (char *const *)argv);
-  {
-    _cleanup_free_ char *msg = xasprintf ("exec `%s`: %s", monitor, strerror (errno));
-    monitor_msg_send (sync_fd, MONITOR_MSG_ERROR, 125, msg);
-  }
-  _exit (127);
-}
-
-/* The monitor gets a session of its own (no terminal's signals reach it)
-   and outlives us if we go: it is then simply reparented.  It reads the
-   container's ID from *ID_WR once we have written the record.  */
-static int
-spawn_monitor (const struct nook_paths *paths, struct storage *st, int *sync_rd, int *id_wr,
-               nook_error_t *err)
-{
-  int sync[2], id[2];
+  struct nook_spawn s = { .argv = argv,
+                          .stdin_fd = STDIN_FILENO,
+                          .stdout_fd = STDOUT_FILENO,
+                          .stderr_fd = STDERR_FILENO,
+                          .keep_fds = keep,
+                          .new_session = true };
   pid_t pid;
+  int ret;
 
-  if (pipe2 (sync, O_CLOEXEC) < 0)
-    return nook_error (err, errno, "pipe");
-  if (pipe2 (id, O_CLOEXEC) < 0)
+  if (pipe2 (sync, O_CLOEXEC) < 0 || pipe2 (id, O_CLOEXEC) < 0)
     {
-      close (sync[0]);
-      close (sync[1]);
-      return nook_error (err, errno, "pipe");
+      ret = nook_error (err, errno, "pipe");
+      goto out;
     }
-  pid = fork ();
-  if (pid == 0)
+  snprintf (syncstr, sizeof (syncstr), "%d", sync[1]);
+  snprintf (idstr, sizeof (idstr), "%d", id[0]);
+  keep[0] = sync[1];
+  keep[1] = id[0];
+  keep[2] = -1;
+  ret = nook_spawn (&s, &pid, err);
+  if (ret == 0)
     {
-      if (setsid () < 0)
-        _exit (1);
-      exec_monitor (paths, st, sync[1], id[0]);
+      *sync_rd = steal_fd (&sync[0]);
+      *id_wr = steal_fd (&id[1]);
     }
-  close (sync[1]);
-  close (id[0]);
-  if (pid < 0)
+out:
+  for (int i = 0; i < 2; i++)
     {
-      close (sync[0]);
-      close (id[1]);
-      return nook_error (err, errno, "fork");
+      nook_closep (&sync[i]);
+      nook_closep (&id[i]);
     }
-  *sync_rd = sync[0];
-  *id_wr = id[1];
-  return 0;
+  return ret;
 }
 
 static int

@@ -134,6 +134,8 @@ static void __attribute__ ((noreturn)) child_exec (const struct nook_spawn *s, i
     signal (reset[i], SIG_DFL);
   if (s->pdeathsig && prctl (PR_SET_PDEATHSIG, s->pdeathsig, 0, 0, 0) < 0)
     goto fail;
+  if (s->new_session && setsid () < 0)
+    goto fail;
   if (child_place_fd (in, 0) < 0 || child_place_fd (out, 1) < 0 || child_place_fd (errout, 2) < 0)
     goto fail;
   for (const int *k = s->keep_fds; k && *k >= 0; k++)

@@ -212,8 +212,9 @@ struct nook_spawn
   int stderr_fd;
   const int *keep_fds; /* fds that stay open across the exec, -1 terminated */
   int pdeathsig;       /* signal the child gets when the spawner dies, 0 none */
+  bool new_session;    /* setsid: no controlling terminal, no job control */
 };
-/* fork+exec (vfork-like speed via posix_spawn where it can).  */
+/* Start ARGV with the given stdio, signals reset and unblocked.  */
 int nook_spawn (const struct nook_spawn *s, pid_t *pid, nook_error_t *err);
 /* Run ARGV to completion; on a non-zero exit, the error carries its stderr.  */
 int nook_run_command (const char *const *argv, nook_error_t *err);
