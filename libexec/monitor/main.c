@@ -12,8 +12,9 @@
    4. Reap every child until the container's init exits; a stop signal
       sent to us goes to the container.
    5. State: exited, with the code and time, on disk before anything is
-      torn down.  `runtime delete`, unmount, and remove the container for
-      --rm.  EXIT -> nook.
+      torn down.  Unmount (fuse-overlayfs ends) and, for --rm, take the
+      record and name away.  EXIT -> nook.  Then `runtime delete` and the
+      removed record's files, while nook has already returned.
    A failure before 3 ends sends ERROR instead; nothing is left running.  */
 #include "container/container.h"
 
@@ -33,6 +34,7 @@ struct monitor
   struct container_runtime rt;
   struct userns_ids ids;
   char *runroot, *runtime_path, *runtime_root, *runtime_log, *pid_file;
+  char *gone; /* the removed record, under tmp/, to delete last */
   char id[65];
   int id_fd;
   int sync_fd;
@@ -232,32 +234,42 @@ supervise (struct monitor *m)
     }
 }
 
-/* Step 5, and the cleanup after a failure.  */
+/* Step 5, what nook's caller sees: the rootfs gone, and with --rm the
+   container's record and name.  */
 static void
-cleanup (struct monitor *m)
+teardown_visible (struct monitor *m)
 {
   nook_error_t err = NULL;
-  pid_t del = -1;
 
-  /* The runtime forgets the container while we unmount.  */
-  if (m->created && container_runtime_delete_start (&m->rt, m->id, &del, &err) < 0)
-    nook_error_free (&err);
   if (m->rootfs.fuse_pid > 0)
     storage_overlay_unmount (&m->st, m->id, m->rootfs.fuse_pid);
-  nook_debug ("monitor: rootfs unmounted");
-  if (del > 0 && container_runtime_delete_finish (&m->rt, del, &err) < 0)
+  if (m->c.cfg.rm)
+    {
+      storage_container_name_release (&m->st, m->c.cfg.name, m->id);
+      if (storage_container_hide (&m->st, m->id, &m->gone, &err) < 0)
+        nook_error_free (&err);
+    }
+}
+
+/* The rest, after nook has its answer: the runtime's bookkeeping and the
+   removed record's files.  */
+static void
+teardown_rest (struct monitor *m)
+{
+  nook_error_t err = NULL;
+  pid_t del;
+
+  if (m->created
+      && (container_runtime_delete_start (&m->rt, m->id, &del, &err) < 0
+          || container_runtime_delete_finish (&m->rt, del, &err) < 0))
     {
       nook_debug ("%s", err->msg);
       nook_error_free (&err);
     }
+  if (storage_container_purge (&m->st, m->gone, &err) < 0)
+    nook_error_free (&err);
   while (waitpid (-1, NULL, WNOHANG) > 0)
     ;
-  if (m->c.cfg.rm)
-    {
-      storage_container_name_release (&m->st, m->c.cfg.name, m->id);
-      if (storage_container_delete (&m->st, m->id, &err) < 0)
-        nook_error_free (&err);
-    }
 }
 
 /* A start that failed: the container stays created, with the error
@@ -272,7 +284,8 @@ failed (struct monitor *m, nook_error_t *err)
   m->c.state.pid = 0;
   if (!m->c.cfg.rm && save_state (m, true, &e2) < 0)
     nook_error_free (&e2);
-  cleanup (m);
+  teardown_visible (m);
+  teardown_rest (m);
   return -1;
 }
 
@@ -309,9 +322,10 @@ run (struct monitor *m, const char *storage, nook_error_t *err)
   m->c.state.finished_at = nook_time_format (nook_now_ns ());
   if (!m->c.cfg.rm && save_state (m, true, err) < 0)
     nook_error_free (err);
-  cleanup (m);
-  nook_debug ("monitor: cleaned up");
+  teardown_visible (m);
+  nook_debug ("monitor: torn down");
   monitor_msg_send (m->sync_fd, MONITOR_MSG_EXIT, code, NULL);
+  teardown_rest (m);
   return 0;
 }
 
@@ -327,6 +341,7 @@ monitor_release (struct monitor *m)
   free (m->runtime_root);
   free (m->runtime_log);
   free (m->pid_file);
+  free (m->gone);
   if (m->st.root)
     storage_close (&m->st);
   nook_closep (&m->sigfd);

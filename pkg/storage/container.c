@@ -126,21 +126,39 @@ storage_container_open (struct storage *st, const char *id, nook_error_t *err)
 }
 
 int
-storage_container_delete (struct storage *st, const char *id, nook_error_t *err)
+storage_container_hide (struct storage *st, const char *id, char **gone, nook_error_t *err)
 {
   char rnd[17];
-  _cleanup_free_ char *gone = NULL;
+  _cleanup_free_ char *name = NULL;
 
+  *gone = NULL;
   if (nook_random_hex (rnd, 8, err) < 0)
     return -1;
-  /* Out of sight first, in one rename; then the slow part.  An interrupted
-     delete leaves garbage in tmp/ that the next sweep takes.  */
-  gone = xasprintf ("rm-%.12s-%s", id, rnd);
-  if (renameat (st->containersfd, id, st->tmpfd, gone) < 0)
+  /* Out of sight in one rename; an interrupted purge leaves garbage in
+     tmp/ that the next sweep takes.  */
+  name = xasprintf ("rm-%.12s-%s", id, rnd);
+  if (renameat (st->containersfd, id, st->tmpfd, name) < 0)
     {
       if (errno == ENOENT)
         return 0;
       return nook_error (err, errno, "remove container %.12s", id);
     }
-  return nook_rm_tree_at (st->tmpfd, gone, err);
+  *gone = steal_pointer (&name);
+  return 0;
+}
+
+int
+storage_container_purge (struct storage *st, const char *gone, nook_error_t *err)
+{
+  return gone ? nook_rm_tree_at (st->tmpfd, gone, err) : 0;
+}
+
+int
+storage_container_delete (struct storage *st, const char *id, nook_error_t *err)
+{
+  _cleanup_free_ char *gone = NULL;
+
+  if (storage_container_hide (st, id, &gone, err) < 0)
+    return -1;
+  return storage_container_purge (st, gone, err);
 }

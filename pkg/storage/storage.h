@@ -168,5 +168,9 @@ int storage_container_ids (struct storage *st, char ***out, nook_error_t *err);
 int storage_container_open (struct storage *st, const char *id, nook_error_t *err);
 /* Atomically move containers/ID out of sight and delete it.  */
 int storage_container_delete (struct storage *st, const char *id, nook_error_t *err);
+/* The two halves of that: the rename (*GONE names the directory now under
+   tmp/, NULL when there was none) and the slow removal.  */
+int storage_container_hide (struct storage *st, const char *id, char **gone, nook_error_t *err);
+int storage_container_purge (struct storage *st, const char *gone, nook_error_t *err);
 
 #endif

@@ -42,7 +42,7 @@ archive_human_size () {
     run nook load -i "$NOOK_FIXTURES/busybox.tar"
     assert_status 0
     assert_output_equals "Loaded image: localhost/busybox:latest"
-    assert_no_leftovers_here
+    assert_no_leftovers
 }
 
 @test "load reads the archive from stdin" {
@@ -67,7 +67,7 @@ archive_human_size () {
     [ "$(echo "$output" | grep -c '^localhost/busybox ')" -eq 1 ]
     [ "$(echo "$output" | wc -l)" -eq 2 ]
     [ "$(ls "$NOOK_STORE/layers" | wc -l)" -eq 1 ]
-    assert_no_leftovers_here
+    assert_no_leftovers
 }
 
 @test "images lists both images with Podman's columns and values" {

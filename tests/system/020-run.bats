@@ -14,7 +14,7 @@ teardown () {
     [ -z "${TOKEN:-}" ] || kill_token_processes "$TOKEN"
     remove_all_containers
     # Nothing a run started may outlive it.
-    assert_no_leftovers_here
+    assert_no_leftovers
 }
 
 # A number no other process on the machine has in its command line.
@@ -40,7 +40,7 @@ sleep_pid () {
     run nook run --rm nook-test
     assert_status 0
     assert_output_equals "hello from nook-test"
-    assert_no_leftovers_here
+    assert_no_leftovers
 }
 
 @test "the image's Env is set" {
@@ -188,7 +188,7 @@ sleep_pid () {
     assert_status 126
     assert_one_error_line
     [[ "$stderr" == *"unable to find user nosuchuser"* ]]
-    assert_no_leftovers_here
+    assert_no_leftovers
 }
 
 # ---- names and hostnames ------------------------------------------------------
@@ -252,7 +252,7 @@ sleep_pid () {
     head -c 1000000 /dev/urandom > "$BATS_TEST_TMPDIR/bin"
     timeout 60 "$NOOK" run --rm -i busybox cat < "$BATS_TEST_TMPDIR/bin" > "$BATS_TEST_TMPDIR/out"
     cmp "$BATS_TEST_TMPDIR/bin" "$BATS_TEST_TMPDIR/out"
-    assert_no_leftovers_here
+    assert_no_leftovers
 }
 
 # ---- exit codes ------------------------------------------------------------------
@@ -269,7 +269,7 @@ sleep_pid () {
     assert_status 127
     assert_one_error_line
     [[ "$stderr" == *nonexist* ]]
-    assert_no_leftovers_here
+    assert_no_leftovers
 }
 
 @test "a command that cannot be executed exits 126" {
@@ -277,7 +277,7 @@ sleep_pid () {
     assert_status 126
     assert_one_error_line
     [[ "$stderr" == */etc/passwd* ]]
-    assert_no_leftovers_here
+    assert_no_leftovers
 }
 
 @test "an unknown image exits 125 with one error line" {
@@ -306,7 +306,7 @@ sleep_pid () {
     kill -KILL "$pid"
     wait_for_exit "$nookpid" 20
     [ "$wait_status" -eq 137 ] || { echo "exit $wait_status"; cat "$BATS_TEST_TMPDIR/out"; false; }
-    assert_no_leftovers_here
+    assert_no_leftovers
 }
 
 # ---- the layers as the container sees them -------------------------------------
@@ -466,7 +466,7 @@ full-refused"
     [ -z "$(container_id_of gone)" ]
     [ -z "$(nook ps -a -q)" ]
     [ -z "$(ls "$NOOK_STORE/containers" | grep -E '^[0-9a-f]{64}$')" ]
-    assert_no_leftovers_here
+    assert_no_leftovers
 }
 
 @test "run without --rm keeps the container as Exited (CODE)" {
@@ -475,7 +475,7 @@ full-refused"
     run nook ps -a
     assert_status 0
     echo "$output" | awk '$NF == "kept"' | grep -qE '  Exited \(7\) .*ago  '
-    assert_no_leftovers_here
+    assert_no_leftovers
     run nook rm kept
     assert_status 0
 }
@@ -494,7 +494,7 @@ full-refused"
     grep -qx "got TERM" "$BATS_TEST_TMPDIR/out"
     # The container's other processes went with it.
     [ -z "$(pgrep -u "$(id -u)" -f "^sleep $TOKEN\$")" ]
-    assert_no_leftovers_here
+    assert_no_leftovers
 }
 
 @test "SIGINT to nook run is passed to the container" {
@@ -508,5 +508,5 @@ full-refused"
     [ "$wait_status" -eq 4 ] || { echo "exit $wait_status"; cat "$BATS_TEST_TMPDIR/out"; false; }
     grep -qx "got INT" "$BATS_TEST_TMPDIR/out"
     [ -z "$(pgrep -u "$(id -u)" -f "^sleep $TOKEN\$")" ]
-    assert_no_leftovers_here
+    assert_no_leftovers
 }

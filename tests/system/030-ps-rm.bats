@@ -77,7 +77,7 @@ start_running () {
     run nook ps
     assert_status 0
     [ "$(echo "$output" | wc -l)" -eq 1 ]
-    assert_no_leftovers_here
+    assert_no_leftovers
 }
 
 @test "ps -a shows the image, command, times, status and name in Podman's layout" {
@@ -262,7 +262,7 @@ start_running () {
     [ -z "$(find "$NOOK_STORE" -name written-file 2>/dev/null)" ]
     [ ! -e "$NOOK_STORE/containers/names/wiped" ]
     [ -z "$(find "${XDG_RUNTIME_DIR:-/nonexistent}/nook" -name "*$id*" 2>/dev/null)" ]
-    assert_no_leftovers_here
+    assert_no_leftovers
 }
 
 @test "a name can be used again after rm" {
@@ -311,5 +311,5 @@ start_running () {
     [ ! -e "$NOOK_STORE/containers/$id" ]
     local procs; procs=$(pgrep -u "$(id -u)" -a -f "sleep $TOKEN" || true)
     [ -z "$procs" ] || { echo "the container's processes survived rm -f:"; echo "$procs"; false; }
-    assert_no_leftovers_here
+    assert_no_leftovers
 }

@@ -41,7 +41,7 @@ assert_load_rejected () {
         || { echo "layers: $layers_before before, now:"; ls -la "$NOOK_STORE/layers"; return 1; }
     [ "$(count_entries "$NOOK_STORE/images")" -eq "$images_dirs_before" ] \
         || { echo "image records: $images_dirs_before before, now:"; ls -la "$NOOK_STORE/images"; return 1; }
-    assert_no_leftovers_here
+    assert_no_leftovers
 }
 
 # ---- broken archives ---------------------------------------------------------
@@ -111,7 +111,7 @@ assert_load_rejected () {
     [[ "$stderr" == *no-such-image* ]]
     [ -z "$(nook ps -a -q)" ]
     [ -z "$(ls "$NOOK_STORE/containers" | grep -E '^[0-9a-f]{64}$')" ]
-    assert_no_leftovers_here
+    assert_no_leftovers
 }
 
 # nook ARGS... fails with exit 125, nothing on stdout and a first line
@@ -156,7 +156,7 @@ assert_usage_error () {
     assert_status 125
     echo "$output" | tr -d '\r' | grep -q '^Error: .*terminal'
     [ "$(count_entries "$NOOK_STORE/layers")" -eq "$layers" ]
-    assert_no_leftovers_here
+    assert_no_leftovers
 }
 
 # ---- a load killed part way ------------------------------------------------------
@@ -190,5 +190,5 @@ assert_usage_error () {
     run nook run --rm nook-test
     assert_status 0
     assert_output_equals "hello from nook-test"
-    assert_no_leftovers_here
+    assert_no_leftovers
 }

@@ -51,7 +51,7 @@ load_confined () {
     assert_status 0
     assert_output_equals "Loaded image: localhost/hostile-$1:latest"
     assert_no_escape
-    assert_no_leftovers_here
+    assert_no_leftovers
 }
 
 # Load hostile/CASE.tar; it must be refused with an error about the hard
@@ -68,7 +68,7 @@ load_refused_hardlink () {
     [[ "$output" != *"hostile-$1"* ]] || { echo "$output"; return 1; }
     [ "$(ls "$NOOK_STORE/layers" | wc -l)" -eq "$layers" ]
     assert_no_escape
-    assert_no_leftovers_here
+    assert_no_leftovers
 }
 
 @test "every hostile case has a test here" {
@@ -144,7 +144,7 @@ symlink-dir-swap"
     assert_status 0
     assert_output_equals "device"
     assert_no_escape
-    assert_no_leftovers_here
+    assert_no_leftovers
 }
 
 @test "hostile images leave the other images intact" {

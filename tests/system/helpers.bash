@@ -37,21 +37,28 @@ nook_teardown_file () {
     "$NOOK" unshare rm -rf "$XDG_DATA_HOME" 2>/dev/null || true
 }
 
-# Processes of ours that must not outlive a container (zombies are only
-# waiting for an init that reaps lazily, and hold nothing).
+# Processes of this test's store that must not outlive a container
+# (matched on their command line, which names the store: other nook
+# sessions of the same user may run meanwhile; zombies only wait for an
+# init that reaps lazily and hold nothing).
 leftover_processes () {
-    ps -u "$(id -u)" -o pid=,stat=,comm= \
-        | awk '$2 !~ /^Z/ && $3 ~ /^(fuse-overlayfs|nook-monitor|nook-runtime|slirp4netns)$/'
+    ps -u "$(id -u)" -o pid=,stat=,comm=,args= \
+        | awk -v s="$XDG_DATA_HOME/" '$2 !~ /^Z/ && $3 ~ /^(fuse-overlayfs|nook-monitor|nook-runtime|slirp4netns)$/ && index($0, s)'
 }
 
 assert_no_leftovers () {
-    local procs; procs=$(leftover_processes)
+    # A monitor answers nook first and then finishes its bookkeeping: give
+    # processes and work dirs on their way out a moment, not more.
+    local i procs
+    for i in $(seq 50); do
+        procs=$(leftover_processes)
+        [ -z "$procs" ] && [ -z "$(ls -A "$NOOK_STORE/tmp" 2>/dev/null)" ] && return 0
+        sleep 0.05
+    done
     if [ -n "$procs" ]; then
         echo "leftover processes:"; echo "$procs"; return 1
     fi
-    if [ -n "$(ls -A "$NOOK_STORE/tmp" 2>/dev/null)" ]; then
-        echo "leftover work dirs:"; ls -la "$NOOK_STORE/tmp"; return 1
-    fi
+    echo "leftover work dirs:"; ls -la "$NOOK_STORE/tmp"; return 1
 }
 
 # A fresh store for tests that must start empty.
@@ -200,18 +207,4 @@ remove_test_store () {
     fi
 }
 
-# assert_no_leftovers, limited to processes of the current store (their
-# command lines name it: the monitor's --storage, fuse-overlayfs' dirs,
-# the runtime's --bundle), so that other nook users of the same account
-# running at the same time do not count.
-assert_no_leftovers_here () {
-    local procs
-    procs=$(ps -u "$(id -u)" -o pid=,stat=,comm=,args= \
-        | awk -v s="$XDG_DATA_HOME/" '$2 !~ /^Z/ && $3 ~ /^(fuse-overlayfs|nook-monitor|nook-runtime|slirp4netns)$/ && index($0, s)')
-    if [ -n "$procs" ]; then
-        echo "leftover processes:"; echo "$procs"; return 1
-    fi
-    if [ -n "$(ls -A "$NOOK_STORE/tmp" 2>/dev/null)" ]; then
-        echo "leftover work dirs:"; ls -la "$NOOK_STORE/tmp"; return 1
-    fi
-}
+
