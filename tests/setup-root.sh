@@ -3,8 +3,9 @@
 #   - the Debian packages nook and its tests need
 #   - an unprivileged user (default nooktest) with /etc/subuid and
 #     /etc/subgid ranges, and a runtime directory /run/user/UID
+#   - a second one, nooknosub, with no range (nook maps it alone)
 #   - /dev/fuse and /dev/net/tun mode 0666
-# Prints the user's name.  Idempotent.
+# Prints the first user's name.  Idempotent.
 set -eu
 user=${NOOK_TEST_USER:-nooktest}
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,6 +25,17 @@ for f in /etc/subuid /etc/subgid; do
         echo "$user:$start:65536" >> "$f"
     fi
 done
+nosub=${NOOK_TEST_USER_NOSUBID:-nooknosub}
+if ! id "$nosub" >/dev/null 2>&1; then
+    useradd --create-home --shell /bin/sh "$nosub" >&2
+fi
+for f in /etc/subuid /etc/subgid; do
+    sed -i "/^$nosub:/d;/^$(id -u "$nosub"):/d" "$f"
+done
+nuid=$(id -u "$nosub")
+mkdir -p "/run/user/$nuid"
+chown "$nuid:$(id -g "$nosub")" "/run/user/$nuid"
+chmod 0700 "/run/user/$nuid"
 for dev in /dev/fuse /dev/net/tun; do
     [ -e "$dev" ] && chmod 0666 "$dev"
 done

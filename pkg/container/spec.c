@@ -266,6 +266,30 @@ process_rlimits (struct oci_spec *spec)
     }
 }
 
+/* The user must exist in the namespace.  With the user alone mapped
+   (no subordinate ids) only root does, and setgroups is denied.  */
+static int
+check_mapped (const struct userns_ids *ids, const struct resolved_user *u, struct oci_spec *spec,
+              nook_error_t *err)
+{
+  uint32_t host;
+
+  if (ids == NULL)
+    return 0;
+  if (!userns_to_host (&ids->uids, u->uid, &host) || !userns_to_host (&ids->gids, u->gid, &host))
+    {
+      nook_error (err, 0, "cannot run as uid %u, gid %u: not mapped in the user namespace%s",
+                  u->uid, u->gid,
+                  ids->single ? " (with no subordinate ids in /etc/subuid and /etc/subgid, only "
+                                "root is)"
+                              : ": add subordinate ids in /etc/subuid and /etc/subgid");
+      return nook_error_exit (err, 126);
+    }
+  if (ids->single)
+    spec->n_additional_gids = 0;
+  return 0;
+}
+
 int
 container_spec (const struct container *c, int rootfd, const char *merged,
                 const struct userns_ids *ids, struct oci_spec *spec, nook_error_t *err)
@@ -283,6 +307,13 @@ container_spec (const struct container *c, int rootfd, const char *merged,
   spec->uid = u.uid;
   spec->gid = u.gid;
   supplementary_groups (rootfd, &u, spec);
+  if (check_mapped (ids, &u, spec, err) < 0)
+    {
+      free (u.home);
+      free (u.name);
+      oci_spec_free (spec);
+      return -1;
+    }
   spec->args = strv_dup (cfg->entrypoint);
   for (size_t i = 0; cfg->cmd && cfg->cmd[i]; i++)
     strv_push (&spec->args, xstrdup (cfg->cmd[i]));
