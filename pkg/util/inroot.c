@@ -40,7 +40,7 @@ reopen_resolved (int rootfd, char *const *resolved, size_t n)
   return fd;
 }
 
-/* Put the components of symlink TARGET in front of the TODO queue.  */
+/* Put the components of symlink TARGET in front of the work queue.  */
 static void
 push_link_target (char ***todo, size_t *next, const char *target)
 {
