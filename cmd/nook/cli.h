@@ -94,5 +94,11 @@ int cmd_images (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err);
 int cmd_ps (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err);
 int cmd_rm (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err);
 int cmd_unshare (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err);
+int cmd_tag (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err);
+int cmd_untag (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err);
+int cmd_rmi (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err);
+int cmd_image_exists (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err);
+int cmd_image_prune (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err);
+int cmd_image_inspect (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err);
 
 #endif

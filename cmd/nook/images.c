@@ -13,17 +13,23 @@ struct row
   const struct storage_image *img;
   char *repo, *tag;
   int64_t created;
+  size_t name; /* index among the image's names */
 };
 
+/* Newest first; an image's names together, in the order they were given.  */
 static int
 row_cmp (const void *pa, const void *pb)
 {
   const struct row *a = pa, *b = pb;
+  const char *fa = a->img->names && a->img->names[0] ? a->img->names[0] : a->img->id;
+  const char *fb = b->img->names && b->img->names[0] ? b->img->names[0] : b->img->id;
   int c;
+
   if (a->created != b->created)
     return a->created < b->created ? 1 : -1;
-  c = strcmp (a->repo, b->repo);
-  return c ? c : strcmp (a->tag, b->tag);
+  if (a->img != b->img && (c = strcmp (fa, fb)) != 0)
+    return c;
+  return a->name < b->name ? -1 : a->name > b->name;
 }
 
 /* Split "repo:tag" at the tag's colon (a registry port has one too).  */
@@ -61,6 +67,7 @@ make_rows (const struct storage_image *imgs, size_t n, size_t *nrows)
           rows = xrealloc (rows, sizeof (*rows) * (k + 1));
           rows[k].img = &imgs[i];
           rows[k].created = created;
+          rows[k].name = j;
           if (names)
             split_name (imgs[i].names[j], &rows[k].repo, &rows[k].tag);
           else

@@ -2,12 +2,39 @@
 #include "cli.h"
 
 #include <string.h>
+#include <sys/stat.h>
 
 struct load_flags
 {
   const char *input;
   bool quiet;
 };
+
+/* An archive (oci or docker), or an OCI layout directory: DIR or
+   oci:DIR[:TAG].  */
+static int
+open_source (const char *input, int workdir, struct image_source *src, nook_error_t *err)
+{
+  _cleanup_free_ char *dir = NULL;
+  const char *tag = NULL;
+  struct stat st;
+
+  if (str_has_prefix (input, "oci:"))
+    {
+      char *colon;
+      dir = xstrdup (input + 4);
+      colon = strchr (dir, ':');
+      if (colon)
+        {
+          *colon = '\0';
+          tag = colon + 1;
+        }
+      return image_source_oci_dir (dir, tag, workdir, src, err);
+    }
+  if (strcmp (input, "-") != 0 && stat (input, &st) == 0 && S_ISDIR (st.st_mode))
+    return image_source_oci_dir (input, NULL, workdir, src, err);
+  return image_source_archive (input, workdir, src, err);
+}
 
 int
 cmd_load (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err)
@@ -42,7 +69,7 @@ cmd_load (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err)
   storage_tmp_sweep (&ctx->store);
   if (storage_tmp_create (&ctx->store, "load", &work, err) < 0)
     return -1;
-  r = image_source_oci_archive (f.input, work.fd, &src, err);
+  r = open_source (f.input, work.fd, &src, err);
   if (r == 0)
     {
       r = storage_import (&ctx->store, &src, &aopts, &loaded, err);

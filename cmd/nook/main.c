@@ -20,12 +20,18 @@ struct command
 };
 
 static const struct command commands[] = {
+  { "image exists", cmd_image_exists, NEED_STORE, "Check if an image exists in local storage" },
+  { "image inspect", cmd_image_inspect, NEED_STORE, "Display the configuration of an image" },
+  { "image prune", cmd_image_prune, NEED_STORE, "Remove unused images" },
   { "images", cmd_images, NEED_STORE, "List images in local storage" },
   { "load", cmd_load, NEED_STORE | NEED_USERNS, "Load image(s) from a tar archive" },
   { "ps", cmd_ps, NEED_STORE, "List containers" },
   { "rm", cmd_rm, NEED_STORE, "Remove one or more containers" },
+  { "rmi", cmd_rmi, NEED_STORE, "Remove one or more images from local storage" },
   { "run", cmd_run, NEED_STORE, "Run a command in a new container" },
+  { "tag", cmd_tag, NEED_STORE, "Add an additional name to a local image" },
   { "unshare", cmd_unshare, 0, "Run a command in a modified user namespace" },
+  { "untag", cmd_untag, NEED_STORE, "Remove a name from a local image" },
 };
 
 /* "nook image ls" and friends map onto the commands above.  */
@@ -34,6 +40,7 @@ static const struct
   const char *group, *verb, *command;
 } aliases[] = {
   { "image", "ls", "images" }, { "image", "list", "images" }, { "image", "load", "load" },
+  { "image", "rm", "rmi" },    { "image", "tag", "tag" },     { "image", "untag", "untag" },
   { "container", "ls", "ps" }, { "container", "list", "ps" }, { "container", "ps", "ps" },
   { "container", "rm", "rm" }, { "container", "run", "run" },
 };
@@ -161,6 +168,18 @@ static const struct command *
 find_command (int *argc, char ***argv)
 {
   const char *name = (*argv)[0];
+  /* Two-word commands ("image exists") first.  */
+  for (size_t i = 0; *argc > 1 && i < NOOK_ARRAY_SIZE (commands); i++)
+    {
+      const char *sp = strchr (commands[i].name, ' ');
+      if (sp && strncmp (commands[i].name, name, (size_t)(sp - commands[i].name)) == 0
+          && name[sp - commands[i].name] == '\0' && strcmp (sp + 1, (*argv)[1]) == 0)
+        {
+          (*argc)--;
+          (*argv)++;
+          return &commands[i];
+        }
+    }
   for (size_t i = 0; *argc > 1 && i < NOOK_ARRAY_SIZE (aliases); i++)
     if (strcmp (name, aliases[i].group) == 0 && strcmp ((*argv)[1], aliases[i].verb) == 0)
       {

@@ -99,6 +99,9 @@ int container_state_update (struct storage *st, const char *id, const struct con
 /* All containers, newest first.  */
 int container_list (struct storage *st, struct container **out, size_t *n, nook_error_t *err);
 void container_list_free (struct container *cs, size_t n);
+/* IDs of the containers made from image IMAGE_ID.  */
+int container_image_users (struct storage *st, const char *image_id, char ***ids,
+                           nook_error_t *err);
 /* The command line as ps shows it.  */
 char *container_command_string (const struct container_config *cfg);
 
@@ -172,5 +175,14 @@ int container_runtime_delete_start (const struct container_runtime *rt, const ch
                                     nook_error_t *err);
 int container_runtime_delete_finish (const struct container_runtime *rt, pid_t pid,
                                      nook_error_t *err);
+
+/* Set SPEC->seccomp from the seccomp profile at PATH, in containers/common's
+   format (Podman's, shipped as DATA_DIR/seccomp.json) or the OCI one:
+   the rules whose conditions hold for SPEC's bounding capabilities, the
+   architecture ARCH (Go's name, "amd64"; NULL: nook's own) and the kernel
+   KERNEL ("6.1"; NULL: the running one).  Call it once the capabilities
+   are set.  An empty profile ({}) means no filter.  */
+int container_seccomp_profile (struct oci_spec *spec, const char *path, const char *arch,
+                               const char *kernel, nook_error_t *err);
 
 #endif

@@ -274,6 +274,22 @@ container_list_free (struct container *cs, size_t n)
   free (cs);
 }
 
+int
+container_image_users (struct storage *st, const char *image_id, char ***ids, nook_error_t *err)
+{
+  struct container *cs = NULL;
+  size_t n = 0;
+
+  *ids = xzalloc (sizeof (char *));
+  if (container_list (st, &cs, &n, err) < 0)
+    return -1;
+  for (size_t i = 0; i < n; i++)
+    if (strcmp (cs[i].cfg.image_id, image_id) == 0)
+      strv_push (ids, xstrdup (cs[i].cfg.id));
+  container_list_free (cs, n);
+  return 0;
+}
+
 char *
 container_command_string (const struct container_config *cfg)
 {

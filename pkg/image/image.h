@@ -77,25 +77,52 @@ int image_descriptor_parse (const nook_json *j, const char *field, struct image_
                             nook_error_t *err);
 void image_descriptor_free (struct image_descriptor *d);
 
-/* ---- sources: where an image's verified blobs come from ---- */
+/* ---- indexes (manifest lists) ---- */
+
+bool image_media_type_is_index (const char *media_type);
+struct image_platform
+{
+  const char *os;
+  const char *arch;    /* Go names: amd64, arm64, ... */
+  const char *variant; /* NULL: any */
+};
+/* This machine's platform.  */
+void image_host_platform (struct image_platform *p);
+/* The entry of index TEXT for platform P (NULL: this machine's).  No match
+   is an error naming the platforms the index offers.  */
+int image_index_choose (const char *text, size_t len, const struct image_platform *p,
+                        struct image_descriptor *out, nook_error_t *err);
+
+/* ---- sources: where images come from ---- */
+
+struct image_source_image
+{
+  char *manifest; /* its bytes, as stored; a docker-archive's is written */
+  size_t manifest_len;
+  char digest[72]; /* "sha256:..." of those bytes */
+  char **names;    /* local names ("localhost/x:tag", "docker.io/library/y:z") */
+};
 
 struct image_source
 {
-  int dirfd;                          /* verified blobs, named by hex digest */
-  struct image_descriptor *manifests; /* in index order */
-  char **ref_names;                   /* their org.opencontainers.image.ref.name, "" when none */
+  int dirfd; /* verified blobs, named by their hex digest */
+  struct image_source_image *images;
   size_t n;
 };
 
-/* Stage the oci-archive PATH ("-" for stdin) into WORKDIR, verifying
-   every blob's digest.  */
-int image_source_oci_archive (const char *path, int workdir, struct image_source *src,
-                              nook_error_t *err);
+/* Stage the oci-archive or docker-archive PATH ("-" for stdin) into
+   WORKDIR, verifying every blob's digest.  */
+int image_source_archive (const char *path, int workdir, struct image_source *src,
+                          nook_error_t *err);
+/* The images of the OCI image layout directory DIR (those whose ref.name
+   is TAG, when not NULL), their blobs copied into WORKDIR and verified.  */
+int image_source_oci_dir (const char *dir, const char *tag, int workdir, struct image_source *src,
+                          nook_error_t *err);
 void image_source_free (struct image_source *src);
 /* Open the blob of descriptor D, checking its size.  */
 int image_source_open (struct image_source *src, const struct image_descriptor *d, int *fd,
                        nook_error_t *err);
-/* Read the blob of D whole (manifests, configs), refusing more than MAX.  */
+/* Read the blob of D whole (configs), refusing more than MAX.  */
 int image_source_read (struct image_source *src, const struct image_descriptor *d, size_t max,
                        char **out, size_t *len, nook_error_t *err);
 

@@ -3,6 +3,7 @@
 #include "image/image.h"
 
 #include <string.h>
+#include <sys/utsname.h>
 
 int
 image_descriptor_parse (const nook_json *j, const char *field, struct image_descriptor *d,
@@ -47,6 +48,7 @@ known_layer_type (const char *t)
     "application/vnd.oci.image.layer.v1.tar+gzip",
     "application/vnd.oci.image.layer.v1.tar+zstd",
     "application/vnd.docker.image.rootfs.diff.tar.gzip",
+    "application/vnd.docker.image.rootfs.diff.tar",
     "application/vnd.oci.image.layer.nondistributable.v1.tar",
     "application/vnd.oci.image.layer.nondistributable.v1.tar+gzip",
     "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip",
@@ -202,4 +204,93 @@ image_config_free (struct image_config *cfg)
   free (cfg->architecture);
   free (cfg->os);
   memset (cfg, 0, sizeof (*cfg));
+}
+
+bool
+image_media_type_is_index (const char *t)
+{
+  return t
+         && (strcmp (t, "application/vnd.oci.image.index.v1+json") == 0
+             || strcmp (t, "application/vnd.docker.distribution.manifest.list.v2+json") == 0);
+}
+
+void
+image_host_platform (struct image_platform *p)
+{
+  static const struct
+  {
+    const char *machine, *arch, *variant;
+  } archs[] = {
+    { "x86_64", "amd64", NULL },    { "aarch64", "arm64", NULL }, { "armv7l", "arm", "v7" },
+    { "armv6l", "arm", "v6" },      { "i686", "386", NULL },      { "i386", "386", NULL },
+    { "ppc64le", "ppc64le", NULL }, { "s390x", "s390x", NULL },   { "riscv64", "riscv64", NULL },
+  };
+  struct utsname u;
+
+  p->os = "linux";
+  p->arch = "amd64";
+  p->variant = NULL;
+  if (uname (&u) < 0)
+    return;
+  for (size_t i = 0; i < NOOK_ARRAY_SIZE (archs); i++)
+    if (strcmp (u.machine, archs[i].machine) == 0)
+      {
+        p->arch = archs[i].arch;
+        p->variant = archs[i].variant;
+      }
+}
+
+static bool
+platform_matches (const nook_json *plat, const struct image_platform *p)
+{
+  const char *os = json_str (json_get (plat, "os"));
+  const char *arch = json_str (json_get (plat, "architecture"));
+  const char *variant = json_str (json_get (plat, "variant"));
+
+  return str_eq (os, p->os) && str_eq (arch, p->arch)
+         && (p->variant == NULL || variant == NULL || strcmp (variant, p->variant) == 0);
+}
+
+int
+image_index_choose (const char *text, size_t len, const struct image_platform *want,
+                    struct image_descriptor *out, nook_error_t *err)
+{
+  _cleanup_json_ nook_json *j = NULL;
+  struct image_platform host;
+  struct nook_buf offered = { 0 };
+  nook_json *manifests = NULL;
+
+  if (want == NULL)
+    {
+      image_host_platform (&host);
+      want = &host;
+    }
+  if (len > IMAGE_MANIFEST_MAX)
+    return nook_error (err, 0, "image index of %zu bytes is larger than the limit", len);
+  if (json_parse (text, len, &j, err) < 0)
+    return nook_error_prefix (err, "image index");
+  if (json_get_array (j, "manifests", "manifests", true, &manifests, err) < 0)
+    return nook_error_prefix (err, "image index");
+  for (size_t i = 0; i < json_len (manifests); i++)
+    {
+      nook_json *plat = json_get (json_at (manifests, i), "platform");
+      char field[32];
+      if (!platform_matches (plat, want))
+        {
+          const char *variant = json_str (json_get (plat, "variant"));
+          nook_buf_printf (&offered, "%s%s/%s%s%s", offered.len ? ", " : "",
+                           json_str (json_get (plat, "os")) ?: "?",
+                           json_str (json_get (plat, "architecture")) ?: "?", variant ? "/" : "",
+                           variant ?: "");
+          continue;
+        }
+      nook_buf_free (&offered);
+      snprintf (field, sizeof (field), "manifests[%zu]", i);
+      return image_descriptor_parse (json_at (manifests, i), field, out, err);
+    }
+  nook_error (err, 0, "no image for %s/%s%s%s in the manifest list (it offers: %s)", want->os,
+              want->arch, want->variant ? "/" : "", want->variant ?: "",
+              offered.len ? offered.data : "nothing");
+  nook_buf_free (&offered);
+  return -1;
 }

@@ -311,6 +311,15 @@ struct json_gen
 };
 
 struct json_gen *
+json_gen_new_indent (const char *indent)
+{
+  struct json_gen *g = json_gen_new (false);
+  yajl_gen_config (g->g, yajl_gen_beautify, 1);
+  yajl_gen_config (g->g, yajl_gen_indent_string, indent);
+  return g;
+}
+
+struct json_gen *
 json_gen_new (bool pretty)
 {
   struct json_gen *g = xzalloc (sizeof (*g));

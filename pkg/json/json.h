@@ -60,6 +60,8 @@ int json_check_keys (const nook_json *obj, const char *field, const char *const 
 
 struct json_gen;
 struct json_gen *json_gen_new (bool pretty);
+/* Pretty, indented with INDENT: Podman's inspect output uses 5 spaces.  */
+struct json_gen *json_gen_new_indent (const char *indent);
 void json_gen_free (struct json_gen *g);
 void json_gen_freep (struct json_gen **g);
 #define _cleanup_json_gen_ _cleanup_ (json_gen_freep)

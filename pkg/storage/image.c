@@ -1,5 +1,5 @@
 /* Image records and the names that point at them.  */
-#include "storage/storage.h"
+#include "storage/internal.h"
 
 #include <fcntl.h>
 #include <string.h>
@@ -8,15 +8,8 @@
 #define IMAGE_JSON_MAX (1 << 20)
 #define NAMES_JSON_MAX (16 << 20)
 
-struct names
-{
-  char **name;
-  char **id;
-  size_t n;
-};
-
-static void
-names_free (struct names *n)
+void
+storage_names_free (struct storage_names *n)
 {
   strv_free (n->name);
   strv_free (n->id);
@@ -24,15 +17,15 @@ names_free (struct names *n)
 }
 
 static void
-names_add (struct names *n, const char *name, const char *id)
+names_add (struct storage_names *n, const char *name, const char *id)
 {
   strv_push (&n->name, xstrdup (name));
   strv_push (&n->id, xstrdup (id));
   n->n++;
 }
 
-static int
-names_read (struct storage *st, struct names *out, nook_error_t *err)
+int
+storage_names_read (struct storage *st, struct storage_names *out, nook_error_t *err)
 {
   _cleanup_free_ char *text = NULL;
   _cleanup_json_ nook_json *j = NULL;
@@ -57,8 +50,8 @@ names_read (struct storage *st, struct names *out, nook_error_t *err)
   return 0;
 }
 
-static int
-names_write (struct storage *st, const struct names *n, nook_error_t *err)
+int
+storage_names_write (struct storage *st, const struct storage_names *n, nook_error_t *err)
 {
   _cleanup_json_gen_ struct json_gen *g = json_gen_new (true);
 
@@ -69,21 +62,13 @@ names_write (struct storage *st, const struct names *n, nook_error_t *err)
   return json_gen_write_file (g, st->imagesfd, "names.json", true, err);
 }
 
-static const char *
-names_find (const struct names *n, const char *name)
-{
-  for (size_t i = 0; i < n->n; i++)
-    if (strcmp (n->name[i], name) == 0)
-      return n->id[i];
-  return NULL;
-}
-
 void
 storage_image_free (struct storage_image *img)
 {
   free (img->digest);
   strv_free (img->layers);
   strv_free (img->names);
+  free (img->matched);
   free (img->created);
   memset (img, 0, sizeof (*img));
 }
@@ -130,7 +115,7 @@ image_json_read (struct storage *st, const char *id, struct storage_image *img, 
 }
 
 static void
-attach_names (struct storage_image *img, const struct names *n)
+attach_names (struct storage_image *img, const struct storage_names *n)
 {
   img->names = xzalloc (sizeof (char *));
   for (size_t i = 0; i < n->n; i++)
@@ -176,10 +161,19 @@ fail:
 int
 storage_image_tag (struct storage *st, const char *id, const char *name, nook_error_t *err)
 {
-  struct names n;
+  _cleanup_close_ int lock = -1;
+  if (storage_lock (st, &lock, err) < 0)
+    return -1;
+  return storage_image_tag_locked (st, id, name, err);
+}
+
+int
+storage_image_tag_locked (struct storage *st, const char *id, const char *name, nook_error_t *err)
+{
+  struct storage_names n;
   bool found = false;
 
-  if (names_read (st, &n, err) < 0)
+  if (storage_names_read (st, &n, err) < 0)
     return -1;
   for (size_t i = 0; i < n.n; i++)
     if (strcmp (n.name[i], name) == 0)
@@ -190,12 +184,12 @@ storage_image_tag (struct storage *st, const char *id, const char *name, nook_er
       }
   if (!found)
     names_add (&n, name, id);
-  if (names_write (st, &n, err) < 0)
+  if (storage_names_write (st, &n, err) < 0)
     {
-      names_free (&n);
+      storage_names_free (&n);
       return -1;
     }
-  names_free (&n);
+  storage_names_free (&n);
   return 0;
 }
 
@@ -212,11 +206,11 @@ storage_image_list (struct storage *st, struct storage_image **out, size_t *coun
                     nook_error_t *err)
 {
   _cleanup_strv_ char **ids = NULL;
-  struct names n;
+  struct storage_names n;
   struct storage_image *imgs;
   size_t k = 0;
 
-  if (image_ids (st, &ids, err) < 0 || names_read (st, &n, err) < 0)
+  if (image_ids (st, &ids, err) < 0 || storage_names_read (st, &n, err) < 0)
     return -1;
   imgs = xzalloc (sizeof (*imgs) * (strv_len (ids) + 1));
   for (size_t i = 0; ids[i]; i++)
@@ -231,7 +225,7 @@ storage_image_list (struct storage *st, struct storage_image **out, size_t *coun
         }
       attach_names (&imgs[k++], &n);
     }
-  names_free (&n);
+  storage_names_free (&n);
   *out = imgs;
   *count = k;
   return 0;
@@ -290,31 +284,44 @@ qualified (const struct image_ref *ref, const char *domain)
 
 /* A qualified name matches exactly.  A short name tries localhost/, then
    docker.io, then any stored name ending in it: never a prompt.  */
-static const char *
-lookup_by_name (const struct names *n, const char *name)
+/* The index in N of the name NAME finds, or -1.  */
+static ssize_t
+name_index (const struct storage_names *n, const char *name)
+{
+  for (size_t i = 0; i < n->n; i++)
+    if (strcmp (n->name[i], name) == 0)
+      return (ssize_t)i;
+  return -1;
+}
+
+/* A qualified name matches exactly.  A short name tries localhost/, then
+   docker.io, then any stored name ending in it: never a prompt.  Returns
+   the index of the stored name found, or -1.  */
+static ssize_t
+lookup_by_name (const struct storage_names *n, const char *name)
 {
   static const char *const search[] = { "localhost", "docker.io" };
   struct image_ref ref;
   nook_error_t err = NULL;
-  const char *id = NULL;
+  ssize_t found = -1;
 
   if (image_ref_parse (name, &ref, &err) < 0)
     {
       nook_error_free (&err);
-      return NULL;
+      return -1;
     }
-  for (size_t i = 0; id == NULL && i < NOOK_ARRAY_SIZE (search); i++)
+  for (size_t i = 0; found < 0 && i < NOOK_ARRAY_SIZE (search); i++)
     {
       _cleanup_free_ char *full = qualified (&ref, ref.domain ? ref.domain : search[i]);
-      id = names_find (n, full);
+      found = name_index (n, full);
       if (ref.domain)
         break;
     }
-  for (size_t i = 0; ref.domain == NULL && id == NULL && i < n->n; i++)
+  for (size_t i = 0; ref.domain == NULL && found < 0 && i < n->n; i++)
     if (short_name_matches (n->name[i], &ref))
-      id = n->id[i];
+      found = (ssize_t)i;
   image_ref_free (&ref);
-  return id;
+  return found;
 }
 
 static int
@@ -340,15 +347,17 @@ int
 storage_image_lookup (struct storage *st, const char *name, struct storage_image *out,
                       nook_error_t *err)
 {
-  struct names n;
-  const char *id;
+  struct storage_names n;
+  const char *id = NULL;
   char byid[65];
   const char *bare = str_has_prefix (name, "sha256:") ? name + 7 : name;
+  ssize_t by_name = -1;
   int r = 0;
 
-  if (names_read (st, &n, err) < 0)
+  if (storage_names_read (st, &n, err) < 0)
     return -1;
-  id = bare == name ? lookup_by_name (&n, name) : NULL;
+  if (bare == name && (by_name = lookup_by_name (&n, name)) >= 0)
+    id = n.id[by_name];
   if (id == NULL && image_is_id_prefix (bare))
     {
       r = lookup_by_id (st, bare, byid, err);
@@ -356,14 +365,15 @@ storage_image_lookup (struct storage *st, const char *name, struct storage_image
     }
   if (r < 0 || id == NULL || image_json_read (st, id, out, err) < 0)
     {
-      names_free (&n);
+      storage_names_free (&n);
       if (r < 0 || *err)
         return -1;
       nook_error (err, 0, "%s: image not known", name);
       return nook_error_set_errno (err, ENOENT);
     }
   attach_names (out, &n);
-  names_free (&n);
+  out->matched = by_name >= 0 ? xstrdup (n.name[by_name]) : NULL;
+  storage_names_free (&n);
   return 0;
 }
 

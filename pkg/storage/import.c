@@ -1,10 +1,13 @@
 /* Import: read a source's manifests and configs, stage the layers the
-   store lacks, then commit layers, images and names in one short critical
-   section.  Until that moment nothing new is visible, and a process killed
-   before it leaves only locked-then-abandoned work dirs for the sweep.  */
-#include "storage/storage.h"
+   store lacks, then commit blobs, layers, images and names in one short
+   critical section.  Until that moment nothing new is visible, and a
+   process killed before it leaves only locked-then-abandoned work dirs for
+   the sweep.  */
+#include "storage/internal.h"
 
+#include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 
 struct staged
 {
@@ -15,9 +18,10 @@ struct staged
 struct pending
 {
   struct storage_image img;
+  struct image_manifest m;
   char *manifest, *config;
   size_t manifest_len, config_len;
-  char *name; /* local name, or NULL */
+  char **names;
 };
 
 struct import
@@ -32,14 +36,12 @@ struct import
 };
 
 static int64_t
-staged_or_stored_size (struct import *im, const char *chain, int64_t staged_size)
+stored_size (struct import *im, const char *chain)
 {
   struct storage_layer l;
   nook_error_t err = NULL;
   int64_t size;
 
-  if (staged_size >= 0)
-    return staged_size;
   if (storage_layer_read (im->st, chain, &l, &err) < 0)
     {
       nook_error_free (&err);
@@ -51,7 +53,7 @@ staged_or_stored_size (struct import *im, const char *chain, int64_t staged_size
 }
 
 static bool
-already_staged (struct import *im, const char *chain)
+is_staged (struct import *im, const char *chain)
 {
   for (size_t i = 0; i < im->nstaged; i++)
     if (strcmp (im->staged[i].chain, chain) == 0)
@@ -59,7 +61,7 @@ already_staged (struct import *im, const char *chain)
   return false;
 }
 
-/* Make sure layer K of M is in the store or staged; return its size.  */
+/* Make sure the layer CHAIN is in the store or staged; return its size.  */
 static int
 stage_layer (struct import *im, const struct image_descriptor *blob, const char *diff_id,
              const char *parent, const char *chain, int64_t *size, nook_error_t *err)
@@ -67,8 +69,13 @@ stage_layer (struct import *im, const struct image_descriptor *blob, const char 
   _cleanup_close_ int fd = -1;
   struct staged *s;
 
-  *size = -1;
-  if (storage_layer_exists (im->st, chain) || already_staged (im, chain))
+  if (storage_layer_exists (im->st, chain))
+    {
+      *size = stored_size (im, chain);
+      return 0;
+    }
+  *size = 0;
+  if (is_staged (im, chain))
     return 0;
   if (image_source_open (im->src, blob, &fd, err) < 0)
     return -1;
@@ -82,46 +89,33 @@ stage_layer (struct import *im, const struct image_descriptor *blob, const char 
 }
 
 static int
-stage_layers (struct import *im, const struct image_manifest *m, const struct image_config *cfg,
-              struct storage_image *img, nook_error_t *err)
+stage_layers (struct import *im, struct pending *p, const struct image_config *cfg,
+              nook_error_t *err)
 {
   const char *parent = NULL;
 
-  if (strv_len (cfg->diff_ids) != m->n_layers)
+  if (strv_len (cfg->diff_ids) != p->m.n_layers)
     return nook_error (err, 0, "the config lists %zu diff_ids for %zu layers",
-                       strv_len (cfg->diff_ids), m->n_layers);
-  img->layers = xzalloc (sizeof (char *));
-  for (size_t k = 0; k < m->n_layers; k++)
+                       strv_len (cfg->diff_ids), p->m.n_layers);
+  p->img.layers = xzalloc (sizeof (char *));
+  for (size_t k = 0; k < p->m.n_layers; k++)
     {
       char chain[65];
       int64_t size;
 
       if (storage_chain_id (parent, cfg->diff_ids[k], chain, err) < 0
-          || stage_layer (im, &m->layers[k], cfg->diff_ids[k], parent, chain, &size, err) < 0)
+          || stage_layer (im, &p->m.layers[k], cfg->diff_ids[k], parent, chain, &size, err) < 0)
         return -1;
-      img->size += staged_or_stored_size (im, chain, size);
-      strv_push (&img->layers, xstrdup (chain));
-      parent = img->layers[k];
+      p->img.size += size;
+      strv_push (&p->img.layers, xstrdup (chain));
+      parent = p->img.layers[k];
     }
   return 0;
 }
 
 static int
-local_name (const char *ref_name, char **out, nook_error_t *err)
+read_image (struct import *im, const struct image_source_image *si, nook_error_t *err)
 {
-  *out = NULL;
-  /* A bare tag ("latest") names no repository: the image stays unnamed.  */
-  if (ref_name[0] == '\0' || (strchr (ref_name, '/') == NULL && strchr (ref_name, ':') == NULL))
-    return 0;
-  if (image_ref_local_name (ref_name, out, err) < 0)
-    return nook_error_prefix (err, "image name in the archive");
-  return 0;
-}
-
-static int
-read_image (struct import *im, size_t i, nook_error_t *err)
-{
-  struct image_manifest m;
   struct image_config cfg;
   struct pending *p;
   const char *hex;
@@ -130,27 +124,56 @@ read_image (struct import *im, size_t i, nook_error_t *err)
   im->pending = xrealloc (im->pending, (im->npending + 1) * sizeof (*im->pending));
   p = &im->pending[im->npending++];
   memset (p, 0, sizeof (*p));
-  if (image_source_read (im->src, &im->src->manifests[i], IMAGE_MANIFEST_MAX, &p->manifest,
-                         &p->manifest_len, err)
-          < 0
-      || image_manifest_parse (p->manifest, p->manifest_len, &m, err) < 0)
+  p->manifest = xstrndup (si->manifest, si->manifest_len);
+  p->manifest_len = si->manifest_len;
+  p->names = strv_dup (si->names);
+  if (image_manifest_parse (p->manifest, p->manifest_len, &p->m, err) < 0
+      || image_source_read (im->src, &p->m.config, IMAGE_CONFIG_MAX, &p->config, &p->config_len,
+                            err)
+             < 0
+      || image_config_parse (p->config, p->config_len, &cfg, err) < 0)
     return -1;
-  ret = image_source_read (im->src, &m.config, IMAGE_CONFIG_MAX, &p->config, &p->config_len, err);
-  if (ret == 0)
-    ret = image_config_parse (p->config, p->config_len, &cfg, err);
+  ret = stage_layers (im, p, &cfg, err);
+  if (ret == 0 && nook_digest_hex (p->m.config.digest, &hex, err) < 0)
+    ret = -1;
   if (ret == 0)
     {
-      ret = stage_layers (im, &m, &cfg, &p->img, err);
-      nook_digest_hex (m.config.digest, &hex, err);
       snprintf (p->img.id, sizeof (p->img.id), "%s", hex);
-      p->img.digest = xstrdup (im->src->manifests[i].digest);
+      p->img.digest = xstrdup (si->digest);
       p->img.created = cfg.created ? xstrdup (cfg.created) : NULL;
-      image_config_free (&cfg);
     }
-  image_manifest_free (&m);
-  if (ret == 0)
-    ret = local_name (im->src->ref_names[i], &p->name, err);
+  image_config_free (&cfg);
   return ret;
+}
+
+/* Keep each layer blob the image's manifest names: save and push give them
+   back byte for byte.  A blob the store has is kept as it is.  */
+static int
+adopt_blobs (struct import *im, const struct pending *p, nook_error_t *err)
+{
+  for (size_t i = 0; i < p->m.n_layers; i++)
+    {
+      const char *hex;
+      if (nook_digest_hex (p->m.layers[i].digest, &hex, err) < 0)
+        return -1;
+      if (storage_blob_exists (im->st, hex))
+        continue;
+      if (renameat (im->src->dirfd, hex, im->st->blobsfd, hex) < 0)
+        return nook_error (err, errno, "keep blob %s", p->m.layers[i].digest);
+    }
+  return 0;
+}
+
+/* Layers found in the store earlier must still be there: an rmi may have
+   collected them since.  */
+static int
+check_layers (struct import *im, const struct pending *p, nook_error_t *err)
+{
+  for (size_t i = 0; p->img.layers[i]; i++)
+    if (!storage_layer_exists (im->st, p->img.layers[i]))
+      return nook_error (err, EAGAIN, "layer %.12s was removed while loading: load again",
+                         p->img.layers[i]);
+  return 0;
 }
 
 static int
@@ -166,12 +189,16 @@ commit (struct import *im, nook_error_t *err)
   for (size_t i = 0; i < im->npending; i++)
     {
       struct pending *p = &im->pending[i];
-      if (storage_image_put (im->st, &p->img, p->manifest, p->manifest_len, p->config,
-                             p->config_len, err)
-              < 0
-          || (p->name && storage_image_tag (im->st, p->img.id, p->name, err) < 0))
+      if (check_layers (im, p, err) < 0 || adopt_blobs (im, p, err) < 0
+          || storage_image_put (im->st, &p->img, p->manifest, p->manifest_len, p->config,
+                                p->config_len, err)
+                 < 0)
         return -1;
+      for (size_t k = 0; p->names[k]; k++)
+        if (storage_image_tag_locked (im->st, p->img.id, p->names[k], err) < 0)
+          return -1;
     }
+  fsync (im->st->blobsfd);
   return 0;
 }
 
@@ -184,9 +211,10 @@ import_free (struct import *im)
   for (size_t i = 0; i < im->npending; i++)
     {
       storage_image_free (&im->pending[i].img);
+      image_manifest_free (&im->pending[i].m);
       free (im->pending[i].manifest);
       free (im->pending[i].config);
-      free (im->pending[i].name);
+      strv_free (im->pending[i].names);
     }
   free (im->pending);
 }
@@ -199,15 +227,20 @@ storage_import (struct storage *st, struct image_source *src, const struct apply
   int ret = 0;
 
   for (size_t i = 0; ret == 0 && i < src->n; i++)
-    ret = read_image (&im, i, err);
+    ret = read_image (&im, &src->images[i], err);
   if (ret == 0)
     ret = commit (&im, err);
   if (ret == 0)
     {
       *loaded = xzalloc (sizeof (char *));
       for (size_t i = 0; i < im.npending; i++)
-        strv_push (loaded, im.pending[i].name ? xstrdup (im.pending[i].name)
-                                              : xasprintf ("sha256:%s", im.pending[i].img.id));
+        {
+          struct pending *p = &im.pending[i];
+          if (p->names[0] == NULL)
+            strv_push (loaded, xasprintf ("sha256:%s", p->img.id));
+          for (size_t k = 0; p->names[k]; k++)
+            strv_push (loaded, xstrdup (p->names[k]));
+        }
     }
   import_free (&im);
   return ret;

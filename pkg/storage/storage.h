@@ -2,6 +2,8 @@
 
    STORAGE/
      storage.lock          flock held for short metadata updates only
+     blobs/sha256/HEX      every layer blob an image's manifest names, as
+                           it came: save and push give it back byte for byte
      tmp/KIND-RANDOM/      work in progress, each dir flock'ed by its
                            creator; a dir whose lock is free is garbage
      layers/CHAINID/       one per layer chain, shared by every image
@@ -31,10 +33,16 @@ struct storage
   int imagesfd;
   int containersfd;
   int tmpfd;
+  int blobsfd; /* blobs/sha256 */
 };
 
 int storage_open (struct storage *st, const char *root, nook_error_t *err);
 void storage_close (struct storage *st);
+/* Is the blob with hex digest HEX in the store?  */
+bool storage_blob_exists (struct storage *st, const char *hex);
+/* Open it for reading.  */
+int storage_blob_open (struct storage *st, const char *digest, int *fd, nook_error_t *err);
+
 /* True for a 64-hex-digit ID, the name of image and container dirs.  */
 bool storage_is_id (const char *name);
 /* Take the store-wide lock for a metadata update; close *FD to release.  */
@@ -111,6 +119,7 @@ struct storage_image
   char *digest;  /* manifest digest */
   char **layers; /* chain IDs, bottom first */
   char **names;  /* filled by list/lookup from names.json */
+  char *matched; /* lookup: the stored name the reference found, NULL by ID */
   int64_t size;
   char *created; /* from the config, RFC 3339 */
 };
@@ -121,8 +130,14 @@ void storage_image_free (struct storage_image *img);
 int storage_image_put (struct storage *st, const struct storage_image *img, const char *manifest,
                        size_t manifest_len, const char *config, size_t config_len,
                        nook_error_t *err);
-/* Point NAME at image ID, moving it from any other image (store lock held).  */
+/* Point NAME at image ID, moving it from any other image.  */
 int storage_image_tag (struct storage *st, const char *id, const char *name, nook_error_t *err);
+/* Remove the name NAME; ENOENT-errors when it names no image.  */
+int storage_image_untag (struct storage *st, const char *name, nook_error_t *err);
+/* Remove image ID, its names, and the layers and blobs no image uses any
+   more (the caller makes sure no container uses it).  Needs the user
+   namespace: layers hold files of subordinate ids.  */
+int storage_image_remove (struct storage *st, const char *id, nook_error_t *err);
 int storage_image_list (struct storage *st, struct storage_image **out, size_t *n,
                         nook_error_t *err);
 void storage_image_list_free (struct storage_image *imgs, size_t n);
@@ -130,6 +145,9 @@ void storage_image_list_free (struct storage_image *imgs, size_t n);
    full ID or unique ID prefix.  ENOENT-errors say "image not known".  */
 int storage_image_lookup (struct storage *st, const char *name, struct storage_image *out,
                           nook_error_t *err);
+/* Write the `image inspect` document of IMG into G, with Podman's keys.  */
+int storage_image_inspect (struct storage *st, const struct storage_image *img, struct json_gen *g,
+                           nook_error_t *err);
 int storage_image_read_config (struct storage *st, const char *id, struct image_config *cfg,
                                nook_error_t *err);
 

@@ -9,10 +9,11 @@
 int
 storage_open (struct storage *st, const char *root, nook_error_t *err)
 {
-  static const char *const dirs[] = { "tmp", "layers", "images", "containers", "containers/names" };
+  static const char *const dirs[]
+      = { "tmp", "layers", "images", "containers", "containers/names", "blobs", "blobs/sha256" };
 
   memset (st, 0, sizeof (*st));
-  st->rootfd = st->layersfd = st->imagesfd = st->containersfd = st->tmpfd = -1;
+  st->rootfd = st->layersfd = st->imagesfd = st->containersfd = st->tmpfd = st->blobsfd = -1;
   st->root = xstrdup (root);
   if (nook_mkdir_p (AT_FDCWD, root, 0700, err) < 0)
     return nook_error_prefix (err, "create the store");
@@ -25,7 +26,8 @@ storage_open (struct storage *st, const char *root, nook_error_t *err)
   if ((st->tmpfd = nook_open_dir (st->rootfd, "tmp", err)) < 0
       || (st->layersfd = nook_open_dir (st->rootfd, "layers", err)) < 0
       || (st->imagesfd = nook_open_dir (st->rootfd, "images", err)) < 0
-      || (st->containersfd = nook_open_dir (st->rootfd, "containers", err)) < 0)
+      || (st->containersfd = nook_open_dir (st->rootfd, "containers", err)) < 0
+      || (st->blobsfd = nook_open_dir (st->rootfd, "blobs/sha256", err)) < 0)
     return -1;
   return 0;
 }
@@ -33,7 +35,8 @@ storage_open (struct storage *st, const char *root, nook_error_t *err)
 void
 storage_close (struct storage *st)
 {
-  int *fds[] = { &st->rootfd, &st->layersfd, &st->imagesfd, &st->containersfd, &st->tmpfd };
+  int *fds[]
+      = { &st->rootfd, &st->layersfd, &st->imagesfd, &st->containersfd, &st->tmpfd, &st->blobsfd };
   for (size_t i = 0; i < NOOK_ARRAY_SIZE (fds); i++)
     nook_closep (fds[i]);
   free (st->root);
@@ -100,6 +103,26 @@ storage_tmp_discard (struct storage *st, struct storage_tmp *tmp)
   nook_closep (&tmp->fd);
   free (tmp->name);
   tmp->name = NULL;
+}
+
+bool
+storage_blob_exists (struct storage *st, const char *hex)
+{
+  struct stat s;
+  return fstatat (st->blobsfd, hex, &s, AT_SYMLINK_NOFOLLOW) == 0;
+}
+
+int
+storage_blob_open (struct storage *st, const char *digest, int *fd, nook_error_t *err)
+{
+  const char *hex;
+
+  if (nook_digest_hex (digest, &hex, err) < 0)
+    return -1;
+  *fd = openat (st->blobsfd, hex, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (*fd < 0)
+    return nook_error (err, errno, "blob %s", digest);
+  return 0;
 }
 
 bool

@@ -1,0 +1,21 @@
+/* pkg/storage internals shared by its files.  */
+#ifndef NOOK_STORAGE_INTERNAL_H
+#define NOOK_STORAGE_INTERNAL_H
+
+#include "storage/storage.h"
+
+/* images/names.json: name -> image ID, in tagging order.  */
+struct storage_names
+{
+  char **name;
+  char **id;
+  size_t n;
+};
+int storage_names_read (struct storage *st, struct storage_names *out, nook_error_t *err);
+int storage_names_write (struct storage *st, const struct storage_names *n, nook_error_t *err);
+void storage_names_free (struct storage_names *n);
+/* storage_image_tag with the store lock already held.  */
+int storage_image_tag_locked (struct storage *st, const char *id, const char *name,
+                              nook_error_t *err);
+
+#endif
