@@ -12,34 +12,19 @@ storage_image_untag (struct storage *st, const char *name, nook_error_t *err)
 {
   _cleanup_close_ int lock = -1;
   struct storage_names n;
-  size_t k = 0;
-  bool found = false;
+  int r;
 
   if (storage_lock (st, &lock, err) < 0 || storage_names_read (st, &n, err) < 0)
     return -1;
-  for (size_t i = 0; i < n.n; i++)
-    {
-      if (strcmp (n.name[i], name) == 0)
-        {
-          found = true;
-          free (n.name[i]);
-          free (n.id[i]);
-          continue;
-        }
-      n.name[k] = n.name[i];
-      n.id[k++] = n.id[i];
-    }
-  n.name[k] = n.id[k] = NULL;
-  n.n = k;
-  if (!found)
+  if (storage_names_remove (&n, name, NULL) == 0)
     {
       storage_names_free (&n);
       nook_error (err, 0, "%s: tag not known", name);
       return nook_error_set_errno (err, ENOENT);
     }
-  k = storage_names_write (st, &n, err);
+  r = storage_names_write (st, &n, err);
   storage_names_free (&n);
-  return (int)k;
+  return r;
 }
 
 /* Layers and blob digests the remaining images use.  */
@@ -121,27 +106,15 @@ storage_image_remove (struct storage *st, const char *id, nook_error_t *err)
   _cleanup_close_ int lock = -1;
   _cleanup_free_ char *gone = NULL;
   struct storage_names n;
-  size_t k = 0;
   char rnd[17];
+  int r;
 
   if (storage_lock (st, &lock, err) < 0 || storage_names_read (st, &n, err) < 0)
     return -1;
-  for (size_t i = 0; i < n.n; i++)
-    {
-      if (strcmp (n.id[i], id) == 0)
-        {
-          free (n.name[i]);
-          free (n.id[i]);
-          continue;
-        }
-      n.name[k] = n.name[i];
-      n.id[k++] = n.id[i];
-    }
-  n.name[k] = n.id[k] = NULL;
-  n.n = k;
-  k = storage_names_write (st, &n, err);
+  storage_names_remove (&n, NULL, id);
+  r = storage_names_write (st, &n, err);
   storage_names_free (&n);
-  if ((int)k < 0 || nook_random_hex (rnd, 8, err) < 0)
+  if (r < 0 || nook_random_hex (rnd, 8, err) < 0)
     return -1;
   gone = xasprintf ("rmi-%.12s-%s", id, rnd);
   if (renameat (st->imagesfd, id, st->tmpfd, gone) < 0 && errno != ENOENT)

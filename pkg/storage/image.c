@@ -16,6 +16,29 @@ storage_names_free (struct storage_names *n)
   memset (n, 0, sizeof (*n));
 }
 
+size_t
+storage_names_remove (struct storage_names *n, const char *name, const char *id)
+{
+  size_t k = 0, dropped = 0;
+
+  for (size_t i = 0; i < n->n; i++)
+    {
+      if ((name && strcmp (n->name[i], name) == 0) || (id && strcmp (n->id[i], id) == 0))
+        {
+          free (n->name[i]);
+          free (n->id[i]);
+          dropped++;
+          continue;
+        }
+      n->name[k] = n->name[i];
+      n->id[k++] = n->id[i];
+    }
+  if (n->name)
+    n->name[k] = n->id[k] = NULL;
+  n->n = k;
+  return dropped;
+}
+
 static void
 names_add (struct storage_names *n, const char *name, const char *id)
 {

@@ -14,6 +14,8 @@ struct storage_names
 int storage_names_read (struct storage *st, struct storage_names *out, nook_error_t *err);
 int storage_names_write (struct storage *st, const struct storage_names *n, nook_error_t *err);
 void storage_names_free (struct storage_names *n);
+/* Drop the entries named NAME, or pointing at ID; return how many.  */
+size_t storage_names_remove (struct storage_names *n, const char *name, const char *id);
 /* storage_image_tag with the store lock already held.  */
 int storage_image_tag_locked (struct storage *st, const char *id, const char *name,
                               nook_error_t *err);
