@@ -73,6 +73,8 @@ cmd_load (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err)
   if (r == 0)
     {
       r = storage_import (&ctx->store, &src, &aopts, &loaded, err);
+      if (r < 0 && strcmp (f.input, "-") != 0)
+        nook_error_prefix (err, "`%s`", f.input);
       image_source_free (&src);
     }
   storage_tmp_discard (&ctx->store, &work);

@@ -141,7 +141,8 @@ read_small (struct archive *a, const char *name, char **out, size_t *len, nook_e
       if (b.len > SMALL_MAX)
         {
           nook_buf_free (&b);
-          return nook_error (err, EFBIG, "`%s` in the archive", name);
+          return nook_error (err, 0, "`%s` in the archive is larger than %d MiB", name,
+                             SMALL_MAX >> 20);
         }
     }
   if (n < 0)

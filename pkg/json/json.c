@@ -22,9 +22,8 @@ json_parse (const char *text, size_t len, nook_json **out, nook_error_t *err)
   v = yajl_tree_parse (copy, msg, sizeof (msg));
   if (v == NULL)
     {
-      char *nl;
-      while ((nl = strchr (msg, '\n')) != NULL)
-        *nl = ' ';
+      /* The first line says what is wrong; the rest quotes the text.  */
+      msg[strcspn (msg, "\n")] = '\0';
       return nook_error (err, 0, "invalid JSON: %s", msg[0] ? msg : "parse error");
     }
   *out = v;

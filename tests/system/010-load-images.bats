@@ -70,6 +70,57 @@ archive_human_size () {
     assert_no_leftovers
 }
 
+@test "two loads of the same archive at once both succeed and leave one copy" {
+    use_empty_store
+    local i
+    for i in 1 2 3; do
+        "$NOOK" load -i "$NOOK_FIXTURES/nook-test.tar" > "$BATS_TEST_TMPDIR/a.$i" 2>&1 &
+        local a=$!
+        "$NOOK" load -i "$NOOK_FIXTURES/nook-test.tar" > "$BATS_TEST_TMPDIR/b.$i" 2>&1 &
+        local b=$!
+        wait "$a" || { cat "$BATS_TEST_TMPDIR/a.$i"; false; }
+        wait "$b" || { cat "$BATS_TEST_TMPDIR/b.$i"; false; }
+        grep -qx "Loaded image: localhost/nook-test:latest" "$BATS_TEST_TMPDIR/a.$i"
+        grep -qx "Loaded image: localhost/nook-test:latest" "$BATS_TEST_TMPDIR/b.$i"
+    done
+    run nook images -q
+    [ "$(echo "$output" | grep -c .)" -eq 1 ]
+    [ "$(ls "$NOOK_STORE/layers" | grep -c '^[0-9a-f]\{64\}$')" -eq 3 ]
+    run nook run --rm nook-test cat /etc/motd
+    assert_status 0
+    assert_output_equals "layer3"
+    assert_no_leftovers
+}
+
+@test "two loads of images sharing a layer at once store the shared layer once" {
+    use_empty_store
+    "$NOOK" load -i "$NOOK_FIXTURES/busybox.tar" > "$BATS_TEST_TMPDIR/a" 2>&1 &
+    local a=$!
+    "$NOOK" load -i "$NOOK_FIXTURES/nook-test.tar" > "$BATS_TEST_TMPDIR/b" 2>&1 &
+    local b=$!
+    wait "$a" || { cat "$BATS_TEST_TMPDIR/a"; false; }
+    wait "$b" || { cat "$BATS_TEST_TMPDIR/b"; false; }
+    run nook images -q
+    [ "$(echo "$output" | grep -c .)" -eq 2 ]
+    # busybox's one layer is nook-test's base layer.
+    [ "$(ls "$NOOK_STORE/layers" | grep -c '^[0-9a-f]\{64\}$')" -eq 3 ]
+    run nook run --rm busybox echo ok
+    assert_output_equals "ok"
+    run nook run --rm nook-test cat /etc/motd
+    assert_output_equals "layer3"
+    assert_no_leftovers
+}
+
+@test "a layer compressed with zstd loads and runs" {
+    use_empty_store
+    run nook load -i "$NOOK_FIXTURES/nook-zstd.tar"
+    assert_status 0
+    assert_output_equals "Loaded image: localhost/nook-zstd:latest"
+    run nook run --rm nook-zstd sh -c 'cat /etc/motd; ls /opaque; test -e /etc/to-delete || echo deleted'
+    assert_status 0
+    assert_output_equals "$(printf 'layer3\nc.txt\ndeleted')"
+}
+
 @test "images lists both images with Podman's columns and values" {
     run nook images
     assert_status 0

@@ -86,6 +86,30 @@ assert_load_rejected () {
     [[ "$stderr" == *missing* || "$stderr" == *"no such"* || "$stderr" == *"not found"* ]]
 }
 
+@test "load of an image whose config is not JSON is refused cleanly" {
+    busybox_store
+    assert_load_rejected "$NOOK_FIXTURES/bad/bad-config-json.tar"
+    [[ "$stderr" == *"image config: invalid JSON"* ]]
+}
+
+@test "load of an image whose manifest is not JSON is refused cleanly" {
+    busybox_store
+    assert_load_rejected "$NOOK_FIXTURES/bad/bad-manifest-json.tar"
+    [[ "$stderr" == *"manifest: invalid JSON"* ]]
+}
+
+@test "load of a manifest claiming a layer of 2^63-1 bytes is refused cleanly" {
+    busybox_store
+    assert_load_rejected "$NOOK_FIXTURES/bad/absurd-size.tar"
+    [[ "$stderr" == *9223372036854775807* ]]
+}
+
+@test "load of an index.json of 5 MiB is refused cleanly, not read whole" {
+    busybox_store
+    assert_load_rejected "$NOOK_FIXTURES/bad/huge-index.tar"
+    [[ "$stderr" == *"index.json"*"larger than"* ]]
+}
+
 @test "a rejected archive leaves a store that still loads the good one" {
     busybox_store
     assert_load_rejected "$NOOK_FIXTURES/bad/bad-digest.tar"
