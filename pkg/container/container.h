@@ -102,8 +102,13 @@ void container_list_free (struct container *cs, size_t n);
 /* IDs of the containers made from image IMAGE_ID.  */
 int container_image_users (struct storage *st, const char *image_id, char ***ids,
                            nook_error_t *err);
+/* The whole command: the entrypoint, then the command.  */
+char **container_full_command (const struct container_config *cfg);
 /* The command line as ps shows it.  */
 char *container_command_string (const struct container_config *cfg);
+/* The document `inspect` prints for C, as Podman's.  */
+int container_inspect (struct storage *st, const struct container *c, struct json_gen *g,
+                       nook_error_t *err);
 
 /* Remove a container that is not running (FORCE: stop it first).  Needs
    the user namespace: the upper layer holds files of subordinate ids.  */

@@ -293,17 +293,17 @@ container_image_users (struct storage *st, const char *image_id, char ***ids, no
 char *
 container_command_string (const struct container_config *cfg)
 {
-  struct nook_buf b = { 0 };
-  char **parts[] = { cfg->entrypoint, cfg->cmd };
+  _cleanup_strv_ char **command = container_full_command (cfg);
+  return strv_join (command, " ");
+}
 
-  for (size_t p = 0; p < 2; p++)
-    for (size_t i = 0; parts[p] && parts[p][i]; i++)
-      {
-        if (b.len)
-          nook_buf_putc (&b, ' ');
-        nook_buf_puts (&b, parts[p][i]);
-      }
-  return nook_buf_steal (&b);
+char **
+container_full_command (const struct container_config *cfg)
+{
+  char **v = strv_dup (cfg->entrypoint);
+  for (size_t i = 0; cfg->cmd && cfg->cmd[i]; i++)
+    strv_push (&v, xstrdup (cfg->cmd[i]));
+  return v;
 }
 
 /* Stage the record in tmp/, reserve the name, rename it into place.  */

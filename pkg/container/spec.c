@@ -10,7 +10,7 @@
 
 #define ETC_FILE_MAX (16 << 20)
 
-static const char *const default_caps[]
+const char *const container_default_caps[]
     = { "CAP_CHOWN",   "CAP_DAC_OVERRIDE",     "CAP_FOWNER",     "CAP_FSETID",
         "CAP_KILL",    "CAP_NET_BIND_SERVICE", "CAP_SETFCAP",    "CAP_SETGID",
         "CAP_SETPCAP", "CAP_SETUID",           "CAP_SYS_CHROOT", NULL };
@@ -236,10 +236,10 @@ process_caps (struct oci_spec *spec, bool root)
 {
   char **none = xzalloc (sizeof (char *));
   spec->has_caps = true;
-  spec->caps.bounding = strv_dup ((char *const *)default_caps);
+  spec->caps.bounding = strv_dup ((char *const *)container_default_caps);
   /* As Podman: a non-root user gets no effective capabilities.  */
-  spec->caps.effective = root ? strv_dup ((char *const *)default_caps) : strv_dup (none);
-  spec->caps.permitted = root ? strv_dup ((char *const *)default_caps) : strv_dup (none);
+  spec->caps.effective = root ? strv_dup ((char *const *)container_default_caps) : strv_dup (none);
+  spec->caps.permitted = root ? strv_dup ((char *const *)container_default_caps) : strv_dup (none);
   spec->caps.inheritable = strv_dup (none);
   spec->caps.ambient = none;
 }

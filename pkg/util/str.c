@@ -180,6 +180,21 @@ strv_contains (char *const *v, const char *s)
   return false;
 }
 
+char *
+strv_join (char *const *v, const char *sep)
+{
+  struct nook_buf b = { 0 };
+
+  nook_buf_puts (&b, "");
+  for (size_t i = 0; v && v[i]; i++)
+    {
+      if (i)
+        nook_buf_puts (&b, sep);
+      nook_buf_puts (&b, v[i]);
+    }
+  return nook_buf_steal (&b);
+}
+
 static void
 buf_reserve (struct nook_buf *b, size_t extra)
 {

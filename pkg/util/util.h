@@ -111,6 +111,8 @@ void strv_free (char **v);
 /* Append S (ownership taken) to *V.  */
 void strv_push (char ***v, char *s);
 bool strv_contains (char *const *v, const char *s);
+/* The strings of V with SEP between them ("" for none).  */
+char *strv_join (char *const *v, const char *sep);
 
 /* A growable byte buffer, always NUL-terminated.  */
 struct nook_buf
