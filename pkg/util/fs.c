@@ -1,6 +1,7 @@
 /* Files: whole-file atomic writes, bounded reads, trees, locks.  */
 #include "util.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <string.h>
@@ -343,5 +344,36 @@ nook_path_clean (const char *name, char ***out, nook_error_t *err)
       p = end + 1;
     }
   *out = steal_pointer (&comps);
+  return 0;
+}
+
+int
+nook_disk_usage_at (int at, const char *name, int64_t *total, nook_error_t *err)
+{
+  _cleanup_close_ int fd = openat (at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  _cleanup_closedir_ DIR *d = NULL;
+  struct dirent *de;
+
+  if (fd < 0)
+    return nook_error (err, errno, "open `%s`", name);
+  d = fdopendir (fd);
+  if (d == NULL)
+    return nook_error (err, errno, "read `%s`", name);
+  fd = -1;
+  while ((de = readdir (d)) != NULL)
+    {
+      struct stat st;
+      if (strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
+        continue;
+      if (fstatat (dirfd (d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        return nook_error (err, errno, "stat `%s`", de->d_name);
+      if (S_ISDIR (st.st_mode))
+        {
+          if (nook_disk_usage_at (dirfd (d), de->d_name, total, err) < 0)
+            return -1;
+        }
+      else if (S_ISREG (st.st_mode) || S_ISLNK (st.st_mode))
+        *total += st.st_size;
+    }
   return 0;
 }

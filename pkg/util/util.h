@@ -180,6 +180,9 @@ int nook_open_in_root (int rootfd, const char *path, int flags, enum nook_inroot
 int nook_open_beneath (int dirfd, const char *path, int flags, uint64_t resolve);
 /* Set FD's O_CLOEXEC flag on or off.  */
 int nook_set_cloexec (int fd, bool on);
+/* Add to *TOTAL the bytes of the regular files and symlinks under
+   AT/NAME (apparent sizes, as Podman counts a container's SizeRw).  */
+int nook_disk_usage_at (int at, const char *name, int64_t *total, nook_error_t *err);
 /* Directory that holds the running executable (from /proc/self/exe).  */
 int nook_self_dir (char **out, nook_error_t *err);
 
