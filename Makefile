@@ -82,8 +82,9 @@ NOOK := $(BUILD)/bin/nook
 HELPERS := $(BUILD)/libexec/nook/nook-monitor $(BUILD)/libexec/nook/nook-runtime \
 	   $(BUILD)/libexec/nook/nook-init
 UNITS := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRC))
+DATA := $(BUILD)/share/nook/seccomp.json
 
-all: $(NOOK) $(HELPERS)
+all: $(NOOK) $(HELPERS) $(DATA)
 
 ifneq ($(V),1)
 Q := @
@@ -164,6 +165,7 @@ install: all
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(DATADIR)/nook $(DESTDIR)$(BASHCOMPDIR)
 	install -m 0755 $(NOOK) $(DESTDIR)$(BINDIR)/nook
 	install -m 0755 $(HELPERS) $(DESTDIR)$(LIBEXECDIR)/nook/
+	install -m 0644 $(DATA) $(DESTDIR)$(DATADIR)/nook/
 	$(if $(wildcard man/*.1),install -m 0644 $(wildcard man/*.1) $(DESTDIR)$(MANDIR)/man1/)
 	$(if $(wildcard man/*.5),install -m 0644 $(wildcard man/*.5) $(DESTDIR)$(MANDIR)/man5/)
 	$(if $(wildcard contrib/completion/bash/nook),install -m 0644 contrib/completion/bash/nook $(DESTDIR)$(BASHCOMPDIR)/nook)

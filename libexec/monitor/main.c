@@ -34,7 +34,8 @@ struct monitor
   struct container_runtime rt;
   struct userns_ids ids;
   char *runroot, *runtime_path, *runtime_root, *runtime_log, *pid_file;
-  char *gone; /* the removed record, under tmp/, to delete last */
+  char *seccomp_profile; /* PREFIX/share/nook/seccomp.json */
+  char *gone;            /* the removed record, under tmp/, to delete last */
   char id[65];
   int id_fd;
   int sync_fd;
@@ -185,7 +186,9 @@ start_container (struct monitor *m, nook_error_t *err)
   _cleanup_close_ int devnull = open ("/dev/null", O_RDONLY | O_CLOEXEC);
   int stdio[3] = { m->c.cfg.interactive ? STDIN_FILENO : devnull, STDOUT_FILENO, STDERR_FILENO };
 
-  if (container_prepare (&m->st, &m->c, m->ids.user ? &m->ids : NULL, &m->rootfs, err) < 0)
+  if (container_prepare (&m->st, &m->c, m->ids.user ? &m->ids : NULL, m->seccomp_profile,
+                         &m->rootfs, err)
+      < 0)
     return -1;
   nook_debug ("monitor: rootfs ready");
   s->fuse_pid = m->rootfs.fuse_pid;
@@ -308,6 +311,7 @@ run (struct monitor *m, const char *storage, nook_error_t *err)
   m->loaded = true;
   m->runtime_path = xasprintf ("%s/nook-runtime", self);
   m->runtime_root = xasprintf ("%s/runtime", m->runroot);
+  m->seccomp_profile = xasprintf ("%s/../../share/nook/seccomp.json", self);
   m->rt.path = m->runtime_path;
   m->rt.root = m->runtime_root;
   m->c.state.monitor_pid = getpid ();
@@ -337,6 +341,7 @@ monitor_release (struct monitor *m)
   container_rootfs_free (&m->rootfs);
   userns_ids_free (&m->ids);
   free (m->runroot);
+  free (m->seccomp_profile);
   free (m->runtime_path);
   free (m->runtime_root);
   free (m->runtime_log);

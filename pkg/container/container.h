@@ -155,13 +155,15 @@ struct container_rootfs
 
 /* In the monitor, inside the user namespace made with IDS (NULL as real
    root): mount the rootfs, start fuse-overlayfs (a child of the caller)
-   and write the bundle.  */
+   and write the bundle, confined by the seccomp profile at
+   SECCOMP_PROFILE (NULL: none).  */
 int container_prepare (struct storage *st, struct container *c, const struct userns_ids *ids,
-                       struct container_rootfs *r, nook_error_t *err);
+                       const char *seccomp_profile, struct container_rootfs *r, nook_error_t *err);
 void container_rootfs_free (struct container_rootfs *r);
 /* Build the OCI spec for C on the mounted rootfs ROOTFD.  */
 int container_spec (const struct container *c, int rootfd, const char *merged,
-                    const struct userns_ids *ids, struct oci_spec *spec, nook_error_t *err);
+                    const struct userns_ids *ids, const char *seccomp_profile,
+                    struct oci_spec *spec, nook_error_t *err);
 /* An OCI runtime (nook-runtime, or runc/crun with the same command line)
    driven by the monitor.  Errors come from its --log file.  */
 struct container_runtime

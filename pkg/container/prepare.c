@@ -8,7 +8,7 @@
 
 static int
 write_bundle (struct storage *st, struct container *c, int rootfd, const char *merged,
-              const struct userns_ids *ids, nook_error_t *err)
+              const struct userns_ids *ids, const char *seccomp_profile, nook_error_t *err)
 {
   _cleanup_free_ char *dir = xasprintf ("%s/containers/%s/userdata", st->root, c->cfg.id);
   _cleanup_free_ char *text = NULL;
@@ -21,7 +21,7 @@ write_bundle (struct storage *st, struct container *c, int rootfd, const char *m
   wd = nook_open_in_root (rootfd, c->cfg.workdir, O_PATH | O_DIRECTORY, NOOK_INROOT_DIR, err);
   if (wd < 0)
     return nook_error_prefix (err, "workdir");
-  if (container_spec (c, rootfd, merged, ids, &spec, err) < 0)
+  if (container_spec (c, rootfd, merged, ids, seccomp_profile, &spec, err) < 0)
     return -1;
   text = oci_spec_to_json (&spec, &len);
   oci_spec_free (&spec);
@@ -51,7 +51,7 @@ match_top_layer (struct storage *st, const struct container *c, nook_error_t *er
 
 int
 container_prepare (struct storage *st, struct container *c, const struct userns_ids *ids,
-                   struct container_rootfs *r, nook_error_t *err)
+                   const char *seccomp_profile, struct container_rootfs *r, nook_error_t *err)
 {
   _cleanup_close_ int rootfd = -1;
   int ret = -1;
@@ -67,7 +67,7 @@ container_prepare (struct storage *st, struct container *c, const struct userns_
   if (rootfd < 0)
     nook_error (err, errno, "open the rootfs `%s`", r->merged);
   else
-    ret = write_bundle (st, c, rootfd, r->merged, ids, err);
+    ret = write_bundle (st, c, rootfd, r->merged, ids, seccomp_profile, err);
   if (ret < 0)
     storage_overlay_unmount (st, c->cfg.id, r->fuse_pid);
   return ret;

@@ -292,7 +292,8 @@ check_mapped (const struct userns_ids *ids, const struct resolved_user *u, struc
 
 int
 container_spec (const struct container *c, int rootfd, const char *merged,
-                const struct userns_ids *ids, struct oci_spec *spec, nook_error_t *err)
+                const struct userns_ids *ids, const char *seccomp_profile, struct oci_spec *spec,
+                nook_error_t *err)
 {
   const struct container_config *cfg = &c->cfg;
   struct resolved_user u;
@@ -323,6 +324,13 @@ container_spec (const struct container *c, int rootfd, const char *merged,
   spec->cwd = xstrdup (cfg->workdir);
   process_caps (spec, u.uid == 0);
   process_rlimits (spec);
+  if (seccomp_profile && container_seccomp_profile (spec, seccomp_profile, NULL, NULL, err) < 0)
+    {
+      free (u.home);
+      free (u.name);
+      oci_spec_free (spec);
+      return -1;
+    }
   spec->root_path = xstrdup (merged);
   spec->hostname = xstrdup (cfg->hostname);
   default_mounts (spec, ids);

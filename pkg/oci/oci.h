@@ -44,6 +44,37 @@ struct oci_caps
   char **bounding, **effective, **inheritable, **permitted, **ambient;
 };
 
+/* linux.seccomp.  Names are kept as the schema spells them
+   ("SCMP_ACT_ERRNO"); oci_seccomp_check says which ones nook knows.  */
+struct oci_seccomp_arg
+{
+  uint32_t index; /* 0 to 5 */
+  uint64_t value;
+  uint64_t value_two; /* 0 when absent */
+  char *op;           /* SCMP_CMP_EQ ... */
+};
+
+struct oci_seccomp_syscall
+{
+  char **names;
+  char *action; /* SCMP_ACT_ERRNO ... */
+  bool has_errno_ret;
+  uint32_t errno_ret; /* when absent: EPERM, as runc and crun */
+  struct oci_seccomp_arg *args;
+  size_t n_args;
+};
+
+struct oci_seccomp
+{
+  char *default_action;
+  bool has_default_errno_ret;
+  uint32_t default_errno_ret;
+  char **architectures; /* SCMP_ARCH_X86_64 ...; NULL: the native one */
+  char **flags;         /* SECCOMP_FILTER_FLAG_LOG ... */
+  struct oci_seccomp_syscall *syscalls;
+  size_t n_syscalls;
+};
+
 struct oci_spec
 {
   char *oci_version;
@@ -77,7 +108,8 @@ struct oci_spec
   char **masked_paths;
   char **readonly_paths;
   char *rootfs_propagation;
-  char **annotations; /* "key=value" */
+  struct oci_seccomp *seccomp; /* NULL: no filter */
+  char **annotations;          /* "key=value" */
 };
 
 int oci_spec_parse (const char *text, size_t len, struct oci_spec *spec, nook_error_t *err);
@@ -90,5 +122,13 @@ void oci_spec_add_mount (struct oci_spec *spec, const char *dest, const char *ty
                          const char *source, const char *const *options);
 void oci_spec_add_namespace (struct oci_spec *spec, const char *type, const char *path);
 const struct oci_namespace *oci_spec_namespace (const struct oci_spec *spec, const char *type);
+
+/* Check the values of SC against the schema nook implements: actions,
+   operators, architectures, flags, argument indexes, errnoRet only with
+   an action that returns it.  Messages name the value and its field
+   under FIELD ("linux.seccomp"; "" for a profile file, whose top is the
+   seccomp object); SCMP_ACT_NOTIFY is not supported.  */
+int oci_seccomp_check (const struct oci_seccomp *sc, const char *field, nook_error_t *err);
+void oci_seccomp_free (struct oci_seccomp *sc);
 
 #endif

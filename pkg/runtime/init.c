@@ -78,6 +78,11 @@ setup (struct runtime_init_args *a, char **path, nook_error_t *err)
   nook_debug ("init: rootfs done");
   if (chdir (spec->cwd) < 0)
     return nook_error (err, errno, "chdir to cwd (\"%s\") set in config.json failed", spec->cwd);
+  /* Without no_new_privs loading a filter takes CAP_SYS_ADMIN: now,
+     before the capabilities go (seccomp.c says what the profile must
+     then allow).  */
+  if (spec->seccomp && !spec->no_new_privileges && runtime_seccomp_load (spec->seccomp, err) < 0)
+    return -1;
   if (runtime_setup_process (spec, err) < 0)
     return -1;
   nook_debug ("init: process set up");
@@ -85,7 +90,13 @@ setup (struct runtime_init_args *a, char **path, nook_error_t *err)
   if (runtime_find_executable (spec, path, err) < 0)
     return -1;
   nook_debug ("init: found %s", *path);
-  return seal_fds (a->preserve_fds, err);
+  if (seal_fds (a->preserve_fds, err) < 0)
+    return -1;
+  /* With no_new_privs, last: only the answer to the parent, the read of
+     exec.fifo and execve come after it.  */
+  if (spec->seccomp && spec->no_new_privileges && runtime_seccomp_load (spec->seccomp, err) < 0)
+    return -1;
+  return 0;
 }
 
 void

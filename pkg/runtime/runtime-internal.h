@@ -32,6 +32,9 @@ struct runtime_init_args
 int runtime_sync_send (int fd, int type, int errnum, const char *msg);
 int runtime_sync_recv (int fd, struct runtime_sync *m);
 int runtime_ns_flag (const char *type);
+/* Build the filter of SC and load it in the calling process (seccomp.c:
+   what the profile must allow afterwards, and when init.c loads it).  */
+int runtime_seccomp_load (const struct oci_seccomp *sc, nook_error_t *err);
 /* The container's init, in the cloned child; never returns.  */
 void runtime_init (struct runtime_init_args *a) __attribute__ ((noreturn));
 

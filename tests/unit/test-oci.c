@@ -153,7 +153,9 @@ TEST (unsupported_fields_named)
   CHECK_REJECTED (config (", \"consoleSize\": {\"height\": 1, \"width\": 1}", ""),
                   "`process.consoleSize`");
   CHECK_REJECTED (config (", \"oomScoreAdj\": 100", ""), "`process.oomScoreAdj`");
-  CHECK_REJECTED (config ("", ", \"linux\": {\"seccomp\": {}}"), "`linux.seccomp`");
+  CHECK_REJECTED (
+      config ("", ", \"linux\": {\"seccomp\": {\"defaultAction\": \"SCMP_ACT_ALLOW\", \"x\": 1}}"),
+      "`linux.seccomp.x`");
   CHECK_REJECTED (config ("", ", \"linux\": {\"resources\": {}}"), "`linux.resources`");
   CHECK_REJECTED (config ("", ", \"linux\": {\"cgroupsPath\": \"/x\"}"), "`linux.cgroupsPath`");
   CHECK_REJECTED (config ("", ", \"linux\": {\"sysctl\": {}}"), "`linux.sysctl`");
