@@ -118,6 +118,38 @@ TEST (parse_embedded_nul)
   check_invalid (text2, sizeof (text2) - 1, __FILE__, __LINE__);
 }
 
+/* N opening brackets then N closing ones.  */
+static char *
+nested (size_t n)
+{
+  char *s = xmalloc (2 * n + 1);
+  memset (s, '[', n);
+  memset (s + n, ']', n);
+  s[2 * n] = '\0';
+  return s;
+}
+
+TEST (parse_deep_nesting_refused)
+{
+  _cleanup_free_ char *ok = nested (256);
+  _cleanup_free_ char *deep = nested (257);
+  _cleanup_free_ char *huge = nested (1000000);
+  nook_json *j = NULL;
+  nook_error_t err = NULL;
+
+  if (CHECK (json_parse (ok, strlen (ok), &j, &err) == 0))
+    json_free (j);
+  check_invalid (deep, strlen (deep), __FILE__, __LINE__);
+  check_invalid (huge, strlen (huge), __FILE__, __LINE__);
+  /* Brackets inside strings do not count.  */
+  {
+    _cleanup_free_ char *text = xasprintf ("[\"%s\\\"\"]", huge);
+    if (CHECK (json_parse (text, strlen (text), &j, &err) == 0))
+      json_free (j);
+    nook_error_free (&err);
+  }
+}
+
 TEST (parse_error_is_one_line)
 {
   nook_json *j = NULL;
