@@ -100,5 +100,9 @@ int cmd_rmi (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err);
 int cmd_image_exists (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err);
 int cmd_image_prune (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err);
 int cmd_image_inspect (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err);
+int cmd_save (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err);
+int cmd_import (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err);
+int cmd_export (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err);
+int cmd_history (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err);
 
 #endif

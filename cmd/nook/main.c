@@ -23,12 +23,17 @@ static const struct command commands[] = {
   { "image exists", cmd_image_exists, NEED_STORE, "Check if an image exists in local storage" },
   { "image inspect", cmd_image_inspect, NEED_STORE, "Display the configuration of an image" },
   { "image prune", cmd_image_prune, NEED_STORE, "Remove unused images" },
+  { "export", cmd_export, NEED_STORE, "Export container's filesystem contents as a tar archive" },
+  { "history", cmd_history, NEED_STORE, "Show history of a specified image" },
   { "images", cmd_images, NEED_STORE, "List images in local storage" },
+  { "import", cmd_import, NEED_STORE | NEED_USERNS,
+    "Import a tarball to create a filesystem image" },
   { "load", cmd_load, NEED_STORE | NEED_USERNS, "Load image(s) from a tar archive" },
   { "ps", cmd_ps, NEED_STORE, "List containers" },
   { "rm", cmd_rm, NEED_STORE, "Remove one or more containers" },
   { "rmi", cmd_rmi, NEED_STORE, "Remove one or more images from local storage" },
   { "run", cmd_run, NEED_STORE, "Run a command in a new container" },
+  { "save", cmd_save, NEED_STORE, "Save image(s) to an archive" },
   { "tag", cmd_tag, NEED_STORE, "Add an additional name to a local image" },
   { "unshare", cmd_unshare, 0, "Run a command in a modified user namespace" },
   { "untag", cmd_untag, NEED_STORE, "Remove a name from a local image" },
@@ -39,10 +44,14 @@ static const struct
 {
   const char *group, *verb, *command;
 } aliases[] = {
-  { "image", "ls", "images" }, { "image", "list", "images" }, { "image", "load", "load" },
-  { "image", "rm", "rmi" },    { "image", "tag", "tag" },     { "image", "untag", "untag" },
-  { "container", "ls", "ps" }, { "container", "list", "ps" }, { "container", "ps", "ps" },
-  { "container", "rm", "rm" }, { "container", "run", "run" },
+  { "image", "ls", "images" },         { "image", "list", "images" },
+  { "image", "load", "load" },         { "image", "rm", "rmi" },
+  { "image", "tag", "tag" },           { "image", "untag", "untag" },
+  { "container", "ls", "ps" },         { "container", "list", "ps" },
+  { "container", "ps", "ps" },         { "container", "rm", "rm" },
+  { "container", "run", "run" },       { "image", "save", "save" },
+  { "image", "import", "import" },     { "image", "history", "history" },
+  { "container", "export", "export" },
 };
 
 int

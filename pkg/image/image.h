@@ -126,4 +126,110 @@ int image_source_open (struct image_source *src, const struct image_descriptor *
 int image_source_read (struct image_source *src, const struct image_descriptor *d, size_t max,
                        char **out, size_t *len, nook_error_t *err);
 
+/* ---- writing: tar archives (writer.c) ---- */
+
+/* A tar stream (pax restricted: plain ustar headers unless a name or a
+   value needs more) written to an fd with libarchive.  */
+struct image_tar;
+
+struct image_tar_entry
+{
+  const char *path;
+  mode_t mode; /* type and permission bits, as st_mode */
+  int64_t uid, gid;
+  int64_t size;      /* of a regular file's data */
+  int64_t mtime;     /* seconds */
+  const char *link;  /* symlink target, or the earlier path of a hardlink */
+  bool hardlink;     /* LINK names a file already in the archive */
+  dev_t rdev;        /* character and block devices */
+  const char *xattr; /* one extended attribute (security.capability), or NULL */
+  const void *xattr_value;
+  size_t xattr_len;
+};
+
+int image_tar_open (int fd, struct image_tar **out, nook_error_t *err);
+/* A header; a regular file's SIZE bytes follow with image_tar_data.  */
+int image_tar_header (struct image_tar *t, const struct image_tar_entry *e, nook_error_t *err);
+int image_tar_data (struct image_tar *t, const void *buf, size_t len, nook_error_t *err);
+/* Write the end of the archive; the fd stays open.  */
+int image_tar_close (struct image_tar *t, nook_error_t *err);
+void image_tar_free (struct image_tar *t);
+
+/* ---- writing: an output file made whole or not at all ---- */
+
+struct image_output
+{
+  int fd;
+  int dirfd;  /* the directory of PATH: the rename does not depend on the cwd */
+  char *path; /* the target's name in DIRFD, NULL when written in place (stdout, a pipe) */
+  char *tmp;  /* the temp file next to it, renamed over it on commit */
+};
+
+/* Open PATH for writing (NULL: stdout).  A regular file is written as a
+   temp file next to it; a FIFO or a device in place.  With NEW_ONLY a
+   non-empty regular file at PATH is refused, as Podman's docker-archive
+   writer does.  */
+int image_output_open (struct image_output *o, const char *path, bool new_only, nook_error_t *err);
+int image_output_commit (struct image_output *o, nook_error_t *err);
+/* Remove the temp file (no-op after a commit).  */
+void image_output_discard (struct image_output *o);
+
+/* ---- writing: save (docker-archive, oci-archive, oci-dir) ---- */
+
+enum image_format
+{
+  IMAGE_FORMAT_DOCKER_ARCHIVE,
+  IMAGE_FORMAT_OCI_ARCHIVE,
+  IMAGE_FORMAT_OCI_DIR,
+};
+
+/* "docker-archive", "oci-archive" or "oci-dir"; false for anything else.  */
+bool image_format_parse (const char *name, enum image_format *out);
+
+/* One image as the store keeps it.  */
+struct image_save_item
+{
+  char *manifest; /* its bytes: written as they are, so the digest survives */
+  size_t manifest_len;
+  char *config;
+  size_t config_len;
+  int64_t *layer_sizes; /* uncompressed bytes of each manifest layer; <= 0 unknown */
+  char **names;         /* full names: docker-archive RepoTags, one OCI index entry each */
+};
+void image_save_item_free (struct image_save_item *it);
+
+/* Write ITEMS (N of them) to FD as a docker-archive or an oci-archive.
+   Layer blobs are read from BLOBSFD, named by their hex digest: an
+   oci-archive holds them byte for byte; a docker-archive holds each
+   decompressed as <diff_id hex>.tar, checked against its diff_id, with
+   Podman's legacy layer directories and `repositories` beside.  Members
+   are in a fixed order with owner 0, mtime 0: the same images give the
+   same bytes.  */
+int image_save_archive (enum image_format format, const struct image_save_item *items, size_t n,
+                        int blobsfd, int fd, nook_error_t *err);
+/* Write ITEMS as the OCI image layout DIR: made whole under a temp name
+   when it does not exist, added to when it is a layout already (entries
+   with the same ref.name replaced).  */
+int image_save_oci_dir (const struct image_save_item *items, size_t n, int blobsfd, const char *dir,
+                        nook_error_t *err);
+
+/* ---- writing: import (a rootfs tarball as a one-layer image) ---- */
+
+struct image_import_opts
+{
+  char *const *changes;            /* --change: Dockerfile instructions, as Podman takes them */
+  const char *message;             /* history comment; "imported from tarball" when NULL */
+  const char *os, *arch, *variant; /* NULL: this machine's */
+  const char *name;                /* full local name, or NULL */
+};
+
+/* Check CHANGES as image_source_tarball would, before any work.  */
+int image_import_check_changes (char *const *changes, nook_error_t *err);
+/* Stage the (gzip, zstd or plain) tarball PATH ("-" for stdin, or a
+   file:// URL) as the layer of a new image, kept as given, and write its
+   config and manifest beside it in WORKDIR.  *ID gets the image ID
+   (config digest hex).  Other URLs are refused: nook does not download.  */
+int image_source_tarball (const char *path, const struct image_import_opts *o, int workdir,
+                          struct image_source *src, char id[65], nook_error_t *err);
+
 #endif

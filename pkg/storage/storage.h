@@ -191,4 +191,40 @@ int storage_container_delete (struct storage *st, const char *id, nook_error_t *
 int storage_container_hide (struct storage *st, const char *id, char **gone, nook_error_t *err);
 int storage_container_purge (struct storage *st, const char *gone, nook_error_t *err);
 
+/* ---- export: what save, history and export read ---- */
+
+/* IMG as the store keeps it: manifest and config bytes, and the
+   uncompressed size of each layer.  Its names are left empty.  */
+int storage_image_save_item (struct storage *st, const struct storage_image *img,
+                             struct image_save_item *it, nook_error_t *err);
+
+struct storage_history
+{
+  char *id; /* the image whose top layer this entry made, NULL for <missing> */
+  char *created;
+  char *created_by;
+  char *comment;
+  int64_t size; /* the layer's uncompressed bytes, 0 for an empty_layer */
+  bool empty_layer;
+};
+
+/* The history of IMG, newest first, paired with its layers as Podman
+   pairs them (each non-empty entry takes the next layer down).  */
+int storage_image_history (struct storage *st, const struct storage_image *img,
+                           struct storage_history **out, size_t *n, nook_error_t *err);
+void storage_history_free (struct storage_history *h, size_t n);
+
+/* Write the tree ROOTFD as a tar to OUTFD: names relative and sorted,
+   owners numeric, modes, mtimes, symlinks, hardlinks (one inode twice is
+   a link entry), devices and FIFOs as they are, sockets and whiteout
+   files left out, other filesystems not entered.  Nothing is followed:
+   every step is an openat with O_NOFOLLOW.  */
+int storage_tar_tree (int rootfd, int outfd, nook_error_t *err);
+
+/* Open the rootfs of running container ID as its monitor PID has it
+   mounted: joins PID's user and mount namespaces (the process must be
+   single-threaded).  */
+int storage_container_rootfs_of (struct storage *st, const char *id, pid_t pid, int *out,
+                                 nook_error_t *err);
+
 #endif

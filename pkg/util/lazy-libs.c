@@ -75,3 +75,46 @@ NOOK_LAZY_FN (nook_lib_archive, dev_t, archive_entry_rdevminor, (struct archive_
 NOOK_LAZY_FN (nook_lib_archive, int, archive_entry_xattr_reset, (struct archive_entry * e), (e))
 NOOK_LAZY_FN (nook_lib_archive, int, archive_entry_xattr_next,
               (struct archive_entry * e, const char **n, const void **v, size_t *s), (e, n, v, s))
+
+/* libarchive: writing (save, export) */
+NOOK_LAZY_FN (nook_lib_archive, struct archive *, archive_write_new, (void), ())
+NOOK_LAZY_FN (nook_lib_archive, int, archive_write_free, (struct archive * a), (a))
+NOOK_LAZY_FN (nook_lib_archive, int, archive_write_fail, (struct archive * a), (a))
+NOOK_LAZY_FN (nook_lib_archive, int, archive_write_set_format_pax_restricted, (struct archive * a),
+              (a))
+NOOK_LAZY_FN (nook_lib_archive, int, archive_write_set_bytes_in_last_block,
+              (struct archive * a, int n), (a, n))
+NOOK_LAZY_FN (nook_lib_archive, int, archive_write_open_fd, (struct archive * a, int fd), (a, fd))
+NOOK_LAZY_FN (nook_lib_archive, int, archive_write_header,
+              (struct archive * a, struct archive_entry *e), (a, e))
+NOOK_LAZY_FN (nook_lib_archive, la_ssize_t, archive_write_data,
+              (struct archive * a, const void *buf, size_t n), (a, buf, n))
+NOOK_LAZY_FN (nook_lib_archive, int, archive_write_close, (struct archive * a), (a))
+NOOK_LAZY_FN (nook_lib_archive, struct archive_entry *, archive_entry_new, (void), ())
+NOOK_LAZY_VOID (nook_lib_archive, archive_entry_free, (struct archive_entry * e), (e))
+NOOK_LAZY_FN (nook_lib_archive, struct archive_entry *, archive_entry_clear,
+              (struct archive_entry * e), (e))
+NOOK_LAZY_VOID (nook_lib_archive, archive_entry_set_pathname,
+                (struct archive_entry * e, const char *p), (e, p))
+NOOK_LAZY_VOID (nook_lib_archive, archive_entry_set_filetype,
+                (struct archive_entry * e, unsigned int t), (e, t))
+NOOK_LAZY_VOID (nook_lib_archive, archive_entry_set_perm, (struct archive_entry * e, __LA_MODE_T m),
+                (e, m))
+NOOK_LAZY_VOID (nook_lib_archive, archive_entry_set_uid, (struct archive_entry * e, la_int64_t u),
+                (e, u))
+NOOK_LAZY_VOID (nook_lib_archive, archive_entry_set_gid, (struct archive_entry * e, la_int64_t g),
+                (e, g))
+NOOK_LAZY_VOID (nook_lib_archive, archive_entry_set_size, (struct archive_entry * e, la_int64_t s),
+                (e, s))
+NOOK_LAZY_VOID (nook_lib_archive, archive_entry_set_mtime,
+                (struct archive_entry * e, time_t t, long ns), (e, t, ns))
+NOOK_LAZY_VOID (nook_lib_archive, archive_entry_set_symlink,
+                (struct archive_entry * e, const char *l), (e, l))
+NOOK_LAZY_VOID (nook_lib_archive, archive_entry_set_hardlink,
+                (struct archive_entry * e, const char *l), (e, l))
+NOOK_LAZY_VOID (nook_lib_archive, archive_entry_set_rdevmajor, (struct archive_entry * e, dev_t d),
+                (e, d))
+NOOK_LAZY_VOID (nook_lib_archive, archive_entry_set_rdevminor, (struct archive_entry * e, dev_t d),
+                (e, d))
+NOOK_LAZY_VOID (nook_lib_archive, archive_entry_xattr_add_entry,
+                (struct archive_entry * e, const char *n, const void *v, size_t s), (e, n, v, s))
