@@ -1,6 +1,7 @@
 /* create: the parent side.
 
-   1. Read and check config.json; make ROOT/ID with exec.fifo in it.
+   1. Read and check config.json; get the seccomp program (seccomp.c:
+      cached under ROOT); make ROOT/ID with exec.fifo in it.
    2. clone() the init with the new namespaces the spec asks for (a pid
       namespace given by path is joined here first, so the init is born
       in it).
@@ -218,6 +219,7 @@ runtime_create (const char *root, const char *id, const struct runtime_create_op
                 nook_error_t *err)
 {
   struct oci_spec spec;
+  _cleanup_ (runtime_seccomp_release) struct runtime_seccomp filter = { 0 };
   struct runtime_init_args a
       = { .spec = &spec, .preserve_fds = o->preserve_fds, .no_pivot = o->no_pivot };
   _cleanup_free_ char *rootfs = NULL, *dir = NULL, *fifo = NULL;
@@ -239,6 +241,11 @@ runtime_create (const char *root, const char *id, const struct runtime_create_op
   fifo = xasprintf ("%s/exec.fifo", dir);
   if (nook_mkdir_p (AT_FDCWD, root, 0700, err) < 0)
     goto out_spec;
+  /* The seccomp program, cached under ROOT, where the init cannot see
+     it; the init gets it with its copy of our memory.  */
+  if (spec.seccomp && runtime_seccomp_prepare (root, spec.seccomp, &filter, err) < 0)
+    goto out_spec;
+  a.seccomp = spec.seccomp ? &filter : NULL;
   if (mkdir (dir, 0700) < 0)
     {
       if (errno == EEXIST)

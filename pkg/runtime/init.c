@@ -80,8 +80,9 @@ setup (struct runtime_init_args *a, char **path, nook_error_t *err)
     return nook_error (err, errno, "chdir to cwd (\"%s\") set in config.json failed", spec->cwd);
   /* Without no_new_privs loading a filter takes CAP_SYS_ADMIN: now,
      before the capabilities go (seccomp.c says what the profile must
-     then allow).  */
-  if (spec->seccomp && !spec->no_new_privileges && runtime_seccomp_load (spec->seccomp, err) < 0)
+     then allow).  The program was made by the parent: no libseccomp
+     here.  */
+  if (a->seccomp && !spec->no_new_privileges && runtime_seccomp_load (a->seccomp, err) < 0)
     return -1;
   if (runtime_setup_process (spec, err) < 0)
     return -1;
@@ -94,7 +95,7 @@ setup (struct runtime_init_args *a, char **path, nook_error_t *err)
     return -1;
   /* With no_new_privs, last: only the answer to the parent, the read of
      exec.fifo and execve come after it.  */
-  if (spec->seccomp && spec->no_new_privileges && runtime_seccomp_load (spec->seccomp, err) < 0)
+  if (a->seccomp && spec->no_new_privileges && runtime_seccomp_load (a->seccomp, err) < 0)
     return -1;
   return 0;
 }

@@ -5,7 +5,11 @@
 # noNewPrivileges (last) or without (before the capabilities go), a
 # syscall name the kernel does not know is skipped, conditions on
 # arguments, and a bad profile makes create fail with an error naming
-# what is wrong and leaves no state behind.
+# what is wrong and leaves no state behind.  The BPF program is cached
+# under --root (.seccomp/KEY.bpf): a second container with the same
+# profile reads it, builds and writes nothing, and is confined the same;
+# a damaged cache file is replaced.  And through `nook run`, with the
+# default profile.
 
 load helpers
 
@@ -14,6 +18,7 @@ bats_require_minimum_version 1.5.0
 RUNTIME="${NOOK_PREFIX:?NOOK_PREFIX must point at the install prefix}/libexec/nook/nook-runtime"
 
 setup_file () {
+    nook_setup_file
     local img="$BATS_FILE_TMPDIR/image" blob
     export SC_ROOTFS="$BATS_FILE_TMPDIR/rootfs"
     mkdir -p "$img" "$SC_ROOTFS"
@@ -24,6 +29,10 @@ setup_file () {
             tar -xf "$blob" -C "$SC_ROOTFS"
         fi
     done
+}
+
+teardown_file () {
+    nook_teardown_file
 }
 
 setup () {
@@ -78,8 +87,9 @@ mkdir_profile () {
         {\"names\": [\"mkdir\", \"mkdirat\"], \"action\": \"SCMP_ACT_ERRNO\"$ret}]}"
 }
 
+# No container state left (the seccomp cache is not a container's).
 assert_no_state () {
-    if [ -n "$(ls -A "$STATE")" ]; then
+    if [ -n "$(find "$STATE" -mindepth 1 -maxdepth 1 ! -name .seccomp)" ]; then
         echo "state left behind:"; ls -laR "$STATE"; return 1
     fi
 }
@@ -162,6 +172,111 @@ assert_no_state () {
     run runtime run -b "$BUNDLE" sc7
     assert_status 1
     assert_output_contains "Operation not permitted"
+}
+
+# The one cache file under DIR (fails unless there is exactly one).
+cache_file () {
+    local files
+    files=$(ls -A "$1")
+    if [ "$(printf '%s\n' "$files" | grep -c '^[0-9a-f]\{64\}\.bpf$')" != 1 ] \
+        || [ "$(printf '%s\n' "$files" | wc -l)" != 1 ]; then
+        echo "expected one cache file in $1, found:"; ls -la "$1"; return 1
+    fi
+    echo "$1/$files"
+}
+
+@test "the program is cached: a second container reads it, writes nothing, is confined" {
+    write_config "$(mkdir_profile 30)" false \
+        'grep Seccomp: /proc/self/status; mkdir /tmp/x; echo mkdir=$?'
+    run runtime run -b "$BUNDLE" cache1
+    assert_status 0
+    assert_output_contains "Seccomp:	2"
+    assert_output_contains "Read-only file system"
+    local file stamp
+    file=$(cache_file "$STATE/.seccomp")
+    [ "$(stat -c %a "$file")" = 600 ] || { ls -l "$file"; return 1; }
+    stamp=$(stat -c '%i %s %Y' "$file")
+    run runtime --debug run -b "$BUNDLE" cache2
+    assert_status 0
+    assert_output_contains "instructions from $file"
+    assert_output_contains "Seccomp:	2"
+    assert_output_contains "Read-only file system"
+    assert_output_contains "mkdir=1"
+    [[ "$output" != *"building the filter"* ]] || { echo "$output"; return 1; }
+    [ "$(cache_file "$STATE/.seccomp")" = "$file" ]
+    [ "$(stat -c '%i %s %Y' "$file")" = "$stamp" ] || { echo "rewritten: $stamp"; ls -li "$file"; return 1; }
+    # Another errno is another profile: another file.
+    write_config "$(mkdir_profile 1)" true 'mkdir /tmp/x'
+    run runtime run -b "$BUNDLE" cache3
+    assert_status 1
+    assert_output_contains "Operation not permitted"
+    [ "$(find "$STATE/.seccomp" -mindepth 1 | wc -l)" = 2 ] || { ls -la "$STATE/.seccomp"; return 1; }
+    assert_no_state
+}
+
+@test "a damaged cache file is rebuilt and replaced, and the container is still confined" {
+    write_config "$(mkdir_profile 30)" true 'grep Seccomp: /proc/self/status; mkdir /tmp/x; echo mkdir=$?'
+    run runtime run -b "$BUNDLE" damage0
+    assert_status 0
+    local file size damage i=0
+    file=$(cache_file "$STATE/.seccomp")
+    cp "$file" "$BATS_TEST_TMPDIR/good.bpf"
+    size=$(stat -c %s "$file")
+    for damage in "truncate -s -8" "truncate -s 80" "truncate -s 0" "truncate -s +8" \
+                  "poke 20" "poke $((size - 4))"; do
+        i=$((i + 1))
+        case $damage in
+            poke*) printf '\377' | dd of="$file" bs=1 seek="${damage#poke }" conv=notrunc status=none ;;
+            *) $damage "$file" ;;
+        esac
+        cmp -s "$file" "$BATS_TEST_TMPDIR/good.bpf" && { echo "$damage did nothing"; return 1; }
+        run runtime --debug run -b "$BUNDLE" "damage$i"
+        assert_status 0
+        assert_output_contains "building the filter"
+        assert_output_contains "Seccomp:	2"
+        assert_output_contains "Read-only file system"
+        assert_output_contains "mkdir=1"
+        cmp "$file" "$BATS_TEST_TMPDIR/good.bpf" || { echo "not rewritten after: $damage"; return 1; }
+    done
+    [ "$(cache_file "$STATE/.seccomp")" = "$file" ]
+    assert_no_state
+}
+
+@test "nook run: the second run of an image reuses the cached program and is confined" {
+    require_rootless
+    # A runtime dir of this test's own: nothing else writes to its cache.
+    export XDG_RUNTIME_DIR="$BATS_TEST_TMPDIR/xdg"
+    mkdir -m 0700 "$XDG_RUNTIME_DIR"
+    local cache="$XDG_RUNTIME_DIR/nook/runtime/.seccomp" file stamp
+    # sethostname: the default profile refuses it without CAP_SYS_ADMIN,
+    # even in a nested user namespace, where the kernel would allow it.
+    local cmd='grep Seccomp: /proc/self/status; unshare -Ur true && echo nested=yes;
+               unshare -Uru hostname nook-x; echo hostname=$?'
+    run nook run --rm localhost/busybox:latest sh -c "$cmd"
+    assert_status 0
+    assert_output_contains "Seccomp:	2"
+    file=$(cache_file "$cache")
+    stamp=$(stat -c '%i %s %Y' "$file")
+    cp "$file" "$BATS_TEST_TMPDIR/good.bpf"
+    run nook run --rm localhost/busybox:latest sh -c "$cmd"
+    assert_status 0
+    assert_output_contains "Seccomp:	2"
+    if [[ "$output" == *nested=yes* ]]; then
+        assert_output_contains "sethostname: Operation not permitted"
+        assert_output_contains "hostname=1"
+    fi
+    [ "$(cache_file "$cache")" = "$file" ]
+    [ "$(stat -c '%i %s %Y' "$file")" = "$stamp" ] || { echo "rewritten: $stamp"; ls -li "$file"; return 1; }
+    # A file cut short by an instruction: rebuilt, replaced, still confined.
+    truncate -s -8 "$file"
+    run nook run --rm localhost/busybox:latest sh -c "$cmd"
+    assert_status 0
+    assert_output_contains "Seccomp:	2"
+    if [[ "$output" == *nested=yes* ]]; then
+        assert_output_contains "hostname=1"
+    fi
+    cmp "$file" "$BATS_TEST_TMPDIR/good.bpf"
+    [ "$(cache_file "$cache")" = "$file" ]
 }
 
 # create fails with exit 1, an error naming NEEDLE, and no state.

@@ -1,13 +1,15 @@
 /* Seccomp: the linux.seccomp schema of pkg/oci (strict parser, generator),
    the containers/common profile turned into it (pkg/container), and the
-   libseccomp filter built from it and loaded (pkg/runtime), in a forked
-   child so the test process keeps its syscalls.  */
+   BPF program built from it with libseccomp, cached and loaded
+   (pkg/runtime), in a forked child so the test process keeps its
+   syscalls.  */
 #include "unit.h"
 
 #include "container/container.h"
 #include "oci/oci.h"
 #include "runtime/runtime-internal.h"
 
+#include <dirent.h>
 #include <seccomp.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -597,11 +599,11 @@ TEST (shipped_profile_converts)
 
 /* ---- the filter, loaded in a forked child ---- */
 
-/* Run FN in a child, with no_new_privs, after loading SC; its exit code
+/* Run FN in a child, with no_new_privs, after loading P; its exit code
    (0: every check passed; 1: a check failed, and FN returned its line;
    2: the load failed).  What failed is noted.  */
 static int
-in_filtered_child (const struct oci_seccomp *sc, int (*fn) (void))
+run_filtered (const struct runtime_seccomp *p, int (*fn) (void))
 {
   int pipefd[2], status, line;
   pid_t pid;
@@ -614,7 +616,7 @@ in_filtered_child (const struct oci_seccomp *sc, int (*fn) (void))
       nook_error_t err = NULL;
       close (pipefd[0]);
       prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-      if (runtime_seccomp_load (sc, &err) < 0)
+      if (runtime_seccomp_load (p, &err) < 0)
         {
           dprintf (pipefd[1], "load: %s", err->msg);
           _exit (2);
@@ -635,6 +637,49 @@ in_filtered_child (const struct oci_seccomp *sc, int (*fn) (void))
   if (pid < 0 || waitpid (pid, &status, 0) < 0)
     return -1;
   return WIFEXITED (status) ? WEXITSTATUS (status) : 128 + WTERMSIG (status);
+}
+
+static bool
+same_program (const struct runtime_seccomp *a, const struct runtime_seccomp *b)
+{
+  return a->n_insns == b->n_insns && a->flags == b->flags
+         && memcmp (a->insns, b->insns, a->n_insns * sizeof (*a->insns)) == 0;
+}
+
+/* The test's runtime root, holding the cache.  */
+static const char *
+cache_root (void)
+{
+  return unit_path ("runtime");
+}
+
+/* Run FN under SC's filter twice: built by libseccomp (and cached), then
+   read from the cache; both must pass.  The exit code of the first run
+   that does not.  */
+static int
+in_filtered_child (const struct oci_seccomp *sc, int (*fn) (void))
+{
+  for (int pass = 0; pass < 2; pass++)
+    {
+      _cleanup_ (runtime_seccomp_release) struct runtime_seccomp p = { 0 };
+      nook_error_t err = NULL;
+      int rc;
+
+      if (!CHECK_OK (runtime_seccomp_prepare (cache_root (), sc, &p, &err), &err))
+        return 2;
+      if (p.from_cache != (pass == 1))
+        {
+          unit_note ("pass %d: from the cache: %d", pass, p.from_cache);
+          return 3;
+        }
+      rc = run_filtered (&p, fn);
+      if (rc != 0)
+        {
+          unit_note ("failed %s", pass ? "from the cache" : "as built");
+          return rc;
+        }
+    }
+  return 0;
 }
 
 #define EXPECT(cond)                                                                               \
@@ -742,7 +787,7 @@ child_shipped (void)
   EXPECT (syscall (1023) == -1 && errno == ENOSYS);
   /* Without CAP_SYS_ADMIN in the bounding set: EPERM.  */
   EXPECT (syscall (SYS_bpf, 0, NULL, 0) == -1 && errno == EPERM);
-  EXPECT (mkdir (unit_path ("ok"), 0755) == 0);
+  EXPECT (mkdir (unit_path ("ok"), 0755) == 0 && rmdir (unit_path ("ok")) == 0);
   EXPECT (syscall (SYS_getpid) == getpid ());
   /* The audit socket is refused without CAP_AUDIT_WRITE.  */
   EXPECT (socket (16 /* AF_NETLINK */, SOCK_RAW, 9 /* NETLINK_AUDIT */) == -1 && errno == EINVAL);
@@ -774,9 +819,24 @@ TEST (filter_shipped_profile)
   t1 = now_ms ();
   CHECK_INT_EQ (in_filtered_child (s.seccomp, child_shipped), 0);
   t2 = now_ms ();
-  unit_note ("default profile: read and converted in %.2f ms, built and loaded (with fork) in "
-             "%.2f ms",
+  unit_note ("default profile: read and converted in %.2f ms, built, cached, loaded from both"
+             " (two forks) in %.2f ms",
              t1 - t0, t2 - t1);
+  /* Once more in a new cache: building, then the key and the read alone
+     (libcrypto is loaded by now).  */
+  {
+    _cleanup_ (runtime_seccomp_release) struct runtime_seccomp built = { 0 }, read = { 0 };
+    const char *root = unit_path ("timing");
+
+    t0 = now_ms ();
+    CHECK_OK (runtime_seccomp_prepare (root, s.seccomp, &built, &err), &err);
+    t1 = now_ms ();
+    CHECK_OK (runtime_seccomp_prepare (root, s.seccomp, &read, &err), &err);
+    t2 = now_ms ();
+    CHECK (read.from_cache && same_program (&built, &read));
+    unit_note ("default profile: %zu instructions built in %.2f ms, from the cache in %.2f ms",
+               built.n_insns, t1 - t0, t2 - t1);
+  }
   oci_spec_free (&s);
 }
 
@@ -813,7 +873,23 @@ TEST (filter_flags)
   if (sc == NULL)
     return;
   CHECK_INT_EQ (in_filtered_child (sc, child_mkdir_only), 0);
+  {
+    _cleanup_ (runtime_seccomp_release) struct runtime_seccomp p = { 0 };
+    nook_error_t err = NULL;
+    if (CHECK_OK (runtime_seccomp_prepare (NULL, sc, &p, &err), &err))
+      CHECK_INT_EQ (p.flags, SECCOMP_FILTER_FLAG_LOG | SECCOMP_FILTER_FLAG_SPEC_ALLOW
+                                 | SECCOMP_FILTER_FLAG_TSYNC);
+  }
   oci_spec_free (&s);
+}
+
+/* Prepare SC without a cache: what fails, fails here, before a child
+   exists.  */
+static int
+prepare (const struct oci_seccomp *sc, nook_error_t *err)
+{
+  _cleanup_ (runtime_seccomp_release) struct runtime_seccomp p = { 0 };
+  return runtime_seccomp_prepare (NULL, sc, &p, err);
 }
 
 TEST (filter_errors)
@@ -822,37 +898,476 @@ TEST (filter_errors)
   struct oci_seccomp_arg arg = { .index = 0, .value = 1 };
   struct oci_seccomp sc = { 0 };
   char *names[] = { (char *)"mkdir", NULL };
+  _cleanup_ (runtime_seccomp_release) struct runtime_seccomp p = { 0 };
   nook_error_t err = NULL;
 
   /* The parser refuses these; the translation does too.  These fail
      before anything is loaded.  */
   sc.default_action = (char *)"SCMP_ACT_BOGUS";
-  CHECK_FAIL (runtime_seccomp_load (&sc, &err), &err, "SCMP_ACT_BOGUS");
+  CHECK_FAIL (prepare (&sc, &err), &err, "SCMP_ACT_BOGUS");
   sc.default_action = (char *)"SCMP_ACT_NOTIFY";
-  CHECK_FAIL (runtime_seccomp_load (&sc, &err), &err, "SCMP_ACT_NOTIFY");
+  CHECK_FAIL (prepare (&sc, &err), &err, "SCMP_ACT_NOTIFY");
   sc.default_action = (char *)"SCMP_ACT_ALLOW";
   sc.syscalls = &rule;
   sc.n_syscalls = 1;
   rule.names = names;
   rule.action = (char *)"SCMP_ACT_KILL_EVERYTHING";
-  CHECK_FAIL (runtime_seccomp_load (&sc, &err), &err, "SCMP_ACT_KILL_EVERYTHING");
+  CHECK_FAIL (prepare (&sc, &err), &err, "SCMP_ACT_KILL_EVERYTHING");
   rule.action = (char *)"SCMP_ACT_ERRNO";
   rule.args = &arg;
   rule.n_args = 1;
   arg.op = (char *)"SCMP_CMP_ABOUT";
-  CHECK_FAIL (runtime_seccomp_load (&sc, &err), &err, "SCMP_CMP_ABOUT");
+  CHECK_FAIL (prepare (&sc, &err), &err, "SCMP_CMP_ABOUT");
   arg.op = (char *)"SCMP_CMP_EQ";
   sc.architectures = (char *[]){ (char *)"X86_64", NULL };
-  CHECK_FAIL (runtime_seccomp_load (&sc, &err), &err, "X86_64");
+  CHECK_FAIL (prepare (&sc, &err), &err, "X86_64");
+  /* With a cache: the same failure, and nothing cached.  */
+  CHECK_FAIL (runtime_seccomp_prepare (cache_root (), &sc, &p, &err), &err, "X86_64");
+  CHECK (!unit_exists (unit_path ("runtime/.seccomp")));
   sc.architectures = NULL;
   sc.flags = (char *[]){ (char *)"SECCOMP_FILTER_FLAG_NEW_LISTENER", NULL };
-  CHECK_FAIL (runtime_seccomp_load (&sc, &err), &err, "SECCOMP_FILTER_FLAG_NEW_LISTENER");
-#if SCMP_VER_MAJOR == 2 && SCMP_VER_MINOR < 6
+  CHECK_FAIL (prepare (&sc, &err), &err, "SECCOMP_FILTER_FLAG_NEW_LISTENER");
   sc.flags = (char *[]){ (char *)"SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", NULL };
-  CHECK_FAIL (runtime_seccomp_load (&sc, &err), &err, "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV");
-#endif
+  CHECK_FAIL (prepare (&sc, &err), &err, "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV");
   /* Still free to make directories.  */
   CHECK (mkdir (unit_path ("free"), 0755) == 0);
+}
+
+/* A kernel without SECCOMP_FILTER_FLAG_LOG, as a filter that makes
+   seccomp() say EINVAL to that flag, as such a kernel does: the flag is
+   refused by name, before a filter would be loaded without it.  */
+TEST (filter_flag_the_kernel_lacks)
+{
+  struct oci_seccomp sc = { .default_action = (char *)"SCMP_ACT_ALLOW" };
+  int status;
+  pid_t pid;
+
+  sc.flags = (char *[]){ (char *)"SECCOMP_FILTER_FLAG_SPEC_ALLOW",
+                         (char *)"SECCOMP_FILTER_FLAG_LOG", NULL };
+  pid = fork ();
+  if (pid == 0)
+    {
+      scmp_filter_ctx ctx = seccomp_init (SCMP_ACT_ALLOW);
+      nook_error_t err = NULL;
+
+      prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+      if (ctx == NULL
+          || seccomp_rule_add (ctx, SCMP_ACT_ERRNO (EINVAL), SCMP_SYS (seccomp), 1,
+                               SCMP_A1 (SCMP_CMP_EQ, SECCOMP_FILTER_FLAG_LOG))
+                 < 0
+          || seccomp_load (ctx) < 0)
+        _exit (3);
+      if (prepare (&sc, &err) == 0)
+        _exit (1);
+      if (strstr (err->msg, "seccomp flag `SECCOMP_FILTER_FLAG_LOG` is not supported by the kernel")
+          == NULL)
+        {
+          printf ("# %s\n", err->msg);
+          _exit (2);
+        }
+      _exit (0);
+    }
+  CHECK (pid > 0 && waitpid (pid, &status, 0) == pid);
+  CHECK (WIFEXITED (status) && WEXITSTATUS (status) == 0);
+}
+
+/* ---- the cache ---- */
+
+static const char *
+key_of (const struct oci_seccomp *sc)
+{
+  nook_error_t err = NULL;
+  char hex[65];
+
+  if (!CHECK_OK (runtime_seccomp_key (sc, hex, &err), &err))
+    return "";
+  CHECK (nook_is_hex (hex, 64));
+  return unit_fmt ("%s", hex);
+}
+
+TEST (cache_key)
+{
+  struct oci_spec s, t;
+  struct oci_seccomp *sc = parse_seccomp (full_profile, &s);
+  const char *keys[32];
+  size_t n = 0;
+
+  if (sc == NULL)
+    return;
+  keys[n++] = key_of (sc);
+  /* The same profile written another way: the same key.  */
+  {
+    const char *text = config (
+        "{ 'syscalls': [{'action': 'SCMP_ACT_ALLOW', 'names': ['read', 'write']},"
+        "  {'names': ['mkdir'], 'errnoRet': 1, 'action': 'SCMP_ACT_ERRNO'},"
+        "  {'names': ['personality'], 'action': 'SCMP_ACT_ALLOW', 'args': ["
+        "    {'op': 'SCMP_CMP_EQ', 'index': 0, 'value': 18446744073709551615},"
+        "    {'index': 1, 'value': 255, 'valueTwo': 8, 'op': 'SCMP_CMP_MASKED_EQ'}]},"
+        "  {'names': ['ptrace'], 'action': 'SCMP_ACT_TRACE', 'errnoRet': 42},"
+        "  {'names': ['kexec_load'], 'action': 'SCMP_ACT_KILL_PROCESS'},"
+        "  {'names': ['a', 'b'], 'action': 'SCMP_ACT_KILL'},"
+        "  {'names': ['c'], 'action': 'SCMP_ACT_KILL_THREAD'},"
+        "  {'names': ['d'], 'action': 'SCMP_ACT_TRAP'},"
+        "  {'names': ['e'], 'action': 'SCMP_ACT_LOG', 'args': ["
+        "    {'index': 5, 'value': 1, 'op': 'SCMP_CMP_NE'}, {'index': 4, 'value': 1, 'op': "
+        "'SCMP_CMP_LT'},"
+        "    {'index': 3, 'value': 1, 'op': 'SCMP_CMP_LE'}, {'index': 2, 'value': 1, 'op': "
+        "'SCMP_CMP_GE'},"
+        "    {'index': 1, 'value': 1, 'op': 'SCMP_CMP_GT'}]}],"
+        " 'flags': ['SECCOMP_FILTER_FLAG_LOG', 'SECCOMP_FILTER_FLAG_SPEC_ALLOW'],"
+        " 'defaultErrnoRet': 38, 'defaultAction': 'SCMP_ACT_ERRNO',"
+        " 'architectures': ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32']}");
+    nook_error_t err = NULL;
+    if (CHECK_OK (oci_spec_parse (text, strlen (text), &t, &err), &err))
+      {
+        CHECK_STR_EQ (key_of (t.seccomp), keys[0]);
+        oci_spec_free (&t);
+      }
+  }
+  /* Anything changed, a new key: each change below is undone after.  */
+#define CHANGED(field, value)                                                                      \
+  do                                                                                               \
+    {                                                                                              \
+      __typeof__ (field) saved_ = (field);                                                         \
+      (field) = (value);                                                                           \
+      keys[n++] = key_of (sc);                                                                     \
+      (field) = saved_;                                                                            \
+    }                                                                                              \
+  while (0)
+  CHANGED (sc->default_action, (char *)"SCMP_ACT_KILL");
+  CHANGED (sc->default_errno_ret, 1);
+  CHANGED (sc->architectures[2], NULL);
+  CHANGED (sc->architectures[0], (char *)"SCMP_ARCH_AARCH64");
+  CHANGED (sc->flags[1], NULL);
+  CHANGED (sc->flags[0], (char *)"SECCOMP_FILTER_FLAG_TSYNC");
+  CHANGED (sc->n_syscalls, sc->n_syscalls - 1);
+  CHANGED (sc->syscalls[0].names[1], NULL);
+  CHANGED (sc->syscalls[0].names[1], (char *)"open");
+  CHANGED (sc->syscalls[0].action, (char *)"SCMP_ACT_LOG");
+  CHANGED (sc->syscalls[1].errno_ret, 2);
+  CHANGED (sc->syscalls[1].has_errno_ret, false);
+  CHANGED (sc->syscalls[2].n_args, 1);
+  CHANGED (sc->syscalls[2].args[0].value, 0);
+  CHANGED (sc->syscalls[2].args[0].index, 2);
+  CHANGED (sc->syscalls[2].args[1].value_two, 9);
+  CHANGED (sc->syscalls[2].args[1].op, (char *)"SCMP_CMP_EQ");
+#undef CHANGED
+  CHECK_STR_EQ (key_of (sc), keys[0]);
+  for (size_t i = 0; i < n; i++)
+    for (size_t k = i + 1; k < n; k++)
+      if (strcmp (keys[i], keys[k]) == 0)
+        unit_fail_ (__FILE__, __LINE__, "changes %zu and %zu have the same key", i, k);
+  oci_spec_free (&s);
+}
+
+static const char small_profile[]
+    = "{'defaultAction': 'SCMP_ACT_ALLOW', 'flags': ['SECCOMP_FILTER_FLAG_LOG'],"
+      " 'syscalls': [{'names': ['mkdir', 'mkdirat'], 'action': 'SCMP_ACT_ERRNO'},"
+      " {'names': ['open', 'openat'], 'action': 'SCMP_ACT_ERRNO', 'errnoRet': 30}]}";
+
+/* The cache file of SC (which must be there).  */
+static const char *
+cache_file (const struct oci_seccomp *sc)
+{
+  return unit_fmt ("%s/.seccomp/%s.bpf", cache_root (), key_of (sc));
+}
+
+/* Prepare SC with the cache; FROM_CACHE is whether it must hit.  */
+static bool
+check_prepare (const struct oci_seccomp *sc, bool from_cache, struct runtime_seccomp *p,
+               const char *file, int line)
+{
+  nook_error_t err = NULL;
+
+  if (runtime_seccomp_prepare (cache_root (), sc, p, &err) < 0)
+    {
+      unit_fail_ (file, line, "prepare: %s", err->msg);
+      nook_error_free (&err);
+      return false;
+    }
+  if (p->from_cache != from_cache)
+    {
+      unit_fail_ (file, line, "%s the cache, expected %s", p->from_cache ? "from" : "not from",
+                  from_cache ? "from it" : "not from it");
+      return false;
+    }
+  return true;
+}
+#define CHECK_PREPARE(sc, from_cache, p) check_prepare ((sc), (from_cache), (p), __FILE__, __LINE__)
+
+/* The names in DIR, space-separated, sorted.  */
+static const char *
+dir_names (const char *dir)
+{
+  _cleanup_strv_ char **names = NULL;
+  _cleanup_free_ char *joined = NULL;
+  struct dirent **list;
+  int n = scandir (dir, &list, NULL, alphasort);
+
+  for (int i = 0; i < n; i++)
+    {
+      if (list[i]->d_name[0] != '.' || strncmp (list[i]->d_name, ".tmp", 4) == 0)
+        strv_push (&names, xstrdup (list[i]->d_name));
+      free (list[i]);
+    }
+  if (n >= 0)
+    free (list);
+  joined = names ? strv_join (names, " ") : xstrdup ("");
+  return unit_fmt ("%s", joined);
+}
+
+TEST (cache_round_trip)
+{
+  _cleanup_ (runtime_seccomp_release) struct runtime_seccomp built = { 0 }, read = { 0 };
+  struct oci_spec s;
+  struct oci_seccomp *sc = parse_seccomp (small_profile, &s);
+  struct stat st;
+
+  if (sc == NULL)
+    return;
+  if (!CHECK_PREPARE (sc, false, &built))
+    return;
+  CHECK (built.n_insns > 0);
+  CHECK_INT_EQ (built.flags, SECCOMP_FILTER_FLAG_LOG);
+  /* One file, named by the key, 0600 in a 0700 directory; the header
+     (80 bytes) and the instructions.  */
+  CHECK_STR_EQ (dir_names (unit_path ("runtime/.seccomp")), unit_fmt ("%s.bpf", key_of (sc)));
+  CHECK (stat (unit_path ("runtime/.seccomp"), &st) == 0 && (st.st_mode & 07777) == 0700);
+  CHECK (stat (cache_file (sc), &st) == 0 && (st.st_mode & 07777) == 0600);
+  CHECK_INT_EQ (st.st_size, 80 + built.n_insns * sizeof (struct sock_filter));
+  if (CHECK_PREPARE (sc, true, &read))
+    CHECK (same_program (&built, &read));
+  CHECK_STR_EQ (dir_names (unit_path ("runtime/.seccomp")), unit_fmt ("%s.bpf", key_of (sc)));
+  oci_spec_free (&s);
+}
+
+/* Damage the cache file of SC with HOW; the next prepare must build
+   again, make the same program and rewrite the file whole.  */
+static void
+check_damage (const struct oci_seccomp *sc, const struct runtime_seccomp *good,
+              void (*how) (const char *path, const char *other), const char *other,
+              const char *what)
+{
+  _cleanup_ (runtime_seccomp_release) struct runtime_seccomp p = { 0 }, again = { 0 };
+  const char *path = cache_file (sc);
+
+  unit_note ("damage: %s", what);
+  how (path, other);
+  if (CHECK_PREPARE (sc, false, &p))
+    CHECK (same_program (good, &p));
+  if (CHECK_PREPARE (sc, true, &again))
+    CHECK (same_program (good, &again));
+}
+
+static void
+truncate_insn (const char *path, const char *other)
+{
+  struct stat st;
+  if (stat (path, &st) < 0 || truncate (path, st.st_size - 8) < 0)
+    abort ();
+}
+
+static void
+truncate_odd (const char *path, const char *other)
+{
+  struct stat st;
+  if (stat (path, &st) < 0 || truncate (path, st.st_size - 3) < 0)
+    abort ();
+}
+
+static void
+truncate_header (const char *path, const char *other)
+{
+  if (truncate (path, 80) < 0)
+    abort ();
+}
+
+static void
+make_empty (const char *path, const char *other)
+{
+  unit_write_file (path, "", 0, 0600);
+}
+
+static void
+append_insn (const char *path, const char *other)
+{
+  int fd = open (path, O_WRONLY | O_APPEND | O_CLOEXEC);
+  if (fd < 0 || write (fd, "\x06\0\0\0\0\0\xff\x7f", 8) != 8)
+    abort ();
+  close (fd);
+}
+
+static void
+flip_at (const char *path, off_t where)
+{
+  int fd = open (path, O_RDWR | O_CLOEXEC);
+  unsigned char c;
+  if (fd < 0 || pread (fd, &c, 1, where) != 1)
+    abort ();
+  c ^= 0x01;
+  if (pwrite (fd, &c, 1, where) != 1)
+    abort ();
+  close (fd);
+}
+
+static void
+flip_magic (const char *path, const char *other)
+{
+  flip_at (path, 0);
+}
+
+static void
+flip_format (const char *path, const char *other)
+{
+  flip_at (path, 8);
+}
+
+static void
+flip_count (const char *path, const char *other)
+{
+  flip_at (path, 12);
+}
+
+static void
+flip_digest (const char *path, const char *other)
+{
+  flip_at (path, 16);
+}
+
+static void
+flip_last_insn (const char *path, const char *other)
+{
+  struct stat st;
+  if (stat (path, &st) < 0)
+    abort ();
+  flip_at (path, st.st_size - 4); /* the k of the last RET */
+}
+
+/* A whole, valid cache file, of another profile.  */
+static void
+copy_other (const char *path, const char *other)
+{
+  _cleanup_free_ char *data = NULL;
+  size_t len;
+  nook_error_t err = NULL;
+  if (nook_read_file_at (AT_FDCWD, other, 1 << 20, &data, &len, &err) < 0)
+    abort ();
+  unit_write_file (path, data, len, 0600);
+}
+
+static void
+symlink_other (const char *path, const char *other)
+{
+  if (unlink (path) < 0 || symlink (other, path) < 0)
+    abort ();
+}
+
+TEST (cache_rejects_damaged_files)
+{
+  _cleanup_ (runtime_seccomp_release) struct runtime_seccomp good = { 0 }, other = { 0 };
+  struct oci_spec s, t;
+  struct oci_seccomp *sc = parse_seccomp (small_profile, &s);
+  struct oci_seccomp *sc2 = parse_seccomp (full_profile, &t);
+  const char *other_file;
+
+  if (sc == NULL || sc2 == NULL)
+    return;
+  if (!CHECK_PREPARE (sc, false, &good) || !CHECK_PREPARE (sc2, false, &other))
+    return;
+  other_file = cache_file (sc2);
+  check_damage (sc, &good, truncate_insn, NULL, "one instruction short");
+  check_damage (sc, &good, truncate_odd, NULL, "cut inside an instruction");
+  check_damage (sc, &good, truncate_header, NULL, "the header alone");
+  check_damage (sc, &good, make_empty, NULL, "empty");
+  check_damage (sc, &good, append_insn, NULL, "an instruction more");
+  check_damage (sc, &good, flip_magic, NULL, "magic");
+  check_damage (sc, &good, flip_format, NULL, "format");
+  check_damage (sc, &good, flip_count, NULL, "count");
+  check_damage (sc, &good, flip_digest, NULL, "digest");
+  check_damage (sc, &good, flip_last_insn, NULL, "a bit of the program");
+  check_damage (sc, &good, copy_other, other_file, "another profile's file");
+  check_damage (sc, &good, symlink_other, other_file, "a symlink");
+  /* The other profile's file was left alone, and no temp file is left.  */
+  {
+    _cleanup_ (runtime_seccomp_release) struct runtime_seccomp p = { 0 };
+    if (CHECK_PREPARE (sc2, true, &p))
+      CHECK (same_program (&other, &p));
+  }
+  {
+    const char *a = unit_fmt ("%s.bpf", key_of (sc)), *b = unit_fmt ("%s.bpf", key_of (sc2));
+    CHECK_STR_EQ (dir_names (unit_path ("runtime/.seccomp")),
+                  unit_fmt ("%s %s", strcmp (a, b) < 0 ? a : b, strcmp (a, b) < 0 ? b : a));
+  }
+  oci_spec_free (&s);
+  oci_spec_free (&t);
+}
+
+/* A cache that cannot be written costs the build, never the container.  */
+TEST (cache_unwritable)
+{
+  struct oci_spec s;
+  struct oci_seccomp *sc = parse_seccomp (small_profile, &s);
+
+  if (sc == NULL)
+    return;
+  /* A directory where the file would go: read, refused, not replaced.  */
+  CHECK (mkdir (cache_root (), 0700) == 0 && mkdir (unit_path ("runtime/.seccomp"), 0700) == 0);
+  CHECK (mkdir (cache_file (sc), 0700) == 0);
+  for (int i = 0; i < 2; i++)
+    {
+      _cleanup_ (runtime_seccomp_release) struct runtime_seccomp p = { 0 };
+      CHECK_PREPARE (sc, false, &p);
+    }
+  /* A file where the directory would go.  */
+  {
+    nook_error_t err = NULL;
+    CHECK_OK (nook_rm_tree_at (AT_FDCWD, unit_path ("runtime/.seccomp"), &err), &err);
+  }
+  unit_write_file (unit_path ("runtime/.seccomp"), "x", 1, 0600);
+  for (int i = 0; i < 2; i++)
+    {
+      _cleanup_ (runtime_seccomp_release) struct runtime_seccomp p = { 0 };
+      CHECK_PREPARE (sc, false, &p);
+    }
+  oci_spec_free (&s);
+}
+
+/* Containers starting at once: each builds and renames its own whole
+   file into place; every one gets the program, the file is whole.  */
+TEST (cache_concurrent_creates)
+{
+  _cleanup_ (runtime_seccomp_release) struct runtime_seccomp good = { 0 }, p = { 0 };
+  struct oci_spec s;
+  struct oci_seccomp *sc = parse_seccomp (full_profile, &s);
+  pid_t pids[6];
+  int status;
+
+  if (sc == NULL)
+    return;
+  {
+    nook_error_t err = NULL;
+    if (!CHECK_OK (runtime_seccomp_prepare (NULL, sc, &good, &err), &err))
+      return;
+  }
+  for (size_t i = 0; i < NOOK_ARRAY_SIZE (pids); i++)
+    {
+      pids[i] = fork ();
+      if (pids[i] == 0)
+        {
+          struct runtime_seccomp mine = { 0 };
+          nook_error_t err = NULL;
+          if (runtime_seccomp_prepare (cache_root (), sc, &mine, &err) < 0)
+            _exit (1);
+          _exit (same_program (&good, &mine) ? 0 : 2);
+        }
+    }
+  for (size_t i = 0; i < NOOK_ARRAY_SIZE (pids); i++)
+    CHECK (pids[i] > 0 && waitpid (pids[i], &status, 0) == pids[i] && WIFEXITED (status)
+           && WEXITSTATUS (status) == 0);
+  CHECK_STR_EQ (dir_names (unit_path ("runtime/.seccomp")), unit_fmt ("%s.bpf", key_of (sc)));
+  if (CHECK_PREPARE (sc, true, &p))
+    CHECK (same_program (&good, &p));
+  oci_spec_free (&s);
 }
 
 UNIT_MAIN ()
