@@ -4,6 +4,7 @@
 #define NOOK_CLI_H
 
 #include "config/config.h"
+#include "format/format.h"
 #include "storage/storage.h"
 #include "userns/userns.h"
 #include "util/util.h"
@@ -88,6 +89,32 @@ void table_free (struct table *t);
 
 /* ---- commands ---- */
 
+/* ---- lists through pkg/format (--format) ---- */
+
+struct cli_list
+{
+  const char *format;      /* --format, NULL when not given */
+  const char *default_row; /* the table's row when there is no --format */
+  format_header_fn header_of;
+};
+
+/* Print ROWS (a JSON array of each row's template data) as L asks: a
+   table with a header, one template run per row, or, for `--format
+   json`, JSON_TEXT (the command's JSON document, NULL: ROWS itself).  */
+int cli_print_list (const struct cli_list *l, const nook_json *rows, const char *json_text,
+                    nook_error_t *err);
+
+/* Is ROW_TEMPLATE (or the default row) going to look at FIELD?  Lets a
+   command skip work for data no template uses.  */
+bool cli_list_uses (const struct cli_list *l, const char *field);
+
+/* A time as Go prints a time.Time: "2024-01-01 00:00:00 +0000 UTC",
+   local time, fractional seconds only when there are some.  */
+char *cli_time_go (int64_t ns);
+
+/* "2 weeks ago", as Podman's CREATED columns.  */
+char *cli_time_ago (int64_t ns, int64_t now);
+
 int cmd_run (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err);
 int cmd_load (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err);
 int cmd_images (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err);
@@ -104,5 +131,7 @@ int cmd_save (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err);
 int cmd_import (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err);
 int cmd_export (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err);
 int cmd_history (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err);
+int cmd_inspect (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err);
+int cmd_container_inspect (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err);
 
 #endif

@@ -1,18 +1,9 @@
-/* Image commands: tag, untag, rmi, image exists, image prune,
-   image inspect.  */
+/* Image commands: tag, untag, rmi, image exists, image prune.  */
 #include "cli.h"
 
 #include "container/container.h"
 
 #include <string.h>
-
-static int
-parse (const struct cmd_spec *spec, int argc, char **argv, char ***args, int *nargs,
-       nook_error_t *err)
-{
-  int r = cli_parse (spec, argc, argv, args, nargs, err);
-  return r;
-}
 
 int
 cmd_tag (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err)
@@ -29,7 +20,7 @@ cmd_tag (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err)
   char **args;
   int nargs, r;
 
-  r = parse (&spec, argc, argv, &args, &nargs, err);
+  r = cli_parse (&spec, argc, argv, &args, &nargs, err);
   if (r != 0)
     return r > 0 ? 0 : -1;
   if (storage_image_lookup (&ctx->store, args[0], &img, err) < 0)
@@ -55,7 +46,7 @@ cmd_untag (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err)
   char **args;
   int nargs, r;
 
-  r = parse (&spec, argc, argv, &args, &nargs, err);
+  r = cli_parse (&spec, argc, argv, &args, &nargs, err);
   if (r != 0)
     return r > 0 ? 0 : -1;
   if (storage_image_lookup (&ctx->store, args[0], &img, err) < 0)
@@ -86,7 +77,7 @@ cmd_image_exists (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err
   char **args;
   int nargs, r;
 
-  r = parse (&spec, argc, argv, &args, &nargs, err);
+  r = cli_parse (&spec, argc, argv, &args, &nargs, err);
   if (r != 0)
     return r > 0 ? 0 : -1;
   if (storage_image_lookup (&ctx->store, args[0], &img, err) < 0)
@@ -178,7 +169,7 @@ cmd_rmi (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err)
   char **args;
   int nargs, r, code = 0;
 
-  r = parse (&spec, argc, argv, &args, &nargs, err);
+  r = cli_parse (&spec, argc, argv, &args, &nargs, err);
   if (r != 0)
     return r > 0 ? 0 : -1;
   if (nargs == 0 && !all)
@@ -226,7 +217,7 @@ cmd_image_prune (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err)
   char **args;
   int nargs, r;
 
-  r = parse (&spec, argc, argv, &args, &nargs, err);
+  r = cli_parse (&spec, argc, argv, &args, &nargs, err);
   if (r != 0)
     return r > 0 ? 0 : -1;
   if (!force
@@ -254,50 +245,4 @@ cmd_image_prune (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err)
     }
   storage_image_list_free (imgs, n);
   return r;
-}
-
-/* The inspect documents of ARGS as one JSON array, Podman's 5-space
-   indent.  */
-static int
-cli_image_inspect (struct nook_ctx *ctx, char **args, int nargs, struct json_gen *g,
-                   nook_error_t *err)
-{
-  for (int i = 0; i < nargs; i++)
-    {
-      struct storage_image img;
-      int r;
-      if (storage_image_lookup (&ctx->store, args[i], &img, err) < 0)
-        return -1;
-      r = storage_image_inspect (&ctx->store, &img, g, err);
-      storage_image_free (&img);
-      if (r < 0)
-        return -1;
-    }
-  return 0;
-}
-
-int
-cmd_image_inspect (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err)
-{
-  const struct opt opts[] = { { 0 } };
-  const struct cmd_spec spec = { "image inspect",
-                                 "[options] IMAGE [IMAGE...]",
-                                 "Display the configuration of an image",
-                                 opts,
-                                 false,
-                                 1,
-                                 -1 };
-  _cleanup_json_gen_ struct json_gen *g = json_gen_new_indent ("     ");
-  char **args;
-  int nargs, r;
-
-  r = parse (&spec, argc, argv, &args, &nargs, err);
-  if (r != 0)
-    return r > 0 ? 0 : -1;
-  json_gen_array_open (g);
-  if (cli_image_inspect (ctx, args, nargs, g, err) < 0)
-    return -1;
-  json_gen_array_close (g);
-  printf ("%s\n", json_gen_text (g, NULL));
-  return 0;
 }

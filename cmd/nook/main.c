@@ -20,6 +20,8 @@ struct command
 };
 
 static const struct command commands[] = {
+  { "container inspect", cmd_container_inspect, NEED_STORE,
+    "Display the configuration of a container" },
   { "image exists", cmd_image_exists, NEED_STORE, "Check if an image exists in local storage" },
   { "image inspect", cmd_image_inspect, NEED_STORE, "Display the configuration of an image" },
   { "image prune", cmd_image_prune, NEED_STORE, "Remove unused images" },
@@ -28,6 +30,7 @@ static const struct command commands[] = {
   { "images", cmd_images, NEED_STORE, "List images in local storage" },
   { "import", cmd_import, NEED_STORE | NEED_USERNS,
     "Import a tarball to create a filesystem image" },
+  { "inspect", cmd_inspect, NEED_STORE, "Display the configuration of object denoted by ID" },
   { "load", cmd_load, NEED_STORE | NEED_USERNS, "Load image(s) from a tar archive" },
   { "ps", cmd_ps, NEED_STORE, "List containers" },
   { "rm", cmd_rm, NEED_STORE, "Remove one or more containers" },

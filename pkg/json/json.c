@@ -343,7 +343,37 @@ json_gen_write_file (struct json_gen *g, int dirfd, const char *name, bool durab
 struct json_gen
 {
   yajl_gen g;
+  char pending; /* '[' or '{' opened, nothing in it yet */
+  char *text;   /* json_gen_text's copy, without yajl's final newline */
 };
+
+/* yajl writes an empty container over lines ("[\n\n]"); Go and Podman
+   write "[]" and "{}".  An open is held back until something goes in:
+   a close that comes first writes the pair as one raw token.  */
+static yajl_gen
+out (struct json_gen *g)
+{
+  if (g->pending == '[')
+    yajl_gen_array_open (g->g);
+  else if (g->pending == '{')
+    yajl_gen_map_open (g->g);
+  g->pending = 0;
+  return g->g;
+}
+
+static void
+close_container (struct json_gen *g, char open)
+{
+  if (g->pending == open)
+    {
+      g->pending = 0;
+      yajl_gen_number (g->g, open == '[' ? "[]" : "{}", 2);
+    }
+  else if (open == '[')
+    yajl_gen_array_close (g->g);
+  else
+    yajl_gen_map_close (g->g);
+}
 
 struct json_gen *
 json_gen_new_indent (const char *indent)
@@ -378,6 +408,7 @@ json_gen_free (struct json_gen *g)
   if (g == NULL)
     return;
   yajl_gen_free (g->g);
+  free (g->text);
   free (g);
 }
 
@@ -390,25 +421,27 @@ json_gen_freep (struct json_gen **g)
 void
 json_gen_object_open (struct json_gen *g)
 {
-  yajl_gen_map_open (g->g);
+  out (g);
+  g->pending = '{';
 }
 
 void
 json_gen_object_close (struct json_gen *g)
 {
-  yajl_gen_map_close (g->g);
+  close_container (g, '{');
 }
 
 void
 json_gen_array_open (struct json_gen *g)
 {
-  yajl_gen_array_open (g->g);
+  out (g);
+  g->pending = '[';
 }
 
 void
 json_gen_array_close (struct json_gen *g)
 {
-  yajl_gen_array_close (g->g);
+  close_container (g, '[');
 }
 
 /* Length of the valid UTF-8 sequence at S (at most LEN bytes), 0 if none.  */
@@ -468,9 +501,9 @@ gen_utf8 (struct json_gen *g, const char *s)
       i += n;
     }
   if (fixed.data)
-    yajl_gen_string (g->g, (const unsigned char *)fixed.data, fixed.len);
+    yajl_gen_string (out (g), (const unsigned char *)fixed.data, fixed.len);
   else
-    yajl_gen_string (g->g, u, len);
+    yajl_gen_string (out (g), u, len);
   nook_buf_free (&fixed);
 }
 
@@ -484,7 +517,7 @@ void
 json_gen_string (struct json_gen *g, const char *s)
 {
   if (s == NULL)
-    yajl_gen_null (g->g);
+    yajl_gen_null (out (g));
   else
     gen_utf8 (g, s);
 }
@@ -492,7 +525,7 @@ json_gen_string (struct json_gen *g, const char *s)
 void
 json_gen_int (struct json_gen *g, int64_t v)
 {
-  yajl_gen_integer (g->g, (long long)v);
+  yajl_gen_integer (out (g), (long long)v);
 }
 
 void
@@ -500,19 +533,19 @@ json_gen_uint (struct json_gen *g, uint64_t v)
 {
   char num[32];
   int n = snprintf (num, sizeof (num), "%llu", (unsigned long long)v);
-  yajl_gen_number (g->g, num, (size_t)n);
+  yajl_gen_number (out (g), num, (size_t)n);
 }
 
 void
 json_gen_bool (struct json_gen *g, bool v)
 {
-  yajl_gen_bool (g->g, v);
+  yajl_gen_bool (out (g), v);
 }
 
 void
 json_gen_null (struct json_gen *g)
 {
-  yajl_gen_null (g->g);
+  yajl_gen_null (out (g));
 }
 
 void
@@ -537,7 +570,7 @@ json_gen_value (struct json_gen *g, const nook_json *v)
   else if (YAJL_IS_STRING (v))
     json_gen_string (g, v->u.string);
   else if (YAJL_IS_NUMBER (v))
-    yajl_gen_number (g->g, v->u.number.r, strlen (v->u.number.r));
+    yajl_gen_number (out (g), v->u.number.r, strlen (v->u.number.r));
   else if (YAJL_IS_TRUE (v) || YAJL_IS_FALSE (v))
     json_gen_bool (g, YAJL_IS_TRUE (v));
   else if (YAJL_IS_ARRAY (v))
@@ -592,10 +625,16 @@ json_gen_text (struct json_gen *g, size_t *len)
 {
   const unsigned char *buf = NULL;
   size_t n = 0;
+
+  /* Pretty output ends with a newline; callers add their own.  */
   yajl_gen_get_buf (g->g, &buf, &n);
+  if (n > 0 && buf[n - 1] == '\n')
+    n--;
+  free (g->text);
+  g->text = xstrndup ((const char *)buf, n);
   if (len)
     *len = n;
-  return (const char *)buf;
+  return g->text;
 }
 
 void

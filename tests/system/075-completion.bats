@@ -66,6 +66,24 @@ setup () {
     assert_output_contains "localhost/busybox:latest"
 }
 
+@test "completion: save, import, export, history and inspect" {
+    run complete_line "save --format "
+    assert_output_equals "$(printf 'docker-archive\noci-archive\noci-dir')"
+    run complete_line "inspect --type c"
+    assert_output_equals "container"
+    run complete_line "history nook-t"
+    assert_output_equals "nook-test:latest"
+    run complete_line "image s"
+    assert_output_equals "save"
+    run complete_line "container e"
+    assert_output_equals "export"
+    run complete_line "inspect --"
+    assert_output_contains "--latest"
+    assert_output_contains "--size"
+    run complete_line "import -"
+    assert_output_contains "--change"
+}
+
 @test "completion: container names for rm" {
     require_rootless
     nook run --name compl-one busybox true
@@ -73,5 +91,9 @@ setup () {
     assert_output_equals "compl-one"
     run complete_line "container rm compl-one "
     assert_output_equals ""
+    run complete_line "export compl"
+    assert_output_equals "compl-one"
+    run complete_line "inspect compl"
+    assert_output_equals "compl-one"
     nook rm compl-one
 }

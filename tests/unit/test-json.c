@@ -416,6 +416,33 @@ TEST (gen_pretty_parses_back)
   CHECK_STR_EQ (json_str (json_at (json_get (j, "b"), 0)), "x");
 }
 
+/* Empty arrays and objects are written "[]" and "{}", as Go writes them.  */
+TEST (gen_pretty_empty_containers)
+{
+  _cleanup_json_gen_ struct json_gen *top = json_gen_new_indent ("  ");
+  _cleanup_json_gen_ struct json_gen *g = json_gen_new_indent ("  ");
+
+  json_gen_array_open (top);
+  json_gen_array_close (top);
+  CHECK_STR_EQ (gen_text (top), "[]");
+
+  json_gen_object_open (g);
+  json_gen_key (g, "a");
+  json_gen_array_open (g);
+  json_gen_array_close (g);
+  json_gen_key (g, "b");
+  json_gen_object_open (g);
+  json_gen_object_close (g);
+  json_gen_key (g, "c");
+  json_gen_array_open (g);
+  json_gen_object_open (g);
+  json_gen_object_close (g);
+  json_gen_int (g, 1);
+  json_gen_array_close (g);
+  json_gen_object_close (g);
+  CHECK_STR_EQ (gen_text (g), "{\n  \"a\": [],\n  \"b\": {},\n  \"c\": [\n    {},\n    1\n  ]\n}");
+}
+
 TEST (gen_escaping)
 {
   _cleanup_json_gen_ struct json_gen *g = json_gen_new (false);

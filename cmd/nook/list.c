@@ -1,0 +1,102 @@
+/* List output through pkg/format: Podman's tables, templates and JSON.  */
+#include "cli.h"
+
+#include <string.h>
+#include <time.h>
+
+static int
+print_rows (const struct cli_list *l, enum format_kind kind, const char *row, const nook_json *rows,
+            nook_error_t *err)
+{
+  _cleanup_format_ struct format_template *t = NULL;
+  _cleanup_buf_ struct nook_buf out = { 0 };
+  _cleanup_buf_ struct nook_buf aligned = { 0 };
+
+  if (format_parse (row, &t, err) < 0)
+    return -1;
+  if (kind == FORMAT_TABLE && format_table_header (t, l->header_of, NULL, &out, err) < 0)
+    return -1;
+  for (size_t i = 0; i < json_len (rows); i++)
+    if (format_execute (t, json_at (rows, i), &out, err) < 0)
+      {
+        /* What was made so far is printed, as Podman prints it.  */
+        fwrite (out.data, 1, out.len, stdout);
+        return -1;
+      }
+  if (kind == FORMAT_TABLE)
+    {
+      format_tabwrite (out.data, out.len, &aligned);
+      fwrite (aligned.data, 1, aligned.len, stdout);
+    }
+  else
+    fwrite (out.data, 1, out.len, stdout);
+  return 0;
+}
+
+int
+cli_print_list (const struct cli_list *l, const nook_json *rows, const char *json_text,
+                nook_error_t *err)
+{
+  _cleanup_free_ char *row = NULL;
+  enum format_kind kind;
+
+  if (format_spec_parse (l->format, l->default_row, &kind, &row, err) < 0)
+    return -1;
+  if (kind == FORMAT_JSON)
+    {
+      if (json_text)
+        printf ("%s\n", json_text);
+      else
+        {
+          _cleanup_json_gen_ struct json_gen *g = json_gen_new_indent ("    ");
+          json_gen_value (g, rows);
+          printf ("%s\n", json_gen_text (g, NULL));
+        }
+    }
+  else if (print_rows (l, kind, row, rows, err) < 0)
+    return -1;
+  return cli_flush (err);
+}
+
+bool
+cli_list_uses (const struct cli_list *l, const char *field)
+{
+  enum format_kind kind;
+  _cleanup_free_ char *row = NULL;
+  nook_error_t e = NULL;
+
+  if (format_spec_parse (l->format, l->default_row, &kind, &row, &e) < 0)
+    {
+      nook_error_free (&e);
+      return true; /* the error comes again when printing */
+    }
+  return kind == FORMAT_JSON || strstr (row, field) != NULL;
+}
+
+char *
+cli_time_go (int64_t ns)
+{
+  time_t secs = (time_t)(ns / 1000000000LL);
+  long frac = (long)(ns % 1000000000LL);
+  char date[64], zone[64], digits[16] = "";
+  struct tm tm;
+
+  localtime_r (&secs, &tm);
+  strftime (date, sizeof (date), "%Y-%m-%d %H:%M:%S", &tm);
+  strftime (zone, sizeof (zone), "%z %Z", &tm);
+  if (frac > 0)
+    {
+      /* Go's .999999999: the digits there are, trailing zeros dropped.  */
+      size_t n = (size_t)snprintf (digits, sizeof (digits), ".%09ld", frac);
+      while (n > 1 && digits[n - 1] == '0')
+        digits[--n] = '\0';
+    }
+  return xasprintf ("%s%s %s", date, digits, zone);
+}
+
+char *
+cli_time_ago (int64_t ns, int64_t now)
+{
+  _cleanup_free_ char *d = nook_human_duration ((now - ns) / 1000000000LL);
+  return xasprintf ("%s ago", d);
+}
