@@ -82,6 +82,10 @@ setup () {
     assert_output_contains "--size"
     run complete_line "import -"
     assert_output_contains "--change"
+    run complete_line "images --filter da"
+    assert_output_equals "dangling="
+    run complete_line "images --f"
+    assert_output_equals "$(printf -- '--filter\n--format')"
 }
 
 @test "completion: container names for rm" {
