@@ -74,21 +74,6 @@ int cli_parse (const struct cmd_spec *spec, int argc, char **argv, char ***args,
 /* Flush stdout and report a write error (a full disk, a closed pipe).  */
 int cli_flush (nook_error_t *err);
 
-/* A table as Go's tabwriter prints Podman's: columns padded to their
-   widest cell plus 2, at least 12, the last one unpadded.  */
-struct table
-{
-  size_t ncols;
-  char **cells; /* row-major */
-  size_t nrows;
-};
-void table_init (struct table *t, size_t ncols);
-void table_row (struct table *t, ...); /* NCOLS strings (copied) */
-void table_print (struct table *t, FILE *out);
-void table_free (struct table *t);
-
-/* ---- commands ---- */
-
 /* ---- lists through pkg/format (--format) ---- */
 
 struct cli_list
@@ -108,12 +93,14 @@ int cli_print_list (const struct cli_list *l, const nook_json *rows, const char 
    command skip work for data no template uses.  */
 bool cli_list_uses (const struct cli_list *l, const char *field);
 
-/* A time as Go prints a time.Time: "2024-01-01 00:00:00 +0000 UTC",
-   local time, fractional seconds only when there are some.  */
+/* A time as Go prints a UTC time.Time: "2024-01-01 00:00:00 +0000 UTC",
+   fractional seconds only when there are some.  */
 char *cli_time_go (int64_t ns);
 
 /* "2 weeks ago", as Podman's CREATED columns.  */
 char *cli_time_ago (int64_t ns, int64_t now);
+
+/* ---- commands ---- */
 
 int cmd_run (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err);
 int cmd_load (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err);

@@ -1,10 +1,7 @@
 /* nook history: the layers of an image and the steps that made them.  */
 #include "cli.h"
 
-#include "format/format.h"
-
 #include <string.h>
-#include <time.h>
 
 #define HISTORY_ROW "{{.ID}}\t{{.Created}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}\n"
 
@@ -49,30 +46,20 @@ go_time (const char *s, bool nano)
 static char *
 since (const char *created, int64_t now)
 {
-  _cleanup_free_ char *d = NULL;
   int64_t t;
-
   if (created == NULL || nook_time_parse (created, &t) < 0)
     return xstrdup ("");
-  d = nook_human_duration ((now - t) / 1000000000LL);
-  return xasprintf ("%s ago", d);
+  return cli_time_ago (t, now);
 }
 
-/* "2024-01-01 00:00:00 +0000 UTC": Go's time.Time String in UTC.  */
+/* "2024-01-01 00:00:00 +0000 UTC", or "".  */
 static char *
 created_at (const char *created)
 {
   int64_t t;
-  time_t secs;
-  struct tm tm;
-  char buf[64];
-
   if (created == NULL || nook_time_parse (created, &t) < 0)
     return xstrdup ("");
-  secs = (time_t)(t / 1000000000LL - (t % 1000000000LL < 0));
-  gmtime_r (&secs, &tm);
-  strftime (buf, sizeof (buf), "%Y-%m-%d %H:%M:%S +0000 UTC", &tm);
-  return xstrdup (buf);
+  return cli_time_go (t);
 }
 
 /* The cells Podman shows.  */
@@ -105,31 +92,10 @@ row_free (struct history_row *r)
   free (r->comment);
 }
 
+/* --format json: Podman's ImageHistoryLayer, full values, into G.  */
 static void
-print_table (const struct storage_history *h, size_t n, const struct history_flags *f)
+gen_json (struct json_gen *g, const struct storage_history *h, size_t n)
 {
-  int64_t now = nook_now_ns ();
-  struct table t;
-
-  table_init (&t, 5);
-  table_row (&t, "ID", "CREATED", "CREATED BY", "SIZE", "COMMENT");
-  for (size_t i = 0; i < n; i++)
-    {
-      struct history_row r;
-      row_fill (&r, &h[i], f, now);
-      table_row (&t, r.id, r.created, r.created_by, r.size, r.comment);
-      row_free (&r);
-    }
-  table_print (&t, stdout);
-  table_free (&t);
-}
-
-/* --format json: Podman's ImageHistoryLayer, full values.  */
-static void
-print_json (const struct storage_history *h, size_t n)
-{
-  _cleanup_json_gen_ struct json_gen *g = json_gen_new (false);
-
   json_gen_array_open (g);
   for (size_t i = 0; i < n; i++)
     {
@@ -147,20 +113,15 @@ print_json (const struct storage_history *h, size_t n)
       json_gen_object_close (g);
     }
   json_gen_array_close (g);
-  printf ("%s\n", json_gen_text (g, NULL));
 }
 
 /* The template data of one row: the fields Podman's history offers.  */
-static int
-row_json (const struct storage_history *h, const struct history_flags *f, int64_t now,
-          nook_json **out, nook_error_t *err)
+static void
+gen_row (struct json_gen *g, const struct storage_history *h, const struct history_flags *f,
+         int64_t now)
 {
-  _cleanup_json_gen_ struct json_gen *g = json_gen_new (false);
   _cleanup_free_ char *at = created_at (h->created), *ago = since (h->created, now);
   struct history_row r;
-  const char *text;
-  size_t len;
-  int ret;
 
   row_fill (&r, h, f, now);
   json_gen_object_open (g);
@@ -176,47 +137,29 @@ row_json (const struct storage_history *h, const struct history_flags *f, int64_
   json_gen_array_close (g);
   json_gen_object_close (g);
   row_free (&r);
-  text = json_gen_text (g, &len);
-  ret = json_parse (text, len, out, err);
-  return ret;
 }
 
 static int
-print_format (const struct storage_history *h, size_t n, const struct history_flags *f,
-              nook_error_t *err)
+print_list (const struct storage_history *h, size_t n, const struct history_flags *f,
+            nook_error_t *err)
 {
-  _cleanup_free_ char *row = NULL;
-  _cleanup_format_ struct format_template *t = NULL;
-  _cleanup_buf_ struct nook_buf out = { 0 };
-  _cleanup_buf_ struct nook_buf aligned = { 0 };
-  enum format_kind kind;
+  const struct cli_list l = { f->format, HISTORY_ROW, NULL };
+  _cleanup_json_gen_ struct json_gen *rows = json_gen_new (false);
+  _cleanup_json_gen_ struct json_gen *doc = json_gen_new (false);
+  _cleanup_json_ nook_json *j = NULL;
   int64_t now = nook_now_ns ();
+  const char *text;
+  size_t len;
 
-  if (format_spec_parse (f->format, HISTORY_ROW, &kind, &row, err) < 0)
-    return -1;
-  if (kind == FORMAT_JSON)
-    {
-      print_json (h, n);
-      return 0;
-    }
-  if (format_parse (row, &t, err) < 0)
-    return -1;
-  if (kind == FORMAT_TABLE && format_table_header (t, NULL, NULL, &out, err) < 0)
-    return -1;
+  json_gen_array_open (rows);
   for (size_t i = 0; i < n; i++)
-    {
-      _cleanup_json_ nook_json *data = NULL;
-      if (row_json (&h[i], f, now, &data, err) < 0 || format_execute (t, data, &out, err) < 0)
-        return -1;
-    }
-  if (kind == FORMAT_TABLE)
-    {
-      format_tabwrite (out.data ? out.data : "", out.len, &aligned);
-      fwrite (aligned.data ? aligned.data : "", 1, aligned.len, stdout);
-    }
-  else
-    fwrite (out.data ? out.data : "", 1, out.len, stdout);
-  return 0;
+    gen_row (rows, &h[i], f, now);
+  json_gen_array_close (rows);
+  gen_json (doc, h, n);
+  text = json_gen_text (rows, &len);
+  if (json_parse (text, len, &j, err) < 0)
+    return -1;
+  return cli_print_list (&l, j, json_gen_text (doc, NULL), err);
 }
 
 int
@@ -251,10 +194,8 @@ cmd_history (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err)
   if (f.quiet)
     for (size_t i = 0; i < n; i++)
       printf ("%.*s\n", h[i].id ? (f.no_trunc ? 64 : 12) : 9, h[i].id ? h[i].id : "<missing>");
-  else if (f.format)
-    r = print_format (h, n, &f, err);
   else
-    print_table (h, n, &f);
+    r = print_list (h, n, &f, err);
   storage_history_free (h, n);
   return r;
 }

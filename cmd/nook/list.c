@@ -76,14 +76,14 @@ cli_list_uses (const struct cli_list *l, const char *field)
 char *
 cli_time_go (int64_t ns)
 {
-  time_t secs = (time_t)(ns / 1000000000LL);
-  long frac = (long)(ns % 1000000000LL);
-  char date[64], zone[64], digits[16] = "";
+  time_t secs = (time_t)(ns / 1000000000LL - (ns % 1000000000LL < 0));
+  long frac = (long)((ns % 1000000000LL + 1000000000LL) % 1000000000LL);
+  char date[64], digits[16] = "";
   struct tm tm;
 
-  localtime_r (&secs, &tm);
+  /* Image times are UTC, and Go prints them so.  */
+  gmtime_r (&secs, &tm);
   strftime (date, sizeof (date), "%Y-%m-%d %H:%M:%S", &tm);
-  strftime (zone, sizeof (zone), "%z %Z", &tm);
   if (frac > 0)
     {
       /* Go's .999999999: the digits there are, trailing zeros dropped.  */
@@ -91,7 +91,7 @@ cli_time_go (int64_t ns)
       while (n > 1 && digits[n - 1] == '0')
         digits[--n] = '\0';
     }
-  return xasprintf ("%s%s %s", date, digits, zone);
+  return xasprintf ("%s%s +0000 UTC", date, digits);
 }
 
 char *

@@ -84,6 +84,8 @@ setup () {
     assert_output_contains "--change"
     run complete_line "images --filter da"
     assert_output_equals "dangling="
+    run complete_line "ps --filter st"
+    assert_output_equals "status="
     run complete_line "images --f"
     assert_output_equals "$(printf -- '--filter\n--format')"
 }
