@@ -269,3 +269,36 @@ blob_files () {
     assert_no_leftovers
     nook_teardown_file
 }
+
+@test "an image is found by its full ID, sha256:ID, a unique prefix and its full name" {
+    local id; id=$(image_id busybox)
+    local ref
+    for ref in "$id" "sha256:$id" "${id:0:12}" "${id:0:5}" localhost/busybox:latest localhost/busybox busybox:latest; do
+        run nook image inspect --format '{{.Id}}' "$ref"
+        assert_status 0
+        assert_output_equals "$id"
+    done
+    run nook run --rm "${id:0:12}" echo by-id
+    assert_status 0
+    assert_output_equals "by-id"
+}
+
+@test "an ID prefix two images share is refused as ambiguous" {
+    use_empty_store
+    local i
+    # 17 images: two of them share their first hex digit.
+    for i in $(seq 17); do
+        echo "$i" > "$BATS_TEST_TMPDIR/f"
+        tar -C "$BATS_TEST_TMPDIR" -cf "$BATS_TEST_TMPDIR/t.tar" f
+        nook import "$BATS_TEST_TMPDIR/t.tar" "img$i" >/dev/null
+    done
+    local c; c=$(nook images -q | cut -c1 | sort | uniq -d | head -1)
+    [ -n "$c" ]
+    run --separate-stderr nook image inspect "$c"
+    assert_status 125
+    [[ "$stderr" == *"more than one image has this ID prefix"* ]] || { echo "$stderr"; false; }
+    run --separate-stderr nook run --rm "$c" true
+    assert_status 125
+    [[ "$stderr" == *"more than one image"* ]]
+    remove_test_store
+}
