@@ -1,4 +1,5 @@
-/* Layer blobs of the store, read as stored or decompressed.  */
+/* Blobs of the store: layers read as stored or decompressed, and the
+   descriptors that name blobs.  */
 #include "image/internal.h"
 
 #include <archive.h>
@@ -65,9 +66,9 @@ int
 image_blob_unpack (int fd, image_sink_fn sink, void *data, int64_t *size, char hex[65], int *filter,
                    nook_error_t *err)
 {
-  __attribute__ ((cleanup (read_archive_freep))) struct archive *a = NULL;
+  _cleanup_ (read_archive_freep) struct archive *a = NULL;
   _cleanup_free_ char *buf = xmalloc (COPY_BUF);
-  struct nook_sha256 sha = { 0 };
+  _cleanup_sha256_ struct nook_sha256 sha = { 0 };
   la_ssize_t n;
 
   if (unpack_open (fd, &a, err) < 0 || nook_sha256_init (&sha, err) < 0)
@@ -80,16 +81,30 @@ image_blob_unpack (int fd, image_sink_fn sink, void *data, int64_t *size, char h
       nook_sha256_update (&sha, buf, (size_t)n);
       *size += n;
       if (sink && sink (data, buf, (size_t)n, err) < 0)
-        {
-          nook_sha256_free (&sha);
-          return -1;
-        }
+        return -1;
     }
   if (n < 0)
-    {
-      nook_sha256_free (&sha);
-      return nook_error (err, 0, "%s", archive_error_string (a) ?: "cannot decompress");
-    }
+    return nook_error (err, 0, "%s", archive_error_string (a) ?: "cannot decompress");
   nook_sha256_final (&sha, hex);
   return 0;
+}
+
+void
+image_gen_descriptor (struct json_gen *g, const char *media_type, const char *hex, int64_t size,
+                      const char *ref_name)
+{
+  _cleanup_free_ char *digest = xasprintf ("sha256:%s", hex);
+
+  json_gen_object_open (g);
+  json_gen_kv_string (g, "mediaType", media_type);
+  json_gen_kv_string (g, "digest", digest);
+  json_gen_kv_int (g, "size", size);
+  if (ref_name)
+    {
+      json_gen_key (g, "annotations");
+      json_gen_object_open (g);
+      json_gen_kv_string (g, OCI_REF_NAME, ref_name);
+      json_gen_object_close (g);
+    }
+  json_gen_object_close (g);
 }

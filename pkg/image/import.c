@@ -40,6 +40,14 @@ changes_free (struct changes *c)
   memset (c, 0, sizeof (*c));
 }
 
+static void
+upcase (char *s)
+{
+  for (; *s; s++)
+    if (*s >= 'a' && *s <= 'z')
+      *s = (char)(*s - 'a' + 'A');
+}
+
 static char *
 trim (const char *s, size_t len)
 {
@@ -146,9 +154,7 @@ parse_signal (const char *v, int *out)
       *out = (int)n;
       return n > 0 && n <= 64 ? 0 : -1;
     }
-  for (char *p = up; *p; p++)
-    if (*p >= 'a' && *p <= 'z')
-      *p = (char)(*p - 'a' + 'A');
+  upcase (up);
   if (str_has_prefix (name, "SIG"))
     name += 3;
   for (size_t i = 1; i < NOOK_ARRAY_SIZE (names); i++)
@@ -320,9 +326,7 @@ change_apply (struct changes *c, const char *change, nook_error_t *err)
     return nook_error (err, 0, "invalid change \"%s\" - must be formatted as KEY VALUE", change);
   key = trim (change, (size_t)(sp - change));
   v = trim (sp + 1, strlen (sp + 1));
-  for (char *p = key; *p; p++)
-    if (*p >= 'a' && *p <= 'z')
-      *p = (char)(*p - 'a' + 'A');
+  upcase (key);
   if (strcmp (key, "USER") == 0)
     {
       if (v[0] == '\0')
@@ -534,15 +538,39 @@ import_path (const char *path, char **out, nook_error_t *err)
   return 0;
 }
 
+/* Copy IN to FD, its size and sha256 into L.  */
+static int
+copy_hashing (int in, int fd, struct staged_layer *l, nook_error_t *err)
+{
+  _cleanup_free_ char *buf = xmalloc (COPY_BUF);
+  _cleanup_sha256_ struct nook_sha256 sha = { 0 };
+  ssize_t n;
+
+  if (nook_sha256_init (&sha, err) < 0)
+    return -1;
+  l->blob_size = 0;
+  while ((n = read (in, buf, COPY_BUF)) != 0)
+    {
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        return nook_error (err, errno, "read the tarball");
+      if (nook_write_all (fd, buf, (size_t)n) < 0)
+        return nook_error (err, errno, "stage the tarball");
+      nook_sha256_update (&sha, buf, (size_t)n);
+      l->blob_size += n;
+    }
+  nook_sha256_final (&sha, l->blob_hex);
+  return 0;
+}
+
 /* Copy IN into WORKDIR/<its sha256>.  */
 static int
 stage_copy (int in, int workdir, struct staged_layer *l, nook_error_t *err)
 {
-  _cleanup_free_ char *buf = xmalloc (COPY_BUF);
   _cleanup_close_ int fd = -1;
-  struct nook_sha256 sha = { 0 };
   char part[40], rnd[17];
-  ssize_t n;
+  int r;
 
   if (nook_random_hex (rnd, 8, err) < 0)
     return -1;
@@ -550,33 +578,12 @@ stage_copy (int in, int workdir, struct staged_layer *l, nook_error_t *err)
   fd = openat (workdir, part, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (fd < 0)
     return nook_error (err, errno, "stage the tarball");
-  if (nook_sha256_init (&sha, err) < 0)
-    goto fail;
-  l->blob_size = 0;
-  while ((n = read (in, buf, COPY_BUF)) != 0)
-    {
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0 || nook_write_all (fd, buf, (size_t)n) < 0)
-        {
-          nook_error (err, errno, n < 0 ? "read the tarball" : "stage the tarball");
-          goto fail;
-        }
-      nook_sha256_update (&sha, buf, (size_t)n);
-      l->blob_size += n;
-    }
-  nook_sha256_final (&sha, l->blob_hex);
-  if (renameat (workdir, part, workdir, l->blob_hex) < 0)
-    {
-      nook_error (err, errno, "stage the tarball");
-      goto fail;
-    }
-  return 0;
-
-fail:
-  nook_sha256_free (&sha);
-  unlinkat (workdir, part, 0);
-  return -1;
+  r = copy_hashing (in, fd, l, err);
+  if (r == 0 && renameat (workdir, part, workdir, l->blob_hex) < 0)
+    r = nook_error (err, errno, "stage the tarball");
+  if (r < 0)
+    unlinkat (workdir, part, 0);
+  return r;
 }
 
 /* The first block of the uncompressed stream, to tell a tar.  */
@@ -715,18 +722,6 @@ import_config (const struct image_import_opts *o, struct changes *c, const struc
   return xstrndup (text, *len);
 }
 
-static void
-gen_desc (struct json_gen *g, const char *media_type, const char *hex, int64_t size)
-{
-  _cleanup_free_ char *digest = xasprintf ("sha256:%s", hex);
-
-  json_gen_object_open (g);
-  json_gen_kv_string (g, "mediaType", media_type);
-  json_gen_kv_string (g, "digest", digest);
-  json_gen_kv_int (g, "size", size);
-  json_gen_object_close (g);
-}
-
 int
 image_source_tarball (const char *path, const struct image_import_opts *o, int workdir,
                       struct image_source *src, char id[65], nook_error_t *err)
@@ -755,10 +750,10 @@ image_source_tarball (const char *path, const struct image_import_opts *o, int w
   json_gen_object_open (g);
   json_gen_kv_int (g, "schemaVersion", 2);
   json_gen_key (g, "config");
-  gen_desc (g, "application/vnd.oci.image.config.v1+json", id, (int64_t)clen);
+  image_gen_descriptor (g, "application/vnd.oci.image.config.v1+json", id, (int64_t)clen, NULL);
   json_gen_key (g, "layers");
   json_gen_array_open (g);
-  gen_desc (g, layer_media_type (l.filter), l.blob_hex, l.blob_size);
+  image_gen_descriptor (g, layer_media_type (l.filter), l.blob_hex, l.blob_size, NULL);
   json_gen_array_close (g);
   json_gen_object_close (g);
   text = json_gen_text (g, &mlen);

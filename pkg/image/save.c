@@ -18,14 +18,6 @@
 #define OCI_MANIFEST "application/vnd.oci.image.manifest.v1+json"
 #define OCI_LAYOUT   "{\"imageLayoutVersion\": \"1.0.0\"}"
 
-static char *
-sha256_digest (const void *data, size_t len, char hex[65], nook_error_t *err)
-{
-  if (nook_sha256_hex (data, len, hex, err) < 0)
-    return NULL;
-  return xasprintf ("sha256:%s", hex);
-}
-
 /* The mediaType a manifest declares, OCI's when it declares none.  */
 static char *
 manifest_media_type (const char *text, size_t len)
@@ -120,7 +112,7 @@ oci_copy_blob (int blobsfd, const struct oci_blob *b,
   _cleanup_free_ char *digest = xasprintf ("sha256:%s", b->hex);
   _cleanup_free_ char *buf = xmalloc (COPY_BUF);
   _cleanup_close_ int fd = image_blob_open (blobsfd, digest, b->size, err);
-  struct nook_sha256 sha = { 0 };
+  _cleanup_sha256_ struct nook_sha256 sha = { 0 };
   char got[65];
   ssize_t r;
 
@@ -131,16 +123,10 @@ oci_copy_blob (int blobsfd, const struct oci_blob *b,
       if (r < 0 && errno == EINTR)
         continue;
       if (r < 0)
-        {
-          nook_sha256_free (&sha);
-          return nook_error (err, errno, "read blob %s", digest);
-        }
+        return nook_error (err, errno, "read blob %s", digest);
       nook_sha256_update (&sha, buf, (size_t)r);
       if (sink (data, buf, (size_t)r, err) < 0)
-        {
-          nook_sha256_free (&sha);
-          return -1;
-        }
+        return -1;
     }
   nook_sha256_final (&sha, got);
   if (strcmp (got, b->hex) != 0)
@@ -172,27 +158,14 @@ oci_index (const struct image_save_item *items, size_t n, const nook_json *old, 
   for (size_t i = 0; i < n; i++)
     {
       _cleanup_free_ char *type = manifest_media_type (items[i].manifest, items[i].manifest_len);
-      _cleanup_free_ char *digest = NULL;
       size_t names = strv_len (items[i].names);
       char hex[65];
 
-      if ((digest = sha256_digest (items[i].manifest, items[i].manifest_len, hex, err)) == NULL)
+      if (nook_sha256_hex (items[i].manifest, items[i].manifest_len, hex, err) < 0)
         return -1;
       for (size_t k = 0; k < (names ? names : 1); k++)
-        {
-          json_gen_object_open (g);
-          json_gen_kv_string (g, "mediaType", type);
-          json_gen_kv_string (g, "digest", digest);
-          json_gen_kv_int (g, "size", (int64_t)items[i].manifest_len);
-          if (names)
-            {
-              json_gen_key (g, "annotations");
-              json_gen_object_open (g);
-              json_gen_kv_string (g, OCI_REF_NAME, items[i].names[k]);
-              json_gen_object_close (g);
-            }
-          json_gen_object_close (g);
-        }
+        image_gen_descriptor (g, type, hex, (int64_t)items[i].manifest_len,
+                              names ? items[i].names[k] : NULL);
     }
   json_gen_array_close (g);
   json_gen_object_close (g);
@@ -389,16 +362,38 @@ dir_is_empty (int dirfd)
   return names[0] == NULL;
 }
 
+/* A new layout is made whole under a temp name next to DIR.  */
+static int
+oci_dir_new (const struct image_save_item *items, size_t n, int blobsfd, const char *dir,
+             nook_error_t *err)
+{
+  _cleanup_close_ int parent = -1, dirfd = -1;
+  _cleanup_free_ char *tmp = NULL;
+  const char *base;
+  int r;
+
+  if (image_output_sibling (dir, &parent, &base, &tmp, err) < 0)
+    return -1;
+  if (mkdirat (parent, tmp, 0755) < 0)
+    return nook_error (err, errno, "create `%s`", dir);
+  dirfd = nook_open_dir (parent, tmp, err);
+  r = dirfd < 0 ? -1 : oci_dir_fill (dirfd, dir, items, n, blobsfd, err);
+  if (r == 0 && renameat (parent, tmp, parent, base) < 0)
+    r = nook_error (err, errno, "rename `%s` to `%s`", tmp, dir);
+  if (r < 0)
+    {
+      _cleanup_error_ nook_error_t e2 = NULL;
+      nook_rm_tree_at (parent, tmp, &e2);
+    }
+  return r;
+}
+
 int
 image_save_oci_dir (const struct image_save_item *items, size_t n, int blobsfd, const char *dir,
                     nook_error_t *err)
 {
-  _cleanup_free_ char *tmp = NULL;
   _cleanup_close_ int dirfd = -1;
-  const char *slash;
   struct stat st;
-  char rnd[17];
-  int r;
 
   if (stat (dir, &st) == 0)
     {
@@ -413,23 +408,5 @@ image_save_oci_dir (const struct image_save_item *items, size_t n, int blobsfd, 
     }
   if (errno != ENOENT)
     return nook_error (err, errno, "`%s`", dir);
-  /* A new layout is made whole under a temp name next to it.  */
-  if (nook_random_hex (rnd, 8, err) < 0)
-    return -1;
-  slash = strrchr (dir, '/');
-  tmp = slash ? xasprintf ("%.*s/.%s.tmp-%s", (int)(slash - dir), dir, slash + 1, rnd)
-              : xasprintf (".%s.tmp-%s", dir, rnd);
-  if (mkdir (tmp, 0755) < 0)
-    return nook_error (err, errno, "create `%s`", dir);
-  dirfd = nook_open_dir (AT_FDCWD, tmp, err);
-  r = dirfd < 0 ? -1 : oci_dir_fill (dirfd, dir, items, n, blobsfd, err);
-  if (r == 0 && rename (tmp, dir) < 0)
-    r = nook_error (err, errno, "rename `%s` to `%s`", tmp, dir);
-  if (r < 0)
-    {
-      nook_error_t e2 = NULL;
-      if (nook_rm_tree_at (AT_FDCWD, tmp, &e2) < 0)
-        nook_error_free (&e2);
-    }
-  return r;
+  return oci_dir_new (items, n, blobsfd, dir, err);
 }

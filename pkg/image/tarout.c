@@ -179,11 +179,22 @@ output_dir (const char *path, int *dirfd, const char **base, nook_error_t *err)
 }
 
 int
+image_output_sibling (const char *path, int *dirfd, const char **base, char **tmp,
+                      nook_error_t *err)
+{
+  char rnd[17];
+
+  if (nook_random_hex (rnd, 8, err) < 0 || output_dir (path, dirfd, base, err) < 0)
+    return -1;
+  *tmp = xasprintf (".%s.tmp-%s", *base, rnd);
+  return 0;
+}
+
+int
 image_output_open (struct image_output *o, const char *path, bool new_only, nook_error_t *err)
 {
   const char *base;
   struct stat st;
-  char rnd[17];
   int e;
 
   memset (o, 0, sizeof (*o));
@@ -208,10 +219,9 @@ image_output_open (struct image_output *o, const char *path, bool new_only, nook
     }
   else if (errno != ENOENT)
     return nook_error (err, errno, "`%s`", path);
-  if (nook_random_hex (rnd, 8, err) < 0 || output_dir (path, &o->dirfd, &base, err) < 0)
+  if (image_output_sibling (path, &o->dirfd, &base, &o->tmp, err) < 0)
     return -1;
   o->path = xstrdup (base);
-  o->tmp = xasprintf (".%s.tmp-%s", base, rnd);
   o->fd = openat (o->dirfd, o->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0666);
   if (o->fd < 0)
     {
