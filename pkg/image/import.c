@@ -492,6 +492,18 @@ struct staged_layer
   int64_t created_ns; /* the file's mtime, or now for stdin (as Podman) */
 };
 
+static int
+hex_value (char c)
+{
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return -1;
+}
+
 /* "file:///x" -> "/x" (%XX decoded); other URLs are refused; anything
    else is a path.  As Go's ParseRequestURI: a URL is SCHEME:/...  */
 static int
@@ -525,10 +537,11 @@ import_path (const char *path, char **out, nook_error_t *err)
     }
   for (; *rest; rest++)
     {
-      unsigned int c;
-      if (rest[0] == '%' && sscanf (rest + 1, "%2x", &c) == 1 && nook_is_hex (rest + 1, 2))
+      int hi = rest[0] == '%' ? hex_value (rest[1]) : -1;
+      int lo = hi >= 0 ? hex_value (rest[2]) : -1;
+      if (lo >= 0)
         {
-          nook_buf_putc (&b, (char)c);
+          nook_buf_putc (&b, (char)(hi << 4 | lo));
           rest += 2;
         }
       else

@@ -61,8 +61,13 @@ json_value_end (const char *p, const char *end)
           p++;
         }
       else
-        while (p < end && *p != '\0' && strchr (",:[]{}\" \t\r\n", *p) == NULL)
-          p++;
+        {
+          const char *start = p;
+          while (p < end && *p != '\0' && strchr (",:[]{}\" \t\r\n", *p) == NULL)
+            p++;
+          if (p == start) /* a NUL byte, which no JSON value holds */
+            return NULL;
+        }
       if (p == NULL)
         return NULL;
     }
@@ -217,9 +222,10 @@ docker_layer (struct docker_writer *w, const struct image_descriptor *blob, cons
      when it did not.  */
   if (size <= 0)
     {
-      if (image_blob_unpack (fd, NULL, NULL, &size, hex, NULL, err) < 0
-          || lseek (fd, 0, SEEK_SET) < 0)
+      if (image_blob_unpack (fd, NULL, NULL, &size, hex, NULL, err) < 0)
         return nook_error_prefix (err, "layer %s", blob->digest);
+      if (lseek (fd, 0, SEEK_SET) < 0)
+        return nook_error (err, errno, "rewind layer %s", blob->digest);
     }
   e.path = path;
   e.size = size;

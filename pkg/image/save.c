@@ -368,11 +368,15 @@ oci_dir_new (const struct image_save_item *items, size_t n, int blobsfd, const c
              nook_error_t *err)
 {
   _cleanup_close_ int parent = -1, dirfd = -1;
-  _cleanup_free_ char *tmp = NULL;
+  _cleanup_free_ char *tmp = NULL, *path = xstrdup (dir);
+  size_t len = strlen (path);
   const char *base;
   int r;
 
-  if (image_output_sibling (dir, &parent, &base, &tmp, err) < 0)
+  /* "out/" names the directory "out", as Podman takes it.  */
+  while (len > 1 && path[len - 1] == '/')
+    path[--len] = '\0';
+  if (image_output_sibling (path, &parent, &base, &tmp, err) < 0)
     return -1;
   if (mkdirat (parent, tmp, 0755) < 0)
     return nook_error (err, errno, "create `%s`", dir);
