@@ -338,7 +338,7 @@ runtime_seccomp_key (const struct oci_seccomp *sc, char hex[65], nook_error_t *e
   struct oci_spec only = { .root_path = (char *)"", .seccomp = (struct oci_seccomp *)sc };
   const struct scmp_version *v = seccomp_version ();
   struct build_id id = { NULL, 0 };
-  struct nook_sha256 h = { 0 };
+  struct nook_sha256_small h;
   _cleanup_free_ char *json = NULL;
   char head[128];
   size_t len;
@@ -351,12 +351,12 @@ runtime_seccomp_key (const struct oci_seccomp *sc, char hex[65], nook_error_t *e
   n = snprintf (head, sizeof (head),
                 "nook seccomp cache %d\nlibseccomp %u.%u.%u\narch %u\nbuild %zu\n", CACHE_FORMAT,
                 v->major, v->minor, v->micro, seccomp_arch_native (), id.len);
-  if (nook_sha256_init (&h, err) < 0)
-    return -1;
-  nook_sha256_update (&h, head, (size_t)n);
-  nook_sha256_update (&h, id.data ? (const void *)id.data : "", id.len);
-  nook_sha256_update (&h, json, len);
-  nook_sha256_final (&h, hex);
+  /* Not libcrypto: loading it costs more than the rest of the cache hit.  */
+  nook_sha256_small_init (&h);
+  nook_sha256_small_update (&h, head, (size_t)n);
+  nook_sha256_small_update (&h, id.data ? (const void *)id.data : "", id.len);
+  nook_sha256_small_update (&h, json, len);
+  nook_sha256_small_final (&h, hex);
   return 0;
 }
 
@@ -375,32 +375,28 @@ struct cache_header
 _Static_assert(sizeof (struct cache_header) % sizeof (struct sock_filter) == 0,
                "the file stays a whole number of instructions");
 
-static int
-cache_digest (const char *key, const struct sock_filter *insns, size_t n, char hex[65],
-              nook_error_t *err)
+static void
+cache_digest (const char *key, const struct sock_filter *insns, size_t n, char hex[65])
 {
-  struct nook_sha256 h = { 0 };
+  struct nook_sha256_small h;
 
-  if (nook_sha256_init (&h, err) < 0)
-    return -1;
-  nook_sha256_update (&h, key, 64);
-  nook_sha256_update (&h, insns, n * sizeof (*insns));
-  nook_sha256_final (&h, hex);
-  return 0;
+  nook_sha256_small_init (&h);
+  nook_sha256_small_update (&h, key, 64);
+  nook_sha256_small_update (&h, insns, n * sizeof (*insns));
+  nook_sha256_small_final (&h, hex);
 }
 
-static int
+static bool
 miss (const char **why, const char *reason)
 {
   *why = reason;
-  return 0;
+  return false;
 }
 
-/* 1 when PATH holds the whole program of KEY, 0 (and *WHY) when it does
-   not: missing, or not what cache_write wrote.  */
-static int
-cache_read (const char *path, const char *key, struct runtime_seccomp *out, const char **why,
-            nook_error_t *err)
+/* True when PATH holds the whole program of KEY; false (and *WHY) when it
+   does not: missing, or not what cache_write wrote.  */
+static bool
+cache_read (const char *path, const char *key, struct runtime_seccomp *out, const char **why)
 {
   const size_t max = sizeof (struct cache_header) + BPF_MAXINSNS * sizeof (struct sock_filter);
   _cleanup_close_ int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -427,14 +423,13 @@ cache_read (const char *path, const char *key, struct runtime_seccomp *out, cons
   if (memcmp (hd.magic, CACHE_MAGIC, sizeof (hd.magic)) != 0 || hd.format != CACHE_FORMAT
       || hd.n_insns != n)
     return miss (why, "bad header");
-  if (cache_digest (key, (const struct sock_filter *)(buf + sizeof (hd)), n, digest, err) < 0)
-    return -1;
+  cache_digest (key, (const struct sock_filter *)(buf + sizeof (hd)), n, digest);
   if (memcmp (digest, hd.digest, sizeof (hd.digest)) != 0)
     return miss (why, "bad digest");
   out->insns = xmalloc (n * sizeof (struct sock_filter));
   memcpy (out->insns, buf + sizeof (hd), n * sizeof (struct sock_filter));
   out->n_insns = n;
-  return 1;
+  return true;
 }
 
 static int
@@ -448,8 +443,7 @@ cache_write (const char *dir, const char *name, const char *key, const struct ru
   char digest[65];
 
   hd.n_insns = (uint32_t)p->n_insns;
-  if (cache_digest (key, p->insns, p->n_insns, digest, err) < 0)
-    return -1;
+  cache_digest (key, p->insns, p->n_insns, digest);
   memcpy (hd.digest, digest, sizeof (hd.digest));
   memcpy (buf, &hd, sizeof (hd));
   memcpy (buf + sizeof (hd), p->insns, len);
@@ -468,7 +462,6 @@ runtime_seccomp_prepare (const char *root, const struct oci_seccomp *sc,
   _cleanup_free_ char *dir = NULL, *path = NULL;
   const char *why = "no cache";
   char key[65], name[72];
-  int rc;
 
   memset (out, 0, sizeof (*out));
   if (kernel_flags (sc->flags, &out->flags, err) < 0)
@@ -480,10 +473,7 @@ runtime_seccomp_prepare (const char *root, const struct oci_seccomp *sc,
       snprintf (name, sizeof (name), "%s.bpf", key);
       dir = xasprintf ("%s/.seccomp", root);
       path = xasprintf ("%s/%s", dir, name);
-      rc = cache_read (path, key, out, &why, err);
-      if (rc < 0)
-        return -1;
-      if (rc > 0)
+      if (cache_read (path, key, out, &why))
         {
           nook_debug ("seccomp: %zu instructions from %s", out->n_insns, path);
           out->from_cache = true;

@@ -253,6 +253,18 @@ void nook_sha256_update (struct nook_sha256 *h, const void *data, size_t len);
 void nook_sha256_final (struct nook_sha256 *h, char hex[65]);
 void nook_sha256_free (struct nook_sha256 *h);
 int nook_sha256_hex (const void *data, size_t len, char hex[65], nook_error_t *err);
+/* The same in plain C, for a few kilobytes on a start-up path, where
+   loading libcrypto would cost more than the hashing.  */
+struct nook_sha256_small
+{
+  uint32_t h[8];
+  uint64_t len;
+  unsigned char buf[64];
+  size_t fill;
+};
+void nook_sha256_small_init (struct nook_sha256_small *s);
+void nook_sha256_small_update (struct nook_sha256_small *s, const void *data, size_t len);
+void nook_sha256_small_final (struct nook_sha256_small *s, char hex[65]);
 /* True when S is exactly LEN lowercase hex digits.  */
 bool nook_is_hex (const char *s, size_t len);
 /* Check "sha256:<64 hex>" and point *HEX at the hex part.  */

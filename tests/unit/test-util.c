@@ -320,6 +320,54 @@ TEST (sha256)
   nook_sha256_free (&h);
 }
 
+static void
+small_hex (const void *data, size_t len, char hex[65])
+{
+  struct nook_sha256_small s;
+  nook_sha256_small_init (&s);
+  nook_sha256_small_update (&s, data, len);
+  nook_sha256_small_final (&s, hex);
+}
+
+/* The plain C SHA-256 against FIPS 180-4's vectors and against libcrypto
+   on every length around the block and padding boundaries.  */
+TEST (sha256_small)
+{
+  static const char two_blocks[] = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
+  unsigned char data[300];
+  char hex[65], want[65];
+  nook_error_t err = NULL;
+  struct nook_sha256_small s;
+
+  small_hex ("abc", 3, hex);
+  CHECK_STR_EQ (hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  small_hex ("", 0, hex);
+  CHECK_STR_EQ (hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  small_hex (two_blocks, strlen (two_blocks), hex);
+  CHECK_STR_EQ (hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+  nook_sha256_small_init (&s);
+  for (int i = 0; i < 10000; i++)
+    nook_sha256_small_update (&s,
+                              "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                              "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+                              100);
+  nook_sha256_small_final (&s, hex);
+  CHECK_STR_EQ (hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+  for (size_t i = 0; i < sizeof (data); i++)
+    data[i] = (unsigned char)(i * 7 + 3);
+  for (size_t len = 0; len < sizeof (data); len++)
+    {
+      small_hex (data, len, hex);
+      if (!CHECK_OK (nook_sha256_hex (data, len, want, &err), &err))
+        return;
+      if (strcmp (hex, want) != 0)
+        {
+          CHECK_STR_EQ (hex, want);
+          return;
+        }
+    }
+}
+
 #define HEX64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
 TEST (digest_hex)
