@@ -126,7 +126,7 @@ int image_source_open (struct image_source *src, const struct image_descriptor *
 int image_source_read (struct image_source *src, const struct image_descriptor *d, size_t max,
                        char **out, size_t *len, nook_error_t *err);
 
-/* ---- writing: tar archives (writer.c) ---- */
+/* ---- writing: tar archives (tarout.c, save.c, save-docker.c, import.c) ---- */
 
 /* A tar stream (pax restricted: plain ustar headers unless a name or a
    value needs more) written to an fd with libarchive.  */

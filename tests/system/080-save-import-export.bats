@@ -231,6 +231,11 @@ new_token () {
     run nook save --format oci-dir busybox
     assert_status 125
     assert_one_error_line "$output"
+    # A directory named with a trailing slash, not there yet.
+    run nook save --format oci-dir -o "$OUT/new-layout/" busybox
+    assert_status 0
+    [ -f "$OUT/new-layout/index.json" ]
+    rm -rf "$OUT/new-layout"
     run nook save --format tarball -o "$OUT/x" busybox
     assert_status 125
     assert_output_equals "Error: format value must be one of oci-dir oci-archive docker-archive"
@@ -316,6 +321,14 @@ new_token () {
     run nook import - fromstdin < "$OUT/rootfs.tar.gz"
     assert_status 0
     run nook import "file://$OUT/rootfs.tar.gz" fromurl
+    assert_status 0
+    # %XX escapes anywhere in a file:// URL, in either case.
+    cp "$OUT/rootfs.tar.gz" "$OUT/a b%c.tar.gz"
+    run nook import "file://$OUT/a%20b%25c.tar.gz" escaped1
+    assert_status 0
+    run nook import "file://$OUT/a%20b%25C.tar.gz" escaped2
+    assert_status 125
+    run nook import "file://$OUT/a%20b%25c%2Etar.gz" escaped3
     assert_status 0
     if command -v zstd >/dev/null; then
         zstd -q "$OUT/rootfs.tar" -o "$OUT/rootfs.tar.zst"
