@@ -1,0 +1,416 @@
+/* Reading a k8s-file log for `nook logs`: the files oldest first, P
+   records joined to the line they start, --since/--until/--tail/-t.  */
+#include "logs/logs.h"
+
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+
+#define OUT_FLUSH (256 << 10)
+
+struct record
+{
+  const char *ts;
+  size_t ts_len;
+  enum log_stream stream;
+  bool partial;
+  const char *msg;
+  size_t msg_len;
+};
+
+/* Output in order across two fds: the buffer holds one stream's bytes.  */
+struct out
+{
+  int fd[3];
+  enum log_stream stream;
+  struct nook_buf buf;
+};
+
+static int
+out_flush (struct out *o, nook_error_t *err)
+{
+  if (o->buf.len && nook_write_all (o->fd[o->stream], o->buf.data, o->buf.len) < 0)
+    return nook_error (err, errno, "write the logs");
+  o->buf.len = 0;
+  return 0;
+}
+
+static int
+out_switch (struct out *o, enum log_stream s, nook_error_t *err)
+{
+  if (s != o->stream && o->fd[s] != o->fd[o->stream] && out_flush (o, err) < 0)
+    return -1;
+  o->stream = s;
+  return 0;
+}
+
+/* "TS STREAM TAG MSG" (the newline cut off).  */
+static bool
+parse_record (const char *line, size_t len, struct record *r)
+{
+  const char *end = line + len, *sp1, *sp2, *sp3;
+
+  sp1 = memchr (line, ' ', len);
+  if (sp1 == NULL)
+    return false;
+  sp2 = memchr (sp1 + 1, ' ', (size_t)(end - sp1 - 1));
+  if (sp2 == NULL)
+    return false;
+  sp3 = memchr (sp2 + 1, ' ', (size_t)(end - sp2 - 1));
+  r->ts = line;
+  r->ts_len = (size_t)(sp1 - line);
+  if (sp2 - sp1 - 1 != 6)
+    return false;
+  if (memcmp (sp1 + 1, "stderr", 6) == 0)
+    r->stream = LOG_STDERR;
+  else if (memcmp (sp1 + 1, "stdout", 6) == 0)
+    r->stream = LOG_STDOUT;
+  else
+    return false;
+  /* The tag: "P" for partial, "F" (or anything else) for full.  */
+  r->partial = sp2[1] == 'P' && (sp2 + 2 == end || sp2[2] == ' ' || sp2[2] == ':');
+  r->msg = sp3 ? sp3 + 1 : end;
+  r->msg_len = (size_t)(end - r->msg);
+  return true;
+}
+
+static int64_t
+days_from_civil (int64_t y, unsigned m, unsigned d)
+{
+  y -= m <= 2;
+  int64_t era = (y >= 0 ? y : y - 399) / 400;
+  unsigned yoe = (unsigned)(y - era * 400);
+  unsigned doy = (153 * (m + (m > 2 ? (unsigned)-3 : 9)) + 2) / 5 + d - 1;
+  unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + (int64_t)doe - 719468;
+}
+
+static bool
+digits (const char *s, int n, int *out)
+{
+  int v = 0;
+  for (int i = 0; i < n; i++)
+    {
+      if (s[i] < '0' || s[i] > '9')
+        return false;
+      v = v * 10 + (s[i] - '0');
+    }
+  *out = v;
+  return true;
+}
+
+/* The time of a record: "YYYY-MM-DDTHH:MM:SS[.F](Z|+HH:MM)".  */
+static bool
+record_time (const char *ts, size_t len, int64_t *ns)
+{
+  int y, mo, d, h, mi, s, oh = 0, om = 0;
+  int64_t frac = 0, scale = 100000000;
+  size_t i = 19;
+
+  if (len < 20 || ts[4] != '-' || ts[7] != '-' || ts[10] != 'T' || ts[13] != ':' || ts[16] != ':'
+      || !digits (ts, 4, &y) || !digits (ts + 5, 2, &mo) || !digits (ts + 8, 2, &d)
+      || !digits (ts + 11, 2, &h) || !digits (ts + 14, 2, &mi) || !digits (ts + 17, 2, &s) || mo < 1
+      || mo > 12)
+    return false;
+  if (ts[i] == '.')
+    for (i++; i < len && ts[i] >= '0' && ts[i] <= '9'; i++, scale /= 10)
+      frac += (ts[i] - '0') * scale;
+  if (i < len && ts[i] == 'Z')
+    i++;
+  else if (i + 6 == len && (ts[i] == '+' || ts[i] == '-') && ts[i + 3] == ':'
+           && digits (ts + i + 1, 2, &oh) && digits (ts + i + 4, 2, &om))
+    {
+      int sign = ts[i] == '-' ? -1 : 1;
+      oh *= sign;
+      om *= sign;
+      i += 6;
+    }
+  if (i != len)
+    return false;
+  *ns = ((days_from_civil (y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + s)
+         - (oh * 3600 + om * 60))
+            * 1000000000LL
+        + frac;
+  return true;
+}
+
+/* The record's time as Go's RFC3339Nano prints it: the fraction without
+   its trailing zeros, "Z" for UTC.  */
+static void
+put_time (struct nook_buf *b, const char *ts, size_t len)
+{
+  size_t zone = len, keep;
+
+  for (size_t i = 19; i < len; i++)
+    if (ts[i] == 'Z' || ts[i] == '+' || ts[i] == '-')
+      {
+        zone = i;
+        break;
+      }
+  keep = zone;
+  if (len > 19 && ts[19] == '.')
+    {
+      while (keep > 20 && ts[keep - 1] == '0')
+        keep--;
+      if (keep == 20)
+        keep = 19;
+    }
+  nook_buf_append (b, ts, keep);
+  if (zone < len && (ts[zone] == 'Z' || (len - zone == 6 && memcmp (ts + zone, "+00:00", 6) == 0)))
+    nook_buf_putc (b, 'Z');
+  else
+    nook_buf_append (b, ts + zone, len - zone);
+  nook_buf_putc (b, ' ');
+}
+
+static bool
+in_window (const struct log_read_opts *o, const struct record *r)
+{
+  int64_t ns;
+
+  if (o->since == 0 && o->until == 0)
+    return true;
+  if (!record_time (r->ts, r->ts_len, &ns))
+    return true;
+  return (o->since == 0 || ns >= o->since) && (o->until == 0 || ns <= o->until);
+}
+
+/* One whole line: the pending P pieces, then R's message.  */
+static int
+emit (struct log_reader *rd, struct out *o, const struct record *r, bool newline, nook_error_t *err)
+{
+  const struct log_read_opts *opt = &rd->opts;
+  enum log_stream s = rd->partial.len ? rd->partial_stream : r->stream;
+
+  if (in_window (opt, r))
+    {
+      if (out_switch (o, s, err) < 0)
+        return -1;
+      if (opt->prefix)
+        {
+          nook_buf_puts (&o->buf, opt->prefix);
+          nook_buf_putc (&o->buf, ' ');
+        }
+      if (opt->timestamps)
+        put_time (&o->buf, r->ts, r->ts_len);
+      nook_buf_append (&o->buf, rd->partial.data, rd->partial.len);
+      nook_buf_append (&o->buf, r->msg, r->msg_len);
+      if (newline)
+        nook_buf_putc (&o->buf, '\n');
+    }
+  rd->partial.len = 0;
+  return o->buf.len >= OUT_FLUSH ? out_flush (o, err) : 0;
+}
+
+static int
+take (struct log_reader *rd, struct out *o, const char *line, size_t len, nook_error_t *err)
+{
+  struct record r;
+
+  if (!parse_record (line, len, &r))
+    return 0; /* not a record: skipped, as Podman does */
+  if (!r.partial)
+    return emit (rd, o, &r, true, err);
+  if (rd->partial.len == 0)
+    {
+      rd->partial_stream = r.stream;
+      snprintf (rd->partial_ts, sizeof (rd->partial_ts), "%.*s", (int)r.ts_len, r.ts);
+    }
+  nook_buf_append (&rd->partial, r.msg, r.msg_len);
+  return 0;
+}
+
+/* The records of BUF[0..LEN); *USED: up to the end of the last whole
+   line (all of it when WHOLE: a rotated file grows no more).  */
+static int
+take_all (struct log_reader *rd, struct out *o, const char *buf, size_t len, bool whole,
+          size_t *used, nook_error_t *err)
+{
+  const char *p = buf, *end = buf + len;
+
+  while (p < end)
+    {
+      const char *nl = memchr (p, '\n', (size_t)(end - p));
+      if (nl == NULL && !whole)
+        break;
+      if (take (rd, o, p, nl ? (size_t)(nl - p) : (size_t)(end - p), err) < 0)
+        return -1;
+      p = nl ? nl + 1 : end;
+    }
+  *used = (size_t)(p - buf);
+  return 0;
+}
+
+/* ---- the files ---- */
+
+/* Map FD from OFFSET to its end (*LEN 0: nothing there).  */
+static const char *
+map_from (int fd, off_t size, off_t offset, void **base, size_t *map_len, size_t *len)
+{
+  off_t page = offset & ~(off_t)(sysconf (_SC_PAGESIZE) - 1);
+
+  *base = NULL;
+  *len = 0;
+  if (size <= offset)
+    return NULL;
+  *map_len = (size_t)(size - page);
+  *base = mmap (NULL, *map_len, PROT_READ, MAP_PRIVATE, fd, page);
+  if (*base == MAP_FAILED)
+    {
+      *base = NULL;
+      return NULL;
+    }
+  *len = (size_t)(size - offset);
+  return (const char *)*base + (offset - page);
+}
+
+/* Read FILE from R's offset; WHOLE when it is a rotated one.  */
+static int
+read_file (struct log_reader *r, struct out *o, const char *file, bool whole, nook_error_t *err)
+{
+  _cleanup_close_ int fd = open (file, O_RDONLY | O_CLOEXEC);
+  struct stat st;
+  void *base;
+  size_t map_len = 0, len, used = 0;
+  const char *data;
+  int ret;
+
+  if (fd < 0 || fstat (fd, &st) < 0)
+    return errno == ENOENT ? 0 : nook_error (err, errno, "read the log `%s`", file);
+  if (st.st_dev != r->dev || st.st_ino != r->ino)
+    {
+      r->dev = st.st_dev;
+      r->ino = st.st_ino;
+      r->offset = 0;
+    }
+  data = map_from (fd, st.st_size, r->offset, &base, &map_len, &len);
+  if (data == NULL && len == 0 && st.st_size > r->offset)
+    return nook_error (err, errno, "map the log `%s`", file);
+  ret = data ? take_all (r, o, data, len, whole, &used, err) : 0;
+  r->offset += (off_t)used;
+  if (base)
+    munmap (base, map_len);
+  return ret;
+}
+
+/* Which of FILES R was reading: its index, or -1.  */
+static ssize_t
+current_file (const struct log_reader *r, char *const *files)
+{
+  for (size_t i = 0; files[i]; i++)
+    {
+      struct stat st;
+      if (stat (files[i], &st) == 0 && st.st_dev == r->dev && st.st_ino == r->ino)
+        return (ssize_t)i;
+    }
+  return -1;
+}
+
+/* Scanning back from the end of BUF, the offset after the record that
+   ends the line before the last *LEFT lines; -1 when BUF has fewer
+   (*LEFT counts down what is still to find).  */
+static ssize_t
+tail_in (const char *buf, size_t len, int64_t *left)
+{
+  size_t end = len;
+
+  while (end > 0)
+    {
+      const char *nl = end > 1 ? memrchr (buf, '\n', end - 1) : NULL;
+      size_t start = nl ? (size_t)(nl - buf) + 1 : 0;
+      struct record r;
+      if (parse_record (buf + start, end - start - (buf[end - 1] == '\n'), &r) && !r.partial)
+        {
+          if (*left == 0)
+            return (ssize_t)end;
+          (*left)--;
+        }
+      end = start;
+    }
+  return -1;
+}
+
+/* Where the last TAIL lines start: the file index and offset.  */
+static void
+find_tail (struct log_reader *r, char *const *files, size_t nfiles, size_t *idx)
+{
+  int64_t left = r->opts.tail;
+
+  for (size_t i = nfiles; i > 0; i--)
+    {
+      _cleanup_close_ int fd = open (files[i - 1], O_RDONLY | O_CLOEXEC);
+      struct stat st;
+      void *base;
+      size_t map_len = 0, len;
+      const char *data;
+      ssize_t at = -1;
+
+      if (fd < 0 || fstat (fd, &st) < 0)
+        continue;
+      data = map_from (fd, st.st_size, 0, &base, &map_len, &len);
+      if (data)
+        at = tail_in (data, len, &left);
+      if (base)
+        munmap (base, map_len);
+      if (at >= 0)
+        {
+          *idx = i - 1;
+          r->dev = st.st_dev;
+          r->ino = st.st_ino;
+          r->offset = at;
+          return;
+        }
+    }
+  *idx = 0;
+}
+
+void
+log_reader_init (struct log_reader *r, const char *path, const struct log_read_opts *o)
+{
+  memset (r, 0, sizeof (*r));
+  r->path = xstrdup (path);
+  r->opts = *o;
+}
+
+void
+log_reader_free (struct log_reader *r)
+{
+  free (r->path);
+  nook_buf_free (&r->partial);
+  memset (r, 0, sizeof (*r));
+}
+
+int
+log_reader_run (struct log_reader *r, int out_fd, int err_fd, bool flush, nook_error_t *err)
+{
+  _cleanup_strv_ char **files = log_files (r->path);
+  struct out o = { .fd = { -1, out_fd, err_fd }, .stream = LOG_STDOUT };
+  size_t n = strv_len (files), i = 0;
+  bool first = r->ino == 0 && r->dev == 0;
+  int ret = 0;
+
+  if (first && r->opts.tail >= 0)
+    find_tail (r, files, n, &i);
+  else if (!first)
+    {
+      ssize_t cur = current_file (r, files);
+      /* Rotated away past the last kept file: go on from the oldest.  */
+      i = cur >= 0 ? (size_t)cur : 0;
+    }
+  /* The newest file's last line may be on its way, unless this is the
+     last look.  */
+  for (; ret == 0 && i < n; i++)
+    ret = read_file (r, &o, files[i], i + 1 < n || flush, err);
+  if (ret == 0 && flush && r->partial.len)
+    {
+      /* What the container wrote last, without a newline: as it is.  */
+      struct record end
+          = { r->partial_ts, strlen (r->partial_ts), r->partial_stream, false, "", 0 };
+      ret = emit (r, &o, &end, false, err);
+    }
+  if (ret == 0)
+    ret = out_flush (&o, err);
+  nook_buf_free (&o.buf);
+  return ret;
+}
