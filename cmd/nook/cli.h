@@ -68,6 +68,9 @@ struct cmd_spec
    was printed (exit 0), 0 to go on, -1 on a bad flag.  */
 int cli_parse (const struct cmd_spec *spec, int argc, char **argv, char ***args, int *nargs,
                nook_error_t *err);
+/* One table of the entries of TABLES (ended by NULL), in order, for
+   commands that share groups of flags (create and run); free() it.  */
+struct opt *cli_opts_join (const struct opt *const tables[]);
 
 /* ---- output ---- */
 

@@ -206,3 +206,19 @@ cli_parse (const struct cmd_spec *spec, int argc, char **argv, char ***args, int
                        spec->max_args, npos, spec->name);
   return 0;
 }
+
+struct opt *
+cli_opts_join (const struct opt *const tables[])
+{
+  size_t n = 0, k = 0;
+  struct opt *all;
+
+  for (size_t t = 0; tables[t]; t++)
+    for (const struct opt *o = tables[t]; o->name; o++)
+      n++;
+  all = xzalloc ((n + 1) * sizeof (*all));
+  for (size_t t = 0; tables[t]; t++)
+    for (const struct opt *o = tables[t]; o->name; o++)
+      all[k++] = *o;
+  return all;
+}
