@@ -85,6 +85,41 @@ check_preserved (int n, nook_error_t *err)
   return 0;
 }
 
+/* Fields the parser knows but this runtime does not apply (yet): an
+   error naming the field, never silently ignored.  */
+static int
+check_applied (const struct oci_spec *spec, nook_error_t *err)
+{
+  const char *field = NULL;
+
+  if (spec->terminal)
+    field = "process.terminal";
+  else if (spec->oom_score_adj.set)
+    field = "process.oomScoreAdj";
+  else if (spec->apparmor_profile)
+    field = "process.apparmorProfile";
+  else if (spec->selinux_label)
+    field = "process.selinuxLabel";
+  else if (spec->n_devices)
+    field = "linux.devices";
+  else if (spec->sysctl && spec->sysctl[0])
+    field = "linux.sysctl";
+  else if (spec->has_personality)
+    field = "linux.personality";
+  else if (spec->has_resources)
+    field = "linux.resources";
+  else if (spec->cgroups_path)
+    field = "linux.cgroupsPath";
+  else if (spec->mount_label)
+    field = "linux.mountLabel";
+  for (int k = 0; k < OCI_HOOK_KINDS && field == NULL; k++)
+    if (spec->n_hooks[k])
+      field = "hooks";
+  if (field)
+    return nook_error (err, 0, "config.json: field `%s` is not supported", field);
+  return 0;
+}
+
 static int
 load_spec (const char *bundle, struct oci_spec *spec, char **rootfs, nook_error_t *err)
 {
@@ -97,6 +132,8 @@ load_spec (const char *bundle, struct oci_spec *spec, char **rootfs, nook_error_
 
   if (nook_read_file_at (AT_FDCWD, path, OCI_CONFIG_MAX, &text, &len, err) < 0
       || oci_spec_parse (text, len, spec, err) < 0)
+    return -1;
+  if (check_applied (spec, err) < 0)
     return -1;
   if (!spec->has_process)
     return nook_error (err, 0, "config.json: field `process` is required to create a container");
