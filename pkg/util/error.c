@@ -111,11 +111,26 @@ nook_log_get_level (void)
   return log_level;
 }
 
+static void (*log_writer) (enum nook_log_level level, const char *msg);
+
+void
+nook_log_set_writer (void (*writer) (enum nook_log_level level, const char *msg))
+{
+  log_writer = writer;
+}
+
 static void
-vlog (const char *prefix, const char *fmt, va_list ap)
+vlog (enum nook_log_level level, const char *prefix, const char *fmt, va_list ap)
 {
   _cleanup_free_ char *msg = vformat (fmt, ap);
-  _cleanup_free_ char *line = xasprintf ("%s%s\n", prefix, msg);
+  _cleanup_free_ char *line = NULL;
+
+  if (log_writer)
+    {
+      log_writer (level, msg);
+      return;
+    }
+  line = xasprintf ("%s%s\n", prefix, msg);
   /* One write, so lines from concurrent processes do not interleave.  */
   (void)nook_write_all (STDERR_FILENO, line, strlen (line));
 }
@@ -127,7 +142,7 @@ nook_warn (const char *fmt, ...)
   if (log_level < NOOK_LOG_WARN)
     return;
   va_start (ap, fmt);
-  vlog ("WARN[0000] ", fmt, ap);
+  vlog (NOOK_LOG_WARN, "WARN[0000] ", fmt, ap);
   va_end (ap);
 }
 
@@ -146,7 +161,7 @@ nook_debug (const char *fmt, ...)
   snprintf (prefix, sizeof (prefix), "DEBU[%lld.%03ld] [%d] ", (long long)ts.tv_sec % 100000,
             ts.tv_nsec / 1000000, (int)getpid ());
   va_start (ap, fmt);
-  vlog (prefix, fmt, ap);
+  vlog (NOOK_LOG_DEBUG, prefix, fmt, ap);
   va_end (ap);
 }
 

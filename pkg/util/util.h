@@ -50,6 +50,9 @@ enum nook_log_level
 };
 void nook_log_set_level (enum nook_log_level level);
 enum nook_log_level nook_log_get_level (void);
+/* Send warnings and debug lines to WRITER instead of stderr (nook-runtime's
+   --log); NULL: back to stderr.  */
+void nook_log_set_writer (void (*writer) (enum nook_log_level level, const char *msg));
 void nook_warn (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
 void nook_debug (const char *fmt, ...) __attribute__ ((format (printf, 1, 2)));
 /* Print "Error: ..." and exit 125; for short-lived helpers only.  */
