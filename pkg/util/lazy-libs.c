@@ -5,10 +5,12 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <curl/curl.h>
 #include <openssl/evp.h>
 #include <shadow/subid.h>
 
 struct nook_lazy_lib nook_lib_archive = { NOOK_SONAME_ARCHIVE, "libarchive13", NULL };
+struct nook_lazy_lib nook_lib_curl = { NOOK_SONAME_CURL, "libcurl4", NULL };
 struct nook_lazy_lib nook_lib_crypto = { NOOK_SONAME_CRYPTO, "libssl3", NULL };
 struct nook_lazy_lib nook_lib_subid = { NOOK_SONAME_SUBID, "libsubid4", NULL };
 
@@ -29,6 +31,85 @@ NOOK_LAZY_FN (nook_lib_crypto, int, EVP_DigestUpdate, (EVP_MD_CTX * c, const voi
               (c, d, n))
 NOOK_LAZY_FN (nook_lib_crypto, int, EVP_DigestFinal_ex,
               (EVP_MD_CTX * c, unsigned char *md, unsigned int *s), (c, md, s))
+
+/* libcurl (pkg/registry).  The setopt/getinfo functions are variadic: the
+   stubs pass the one argument on with the type the option's number says.  */
+#undef curl_easy_setopt
+#undef curl_easy_getinfo
+#undef curl_multi_setopt
+NOOK_LAZY_FN (nook_lib_curl, CURLcode, curl_global_init, (long flags), (flags))
+NOOK_LAZY_FN (nook_lib_curl, CURL *, curl_easy_init, (void), ())
+NOOK_LAZY_VOID (nook_lib_curl, curl_easy_cleanup, (CURL * c), (c))
+NOOK_LAZY_FN (nook_lib_curl, CURLcode, curl_easy_perform, (CURL * c), (c))
+NOOK_LAZY_FN (nook_lib_curl, const char *, curl_easy_strerror, (CURLcode e), (e))
+NOOK_LAZY_FN (nook_lib_curl, const char *, curl_multi_strerror, (CURLMcode e), (e))
+NOOK_LAZY_FN (nook_lib_curl, struct curl_slist *, curl_slist_append,
+              (struct curl_slist * l, const char *s), (l, s))
+NOOK_LAZY_VOID (nook_lib_curl, curl_slist_free_all, (struct curl_slist * l), (l))
+NOOK_LAZY_FN (nook_lib_curl, CURLM *, curl_multi_init, (void), ())
+NOOK_LAZY_FN (nook_lib_curl, CURLMcode, curl_multi_cleanup, (CURLM * m), (m))
+NOOK_LAZY_FN (nook_lib_curl, CURLMcode, curl_multi_add_handle, (CURLM * m, CURL *c), (m, c))
+NOOK_LAZY_FN (nook_lib_curl, CURLMcode, curl_multi_remove_handle, (CURLM * m, CURL *c), (m, c))
+NOOK_LAZY_FN (nook_lib_curl, CURLMcode, curl_multi_perform, (CURLM * m, int *running), (m, running))
+NOOK_LAZY_FN (nook_lib_curl, CURLMcode, curl_multi_poll,
+              (CURLM * m, struct curl_waitfd *fds, unsigned int n, int ms, int *numfds),
+              (m, fds, n, ms, numfds))
+NOOK_LAZY_FN (nook_lib_curl, CURLMcode, curl_multi_wakeup, (CURLM * m), (m))
+NOOK_LAZY_FN (nook_lib_curl, CURLMsg *, curl_multi_info_read, (CURLM * m, int *left), (m, left))
+
+CURLcode
+curl_easy_setopt (CURL *c, CURLoption o, ...)
+{
+  static CURLcode (*fn) (CURL *, CURLoption, ...);
+  va_list ap;
+  CURLcode r;
+
+  if (fn == NULL)
+    fn = (CURLcode (*) (CURL *, CURLoption, ...))nook_lazy_sym (&nook_lib_curl, "curl_easy_setopt");
+  va_start (ap, o);
+  if (o < CURLOPTTYPE_OBJECTPOINT)
+    r = fn (c, o, va_arg (ap, long));
+  else if (o >= CURLOPTTYPE_OFF_T && o < CURLOPTTYPE_BLOB)
+    r = fn (c, o, va_arg (ap, curl_off_t));
+  else
+    r = fn (c, o, va_arg (ap, void *));
+  va_end (ap);
+  return r;
+}
+
+CURLcode
+curl_easy_getinfo (CURL *c, CURLINFO info, ...)
+{
+  static CURLcode (*fn) (CURL *, CURLINFO, ...);
+  va_list ap;
+  CURLcode r;
+
+  if (fn == NULL)
+    fn = (CURLcode (*) (CURL *, CURLINFO, ...))nook_lazy_sym (&nook_lib_curl, "curl_easy_getinfo");
+  va_start (ap, info);
+  r = fn (c, info, va_arg (ap, void *)); /* every CURLINFO takes a pointer */
+  va_end (ap);
+  return r;
+}
+
+CURLMcode
+curl_multi_setopt (CURLM *m, CURLMoption o, ...)
+{
+  static CURLMcode (*fn) (CURLM *, CURLMoption, ...);
+  va_list ap;
+  CURLMcode r;
+
+  if (fn == NULL)
+    fn = (CURLMcode (*) (CURLM *, CURLMoption, ...))nook_lazy_sym (&nook_lib_curl,
+                                                                   "curl_multi_setopt");
+  va_start (ap, o);
+  if (o < CURLOPTTYPE_OBJECTPOINT)
+    r = fn (m, o, va_arg (ap, long));
+  else
+    r = fn (m, o, va_arg (ap, void *));
+  va_end (ap);
+  return r;
+}
 
 /* libarchive: reading */
 NOOK_LAZY_FN (nook_lib_archive, struct archive *, archive_read_new, (void), ())
