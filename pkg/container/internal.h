@@ -11,4 +11,21 @@ int container_record_commit (struct storage *st, const struct container *c, nook
 /* A free random name, as Docker's "adjective_surname".  */
 char *container_random_name (struct storage *st, nook_error_t *err);
 
+/* A user as `--user` names it ("", "name", "uid", "uid:gid",
+   "name:group"), resolved in the /etc/passwd and /etc/group of the root
+   ROOTFD (the mounted rootfs, or /proc/PID/root of a running container),
+   every path confined to it.  */
+struct resolved_user
+{
+  uint32_t uid, gid;
+  char *home;
+  char *name;
+};
+int container_resolve_user (int rootfd, const char *spec, struct resolved_user *u,
+                            nook_error_t *err);
+/* SPEC->additional_gids: U's primary group and those /etc/group lists
+   U's name in, as login sets them.  */
+void container_supplementary_groups (int rootfd, const struct resolved_user *u,
+                                     struct oci_spec *spec);
+
 #endif

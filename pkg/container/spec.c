@@ -89,13 +89,6 @@ parse_id (const char *s, uint32_t *out)
   return true;
 }
 
-struct resolved_user
-{
-  uint32_t uid, gid;
-  char *home;
-  char *name;
-};
-
 static int
 resolve_group (const char *group_text, const char *group, uint32_t *gid, nook_error_t *err)
 {
@@ -112,8 +105,8 @@ resolve_group (const char *group_text, const char *group, uint32_t *gid, nook_er
   return 0;
 }
 
-static int
-resolve_user (int rootfd, const char *spec, struct resolved_user *u, nook_error_t *err)
+int
+container_resolve_user (int rootfd, const char *spec, struct resolved_user *u, nook_error_t *err)
 {
   _cleanup_free_ char *passwd = NULL, *group = NULL, *line = NULL;
   _cleanup_free_ char *user = xstrdup (spec);
@@ -159,8 +152,8 @@ resolve_user (int rootfd, const char *spec, struct resolved_user *u, nook_error_
 }
 
 /* The groups /etc/group lists USER in, as login would set them.  */
-static void
-supplementary_groups (int rootfd, const struct resolved_user *u, struct oci_spec *spec)
+void
+container_supplementary_groups (int rootfd, const struct resolved_user *u, struct oci_spec *spec)
 {
   nook_error_t err = NULL;
   _cleanup_free_ char *group = NULL;
@@ -301,13 +294,13 @@ container_spec (const struct container *c, int rootfd, const char *merged,
 
   memset (spec, 0, sizeof (*spec));
   spec->umask = -1;
-  if (resolve_user (rootfd, cfg->user, &u, err) < 0)
+  if (container_resolve_user (rootfd, cfg->user, &u, err) < 0)
     return -1;
   spec->oci_version = xstrdup (OCI_VERSION);
   spec->has_process = true;
   spec->uid = u.uid;
   spec->gid = u.gid;
-  supplementary_groups (rootfd, &u, spec);
+  container_supplementary_groups (rootfd, &u, spec);
   if (check_mapped (ids, &u, spec, err) < 0)
     {
       free (u.home);
