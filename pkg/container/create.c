@@ -105,8 +105,8 @@ env_set (char ***env, const char *kv)
 
 /* One "-e" or env-file entry: KEY=VALUE, or KEY taken from our own
    environment (skipped when we have none).  */
-static int
-env_add (char ***env, const char *entry, nook_error_t *err)
+int
+container_env_add (char ***env, const char *entry, nook_error_t *err)
 {
   const char *eq = strchr (entry, '=');
   const char *host;
@@ -127,8 +127,8 @@ env_add (char ***env, const char *entry, nook_error_t *err)
   return 0;
 }
 
-static int
-env_file_add (char ***env, const char *path, nook_error_t *err)
+int
+container_env_file_add (char ***env, const char *path, nook_error_t *err)
 {
   _cleanup_free_ char *text = NULL;
   char *save = NULL;
@@ -144,7 +144,7 @@ env_file_add (char ***env, const char *path, nook_error_t *err)
         line++;
       if (*line == '\0' || *line == '#')
         continue;
-      if (env_add (env, line, err) < 0)
+      if (container_env_add (env, line, err) < 0)
         return nook_error_prefix (err, "env file `%s`", path);
     }
   return 0;
@@ -166,10 +166,10 @@ compute_env (const struct container_create_opts *o, const struct image_config *i
   env_set (&env, "container=nook");
   env_set (&env, "TERM=xterm");
   for (size_t i = 0; o->env_files && o->env_files[i]; i++)
-    if (env_file_add (&env, o->env_files[i], err) < 0)
+    if (container_env_file_add (&env, o->env_files[i], err) < 0)
       return -1;
   for (size_t i = 0; o->env && o->env[i]; i++)
-    if (env_add (&env, o->env[i], err) < 0)
+    if (container_env_add (&env, o->env[i], err) < 0)
       return -1;
   *out = steal_pointer (&env);
   return 0;

@@ -28,4 +28,10 @@ int container_resolve_user (int rootfd, const char *spec, struct resolved_user *
 void container_supplementary_groups (int rootfd, const struct resolved_user *u,
                                      struct oci_spec *spec);
 
+/* One "-e" or --env-file entry into *ENV: KEY=VALUE, or KEY taken from
+   our own environment (skipped when we have none); a key set twice keeps
+   its place and takes the new value.  */
+int container_env_add (char ***env, const char *entry, nook_error_t *err);
+int container_env_file_add (char ***env, const char *path, nook_error_t *err);
+
 #endif
