@@ -122,6 +122,16 @@ int cmd_import (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err);
 int cmd_export (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err);
 int cmd_history (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err);
 int cmd_inspect (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err);
+int cmd_exec (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err);
 int cmd_container_inspect (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err);
+int cmd_pull (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err);
+int cmd_push (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err);
+int cmd_login (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err);
+int cmd_logout (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err);
+/* Registry flags (cmd/nook/pull.c): --tls-verify as given (VALUE), or -1
+   when it was not; --platform OS/ARCH[/VARIANT] split in place.  */
+struct image_platform;
+int cli_tls_verify (int argc, char **argv, bool value);
+int cli_platform (char *s, struct image_platform *p, nook_error_t *err);
 
 #endif

@@ -32,7 +32,11 @@ static const struct command commands[] = {
     "Import a tarball to create a filesystem image" },
   { "inspect", cmd_inspect, NEED_STORE, "Display the configuration of object denoted by ID" },
   { "load", cmd_load, NEED_STORE | NEED_USERNS, "Load image(s) from a tar archive" },
+  { "login", cmd_login, 0, "Log in to a container registry" },
+  { "logout", cmd_logout, 0, "Log out of a container registry" },
   { "ps", cmd_ps, NEED_STORE, "List containers" },
+  { "pull", cmd_pull, NEED_STORE | NEED_USERNS, "Pull an image from a registry" },
+  { "push", cmd_push, NEED_STORE, "Push an image to a specified destination" },
   { "rm", cmd_rm, NEED_STORE, "Remove one or more containers" },
   { "rmi", cmd_rmi, NEED_STORE, "Remove one or more images from local storage" },
   { "run", cmd_run, NEED_STORE, "Run a command in a new container" },
@@ -55,6 +59,7 @@ static const struct
   { "container", "run", "run" },       { "image", "save", "save" },
   { "image", "import", "import" },     { "image", "history", "history" },
   { "container", "export", "export" },
+  { "image", "pull", "pull" },         { "image", "push", "push" },
 };
 
 int

@@ -209,28 +209,21 @@ int reg_transfer_error (int curl_code, const char *errbuf, long status, const ch
                         size_t len, const char *what, nook_error_t *err);
 #define REG_TRIES 4
 
-/* Blob downloads, in parallel on one thread (see blobs.c).  */
+/* Blob downloads (blobs.c), several at a time on the caller's thread.  */
 struct reg_download
 {
   const struct image_descriptor *d;
-  int dirfd; /* written as .part-HEX, renamed to HEX once verified */
-  /* set by the transfer: */
-  int64_t got;
-  bool done, failed, started;
-  nook_error_t err;
+  int dirfd;   /* written as .part-HEX, renamed to HEX once verified */
+  size_t line; /* its progress line */
 };
 
 struct reg_progress;
-/* Start downloading the N blobs of DL from REPO: a thread runs them, at
-   most a few at a time, retrying transient failures; each is marked done
-   or failed as it ends.  */
-struct reg_fetcher;
-int reg_fetcher_start (struct reg_client *c, const char *repo, struct reg_download *dl, size_t n,
-                       struct reg_progress *p, struct reg_fetcher **out, nook_error_t *err);
-/* Wait until DL[I] has ended; its error, if any, is moved to *ERR.  */
-int reg_fetcher_wait (struct reg_fetcher *f, size_t i, nook_error_t *err);
-/* Stop what is still running and wait for the thread.  */
-void reg_fetcher_stop (struct reg_fetcher *f);
+/* Download the N blobs of DL from REPO, at most a few at a time, each
+   streamed through sha256 and refused past its descriptor's size,
+   transient failures retried.  The first failure stops them all; what
+   was not verified is removed.  */
+int reg_fetch_blobs (struct reg_client *c, const char *repo, const struct reg_download *dl,
+                     size_t n, struct reg_progress *p, nook_error_t *err);
 
 /* Fetch one small blob (a config) whole, verified, up to MAX bytes.  */
 int reg_fetch_small (struct reg_client *c, const char *repo, const struct image_descriptor *d,
