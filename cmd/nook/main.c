@@ -25,6 +25,7 @@ static const struct command commands[] = {
   { "image exists", cmd_image_exists, NEED_STORE, "Check if an image exists in local storage" },
   { "image inspect", cmd_image_inspect, NEED_STORE, "Display the configuration of an image" },
   { "image prune", cmd_image_prune, NEED_STORE, "Remove unused images" },
+  { "exec", cmd_exec, NEED_STORE, "Run a process in a running container" },
   { "export", cmd_export, NEED_STORE, "Export container's filesystem contents as a tar archive" },
   { "history", cmd_history, NEED_STORE, "Show history of a specified image" },
   { "images", cmd_images, NEED_STORE, "List images in local storage" },
@@ -58,7 +59,7 @@ static const struct
   { "container", "ps", "ps" },         { "container", "rm", "rm" },
   { "container", "run", "run" },       { "image", "save", "save" },
   { "image", "import", "import" },     { "image", "history", "history" },
-  { "container", "export", "export" },
+  { "container", "export", "export" }, { "container", "exec", "exec" },
   { "image", "pull", "pull" },         { "image", "push", "push" },
 };
 
