@@ -40,6 +40,7 @@ NOOK_LAZY_FN (nook_lib_crypto, int, EVP_DigestFinal_ex,
 NOOK_LAZY_FN (nook_lib_curl, CURLcode, curl_global_init, (long flags), (flags))
 NOOK_LAZY_FN (nook_lib_curl, CURL *, curl_easy_init, (void), ())
 NOOK_LAZY_VOID (nook_lib_curl, curl_easy_cleanup, (CURL * c), (c))
+NOOK_LAZY_VOID (nook_lib_curl, curl_easy_reset, (CURL * c), (c))
 NOOK_LAZY_FN (nook_lib_curl, CURLcode, curl_easy_perform, (CURL * c), (c))
 NOOK_LAZY_FN (nook_lib_curl, const char *, curl_easy_strerror, (CURLcode e), (e))
 NOOK_LAZY_FN (nook_lib_curl, const char *, curl_multi_strerror, (CURLMcode e), (e))
