@@ -72,6 +72,23 @@ int cli_parse (const struct cmd_spec *spec, int argc, char **argv, char ***args,
    commands that share groups of flags (create and run); free() it.  */
 struct opt *cli_opts_join (const struct opt *const tables[]);
 
+/* ---- commands over containers ---- */
+
+struct cli_each
+{
+  /* Act on container ID (REF as the user gave it): 0 done, -1 failed
+     with *ERR set, or -1 with no error to skip it silently.  */
+  int (*fn) (struct nook_ctx *ctx, const char *id, const char *ref, void *data, nook_error_t *err);
+  void *data;
+  bool print;       /* print REF (the ID with --all) for each one done */
+  int missing_code; /* exit code for a container that does not exist */
+};
+
+/* For each of REFS, or with ALL every container: the exit code, 0 or
+   the highest of the failures, each reported on stderr.  */
+int cli_each_container (struct nook_ctx *ctx, char **refs, int nrefs, bool all,
+                        const struct cli_each *e);
+
 /* ---- output ---- */
 
 /* Flush stdout and report a write error (a full disk, a closed pipe).  */
@@ -110,6 +127,14 @@ int cmd_load (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err);
 int cmd_images (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err);
 int cmd_ps (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err);
 int cmd_rm (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err);
+int cmd_create (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err);
+int cmd_start (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err);
+int cmd_stop (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err);
+int cmd_restart (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err);
+int cmd_kill (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err);
+int cmd_wait (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err);
+int cmd_attach (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err);
+int cmd_logs (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err);
 int cmd_unshare (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err);
 int cmd_tag (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err);
 int cmd_untag (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err);
@@ -128,10 +153,10 @@ int cmd_pull (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err);
 int cmd_push (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err);
 int cmd_login (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err);
 int cmd_logout (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err);
-/* Registry flags (cmd/nook/pull.c): --tls-verify as given (VALUE), or -1
-   when it was not; --platform OS/ARCH[/VARIANT] split in place.  */
+/* Registry flags (cmd/nook/pull.c): was --NAME given (before cli_parse)?
+   --platform OS/ARCH[/VARIANT] split in place.  */
 struct image_platform;
-int cli_tls_verify (int argc, char **argv, bool value);
+bool cli_flag_given (int argc, char **argv, const char *name);
 int cli_platform (char *s, struct image_platform *p, nook_error_t *err);
 
 #endif

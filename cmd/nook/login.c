@@ -68,13 +68,15 @@ cmd_login (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err)
   const struct cmd_spec spec
       = { "login", "[options] REGISTRY", "Log in to a container registry", opts, false, 1, 1 };
   char **args;
+  bool tls_given;
   int nargs, r;
 
   (void)ctx;
+  tls_given = cli_flag_given (argc, argv, "tls-verify");
   r = cli_parse (&spec, argc, argv, &args, &nargs, err);
   if (r != 0)
     return r > 0 ? 0 : -1;
-  o.tls_verify = cli_tls_verify (argc, argv, tls);
+  o.tls_verify = tls_given ? tls : -1;
   if (get_login)
     {
       if (registry_login_user (args[0], o.authfile, &stored, err) < 0)

@@ -4,13 +4,16 @@
 
 #include <string.h>
 
-int
-cli_tls_verify (int argc, char **argv, bool value)
+bool
+cli_flag_given (int argc, char **argv, const char *name)
 {
-  for (int i = 1; i < argc && strcmp (argv[i], "--") != 0; i++)
-    if (strcmp (argv[i], "--tls-verify") == 0 || str_has_prefix (argv[i], "--tls-verify="))
-      return value;
-  return -1;
+  size_t len = strlen (name);
+
+  for (int i = 1; i < argc && argv[i] && strcmp (argv[i], "--") != 0; i++)
+    if (strncmp (argv[i], "--", 2) == 0 && strncmp (argv[i] + 2, name, len) == 0
+        && (argv[i][2 + len] == '\0' || argv[i][2 + len] == '='))
+      return true;
+  return false;
 }
 
 /* --platform OS/ARCH[/VARIANT] into P (the strings stay in S).  */
@@ -68,12 +71,14 @@ cmd_pull (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err)
   };
   struct apply_opts aopts = cli_apply_opts (ctx);
   char **args;
+  bool tls_given;
   int nargs, r;
 
+  tls_given = cli_flag_given (argc, argv, "tls-verify");
   r = cli_parse (&spec, argc, argv, &args, &nargs, err);
   if (r != 0)
     return r > 0 ? 0 : -1;
-  o.r.tls_verify = cli_tls_verify (argc, argv, tls);
+  o.r.tls_verify = tls_given ? tls : -1;
   o.r.progress = quiet ? NULL : stderr;
   if (platform)
     {

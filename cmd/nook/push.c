@@ -40,12 +40,14 @@ cmd_push (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err)
                                  1,
                                  2 };
   char **args;
+  bool tls_given;
   int nargs, r;
 
+  tls_given = cli_flag_given (argc, argv, "tls-verify");
   r = cli_parse (&spec, argc, argv, &args, &nargs, err);
   if (r != 0)
     return r > 0 ? 0 : -1;
-  o.r.tls_verify = cli_tls_verify (argc, argv, tls);
+  o.r.tls_verify = tls_given ? tls : -1;
   o.r.progress = quiet ? NULL : stderr;
   if (registry_push (&ctx->store, args[0], nargs > 1 ? args[1] : NULL, &o, err) < 0)
     return -1;

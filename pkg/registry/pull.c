@@ -114,7 +114,7 @@ get_manifest (struct pull *pl, const char *ref, bool by_digest, struct reg_respo
 
   if (reg_client_do (pl->c, &r, NULL, resp, err) < 0)
     return -1;
-  if (resp->content_type && strstr (resp->content_type, "manifest.v1+"))
+  if (resp->content_type && strstr (resp->content_type, "distribution.manifest.v1"))
     {
       reg_response_free (resp);
       return nook_error (err, 0,
