@@ -32,7 +32,8 @@ struct cli
   bool no_pivot, no_new_keyring, detach, keep, no_subreaper, force, all, quiet, tty;
   bool no_new_privs, ignore_paused, rootless, help;
   char **env, **additional_gids, **caps;
-  char **args; /* the arguments that are not options */
+  char **args;        /* the arguments that are not options */
+  char *default_root; /* owned: --root when not given */
 };
 
 struct cli_option
@@ -40,14 +41,19 @@ struct cli_option
   const char *name; /* long name, no dashes */
   char short_name;  /* 0: none */
   enum cli_opt_type type;
-  size_t offset; /* in struct cli */
+  size_t offset;          /* in struct cli */
   const char *value_name; /* for --help: "DIR" */
   const char *help;
 };
 
 #define CLI_OPT(name, short_name, type, field, value, help)                                        \
-  { name, short_name, type, offsetof (struct cli, field), value, help }
-#define CLI_OPT_END { NULL, 0, 0, 0, NULL, NULL }
+  {                                                                                                \
+    name, short_name, type, offsetof (struct cli, field), value, help                              \
+  }
+#define CLI_OPT_END                                                                                \
+  {                                                                                                \
+    NULL, 0, 0, 0, NULL, NULL                                                                      \
+  }
 
 struct cli_verb
 {
@@ -70,7 +76,7 @@ int cli_parse (struct cli *c, const struct cli_option *options, bool options_fir
 /* The options of a table, for --help.  */
 void cli_print_options (FILE *out, const struct cli_option *options);
 
-/* Verbs (lifecycle.c, exec.c, info.c).  */
+/* Verbs (lifecycle.c, exec.c, info.c): an exit code, or -1 with *ERR.  */
 int cli_create (struct cli *c, nook_error_t *err);
 int cli_run (struct cli *c, nook_error_t *err);
 int cli_start (struct cli *c, nook_error_t *err);

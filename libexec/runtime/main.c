@@ -1,39 +1,45 @@
 /* nook-runtime: an OCI runtime with runc's command line.
 
      nook-runtime [--root DIR] [--log FILE] [--log-format text|json] [--debug]
-                  COMMAND [OPTIONS] ID
+                  COMMAND [OPTIONS] ID [ARGS]
 
-   Errors go to the --log file when one is given (the caller's stderr may
-   be the container's), to stderr otherwise.  */
-#include "runtime/runtime.h"
+   Parse, then act: the global options, then the verb's table (cli.h),
+   then the verb.  Errors go to the --log file when one is given (the
+   caller's stderr may be the container's, as the monitor runs us), to
+   stderr otherwise; the exit code is the verb's (1, 255 for exec).  */
+#include "cli.h"
 
 #include <fcntl.h>
-#include <signal.h>
 #include <string.h>
-#include <sys/wait.h>
 
-struct globals
+/* The one piece of process-wide state: where log lines go.  Set once,
+   before any verb runs; nook_warn/nook_debug reach it through the log
+   writer hook, which takes no context.  */
+static struct
 {
-  const char *root;
-  const char *log;
+  const char *path; /* NULL: stderr */
   bool json;
-};
+  int fd; /* -1 until opened */
+} log_sink = { NULL, false, -1 };
 
+static const char *
+level_name (enum nook_log_level level)
+{
+  return level == NOOK_LOG_DEBUG ? "debug" : level == NOOK_LOG_WARN ? "warning" : "error";
+}
+
+/* One line as runc's logrus writes it, text or JSON, in one write.  */
 static void
-log_error (const struct globals *g, const char *msg)
+log_line (const char *level, const char *msg)
 {
   _cleanup_free_ char *now = nook_time_format (nook_now_ns ());
   struct nook_buf line = { 0 };
-  _cleanup_close_ int fd = -1;
 
-  if (g->log == NULL)
+  if (log_sink.json)
     {
-      fprintf (stderr, "nook-runtime: %s\n", msg);
-      return;
-    }
-  if (g->json)
-    {
-      nook_buf_puts (&line, "{\"level\":\"error\",\"msg\":");
+      nook_buf_puts (&line, "{\"level\":");
+      json_quote (&line, level);
+      nook_buf_puts (&line, ",\"msg\":");
       json_quote (&line, msg);
       nook_buf_puts (&line, ",\"time\":");
       json_quote (&line, now);
@@ -41,233 +47,295 @@ log_error (const struct globals *g, const char *msg)
     }
   else
     {
-      nook_buf_printf (&line, "time=\"%s\" level=error msg=", now);
+      nook_buf_printf (&line, "time=\"%s\" level=%s msg=", now, level);
       json_quote (&line, msg);
       nook_buf_putc (&line, '\n');
     }
-  fd = open (g->log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0 || nook_write_all (fd, line.data, line.len) < 0)
+  if (log_sink.fd < 0)
+    log_sink.fd = open (log_sink.path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  if (log_sink.fd < 0 || nook_write_all (log_sink.fd, line.data, line.len) < 0)
     fprintf (stderr, "nook-runtime: %s\n", msg);
   nook_buf_free (&line);
 }
 
-static int
-usage_error (nook_error_t *err, const char *cmd)
+static void
+log_writer (enum nook_log_level level, const char *msg)
 {
-  return nook_error (err, 0, "%s: wrong arguments, see nook-runtime(1)", cmd);
+  log_line (level_name (level), msg);
 }
 
-/* Options "--name value" or "--name=value" of a verb; *I moves past.  */
-static const char *
-opt_value (int argc, char **argv, int *i, const char *name)
+static void
+log_error (const char *msg)
 {
-  size_t len = strlen (name);
-  if (strncmp (argv[*i], name, len) != 0)
-    return NULL;
-  if (argv[*i][len] == '=')
-    return argv[*i] + len + 1;
-  if (argv[*i][len] == '\0' && *i + 1 < argc)
-    return argv[++*i];
-  return NULL;
+  if (log_sink.path == NULL)
+    fprintf (stderr, "nook-runtime: %s\n", msg);
+  else
+    log_line ("error", msg);
 }
 
-static int
-cmd_create (const struct globals *g, int argc, char **argv, bool run, nook_error_t *err)
+int
+cli_log_open (struct cli *c, int min_fd, nook_error_t *err)
 {
-  struct runtime_create_opts o = { 0 };
-  const char *id = NULL, *v;
-  bool detach = false;
-  int64_t n;
+  _cleanup_close_ int fd = -1;
 
-  for (int i = 1; i < argc; i++)
-    {
-      if ((v = opt_value (argc, argv, &i, "--bundle")) || (v = opt_value (argc, argv, &i, "-b")))
-        o.bundle = v;
-      else if ((v = opt_value (argc, argv, &i, "--pid-file")))
-        o.pid_file = v;
-      else if ((v = opt_value (argc, argv, &i, "--preserve-fds")))
-        {
-          if (!str_to_int64 (v, &n) || n < 0 || n > 1024)
-            return nook_error (err, 0, "--preserve-fds: invalid number `%s`", v);
-          o.preserve_fds = (int)n;
-        }
-      else if (strcmp (argv[i], "--no-pivot") == 0)
-        o.no_pivot = true;
-      else if (run && (strcmp (argv[i], "--detach") == 0 || strcmp (argv[i], "-d") == 0))
-        detach = true;
-      else if (argv[i][0] == '-')
-        return nook_error (err, 0, "%s: unknown option `%s`", argv[0], argv[i]);
-      else if (id == NULL)
-        id = argv[i];
-      else
-        return usage_error (err, argv[0]);
-    }
-  if (id == NULL)
-    return usage_error (err, argv[0]);
-  if (runtime_create (g->root, id, &o, err) < 0)
-    return -1;
-  if (!run)
+  if (c->log == NULL || log_sink.fd >= 0)
     return 0;
-  if (runtime_start (g->root, id, err) < 0)
-    return -1;
-  if (detach)
-    return 0;
-  {
-    struct runtime_state st;
-    int status = 0;
-    if (runtime_state_read (g->root, id, &st, err) < 0)
-      return -1;
-    nook_waitpid (st.pid, &status, 0);
-    runtime_state_free (&st);
-    if (runtime_delete (g->root, id, true, err) < 0)
-      return -1;
-    return nook_exit_code (status);
-  }
-}
-
-static int
-cmd_simple (const struct globals *g, int argc, char **argv, nook_error_t *err)
-{
-  const char *cmd = argv[0], *id = NULL;
-  const char *sigarg = NULL;
-  bool force = false, all = false;
-
-  for (int i = 1; i < argc; i++)
-    {
-      if (strcmp (argv[i], "--force") == 0 || strcmp (argv[i], "-f") == 0)
-        force = true;
-      else if (strcmp (argv[i], "--all") == 0 || strcmp (argv[i], "-a") == 0)
-        all = true;
-      else if (argv[i][0] == '-')
-        return nook_error (err, 0, "%s: unknown option `%s`", cmd, argv[i]);
-      else if (id == NULL)
-        id = argv[i];
-      else if (sigarg == NULL && strcmp (cmd, "kill") == 0)
-        sigarg = argv[i];
-      else
-        return usage_error (err, cmd);
-    }
-  if (id == NULL || (force && strcmp (cmd, "delete") != 0) || (all && strcmp (cmd, "kill") != 0))
-    return usage_error (err, cmd);
-  if (strcmp (cmd, "start") == 0)
-    return runtime_start (g->root, id, err);
-  if (strcmp (cmd, "delete") == 0)
-    return runtime_delete (g->root, id, force, err);
-  if (strcmp (cmd, "kill") == 0)
-    {
-      int sig = SIGTERM;
-      if (sigarg && runtime_parse_signal (sigarg, &sig, err) < 0)
-        return -1;
-      return runtime_kill (g->root, id, sig, all, err);
-    }
-  {
-    struct runtime_state st;
-    _cleanup_free_ char *text = NULL;
-    if (runtime_state_read (g->root, id, &st, err) < 0)
-      return -1;
-    text = runtime_state_json (g->root, &st);
-    runtime_state_free (&st);
-    printf ("%s\n", text);
-    return 0;
-  }
-}
-
-static int
-cmd_list (const struct globals *g, nook_error_t *err)
-{
-  _cleanup_strv_ char **ids = NULL;
-
-  if (runtime_list_ids (g->root, &ids, err) < 0)
-    return -1;
-  printf ("%-12s  %-8s  %-8s  %s\n", "ID", "PID", "STATUS", "BUNDLE");
-  for (size_t i = 0; ids[i]; i++)
-    {
-      struct runtime_state st;
-      nook_error_t e = NULL;
-      const char *status;
-      if (runtime_state_read (g->root, ids[i], &st, &e) < 0)
-        {
-          nook_error_free (&e);
-          continue;
-        }
-      status = runtime_status (g->root, &st);
-      printf ("%-12s  %-8d  %-8s  %s\n", st.id, strcmp (status, "stopped") ? (int)st.pid : 0,
-              status, st.bundle);
-      runtime_state_free (&st);
-    }
+  fd = open (c->log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return nook_error (err, errno, "open the log `%s`", c->log);
+  /* Above the fds that go to the container (--preserve-fds): the
+     container's init writes its debug lines here before it execs.  */
+  log_sink.fd = fcntl (fd, F_DUPFD_CLOEXEC, min_fd);
+  if (log_sink.fd < 0)
+    return nook_error (err, errno, "fcntl");
   return 0;
 }
 
-static int
-parse_globals (struct globals *g, int argc, char **argv, nook_error_t *err)
-{
-  int i;
-  const char *v;
+/* ---- the verbs ---- */
 
-  for (i = 1; i < argc && argv[i][0] == '-'; i++)
+#define OPT_BUNDLE                                                                                 \
+  CLI_OPT ("bundle", 'b', OPT_STRING, bundle, "DIR", "the bundle directory (default: .)")
+#define OPT_CONSOLE                                                                                \
+  CLI_OPT ("console-socket", 0, OPT_STRING, console_socket, "PATH",                                \
+           "a unix socket to send the pty master to")
+#define OPT_PID_FILE CLI_OPT ("pid-file", 0, OPT_STRING, pid_file, "FILE", "write the pid to FILE")
+#define OPT_PRESERVE                                                                               \
+  CLI_OPT ("preserve-fds", 0, OPT_UINT, preserve_fds, "N", "pass fds 3 to 3+N-1 to the process")
+#define OPT_CREATE                                                                                 \
+  OPT_BUNDLE, OPT_CONSOLE, OPT_PID_FILE, OPT_PRESERVE,                                             \
+      CLI_OPT ("no-pivot", 0, OPT_BOOL, no_pivot, NULL, "enter the rootfs without pivot_root"),    \
+      CLI_OPT ("no-new-keyring", 0, OPT_BOOL, no_new_keyring, NULL,                                \
+               "accepted; no keyring is made")
+
+static const struct cli_option create_options[] = { OPT_CREATE, CLI_OPT_END };
+
+static const struct cli_option run_options[] = {
+  OPT_CREATE,
+  CLI_OPT ("detach", 'd', OPT_BOOL, detach, NULL, "do not wait for the container"),
+  CLI_OPT ("keep", 0, OPT_BOOL, keep, NULL, "do not delete the container after it exits"),
+  CLI_OPT ("no-subreaper", 0, OPT_BOOL, no_subreaper, NULL, "do not reap orphans"),
+  CLI_OPT_END,
+};
+
+static const struct cli_option no_options[] = { CLI_OPT_END };
+
+static const struct cli_option kill_options[] = {
+  CLI_OPT ("all", 'a', OPT_BOOL, all, NULL, "signal every process of the container"),
+  CLI_OPT_END,
+};
+
+static const struct cli_option delete_options[] = {
+  CLI_OPT ("force", 'f', OPT_BOOL, force, NULL, "kill the container first if it runs"),
+  CLI_OPT_END,
+};
+
+static const struct cli_option exec_options[] = {
+  OPT_CONSOLE,
+  OPT_PID_FILE,
+  OPT_PRESERVE,
+  CLI_OPT ("cwd", 0, OPT_STRING, cwd, "DIR", "the working directory"),
+  CLI_OPT ("env", 'e', OPT_LIST, env, "KEY=VALUE", "set an environment variable"),
+  CLI_OPT ("tty", 't', OPT_BOOL, tty, NULL, "allocate a pseudo-terminal"),
+  CLI_OPT ("user", 'u', OPT_STRING, user, "UID[:GID]", "the user to run as"),
+  CLI_OPT ("additional-gids", 'g', OPT_LIST, additional_gids, "GID", "a supplementary group"),
+  CLI_OPT ("process", 'p', OPT_STRING, process, "FILE", "the process, as config.json's"),
+  CLI_OPT ("detach", 'd', OPT_BOOL, detach, NULL, "do not wait for the process"),
+  CLI_OPT ("process-label", 0, OPT_STRING, process_label, "LABEL", "SELinux label (refused)"),
+  CLI_OPT ("apparmor", 0, OPT_STRING, apparmor, "PROFILE", "AppArmor profile (refused)"),
+  CLI_OPT ("no-new-privs", 0, OPT_BOOL, no_new_privs, NULL, "set no_new_privs"),
+  CLI_OPT ("cap", 'c', OPT_LIST, caps, "CAP", "add a capability"),
+  CLI_OPT ("cgroup", 0, OPT_STRING, cgroup, "PATH", "accepted; no cgroups are managed"),
+  CLI_OPT ("ignore-paused", 0, OPT_BOOL, ignore_paused, NULL, "accepted; never paused"),
+  CLI_OPT_END,
+};
+
+static const struct cli_option list_options[] = {
+  CLI_OPT ("format", 'f', OPT_STRING, format, "table|json", "the output format"),
+  CLI_OPT ("quiet", 'q', OPT_BOOL, quiet, NULL, "print the IDs only"),
+  CLI_OPT_END,
+};
+
+static const struct cli_option ps_options[] = {
+  CLI_OPT ("format", 'f', OPT_STRING, format, "table|json", "the output format"),
+  CLI_OPT_END,
+};
+
+static const struct cli_option spec_options[] = {
+  OPT_BUNDLE,
+  CLI_OPT ("rootless", 0, OPT_BOOL, rootless, NULL, "a spec for a user without privileges"),
+  CLI_OPT_END,
+};
+
+static const struct cli_verb verbs[] = {
+  { "create", cli_create, create_options, 1, 1, false, 1, "[OPTIONS] ID",
+    "create a container from a bundle" },
+  { "start", cli_start, no_options, 1, 1, false, 1, "ID", "start a created container" },
+  { "run", cli_run, run_options, 1, 1, false, 1, "[OPTIONS] ID", "create and start a container" },
+  { "state", cli_state, no_options, 1, 1, false, 1, "ID", "print the OCI state of a container" },
+  { "kill", cli_kill, kill_options, 1, 2, false, 1, "[OPTIONS] ID [SIGNAL]",
+    "send a signal to a container (default TERM)" },
+  { "delete", cli_delete, delete_options, 1, 1, false, 1, "[OPTIONS] ID", "delete a container" },
+  { "exec", cli_exec, exec_options, 1, -1, true, 255, "[OPTIONS] ID [COMMAND [ARG...]]",
+    "run a process in a container" },
+  { "list", cli_list, list_options, 0, 0, false, 1, "[OPTIONS]", "list the containers" },
+  { "ps", cli_ps, ps_options, 1, -1, true, 1, "[OPTIONS] ID [PS-ARGS...]",
+    "show the processes of a container" },
+  { "features", cli_features, no_options, 0, 0, false, 1, "", "print what this runtime supports" },
+  { "spec", cli_spec, spec_options, 0, 0, false, 1, "[OPTIONS]", "write a default config.json" },
+};
+
+static const struct cli_option global_options[] = {
+  CLI_OPT ("root", 0, OPT_STRING, root, "DIR", "the containers' state"),
+  CLI_OPT ("log", 0, OPT_STRING, log, "FILE", "write errors and debug lines to FILE"),
+  CLI_OPT ("log-format", 0, OPT_STRING, log_format, "text|json", "the format of --log"),
+  CLI_OPT ("debug", 0, OPT_BOOL, debug, NULL, "log debug lines"),
+  CLI_OPT ("systemd-cgroup", 0, OPT_BOOL, systemd_cgroup, NULL, "refused: no cgroup manager"),
+  CLI_OPT ("rootless", 0, OPT_STRING, rootless_mode, "true|false|auto",
+           "accepted, for runc's callers"),
+  CLI_OPT ("criu", 0, OPT_STRING, criu, "PATH", "accepted; no checkpointing"),
+  CLI_OPT ("version", 'v', OPT_BOOL, version, NULL, "print the version"),
+  CLI_OPT_END,
+};
+
+static void
+usage (FILE *out)
+{
+  fprintf (out, "Usage: nook-runtime [GLOBAL OPTIONS] COMMAND [OPTIONS] ...\n\nCommands:\n");
+  for (size_t i = 0; i < NOOK_ARRAY_SIZE (verbs); i++)
+    fprintf (out, "  %-10s %s\n", verbs[i].name, verbs[i].summary);
+  fprintf (out, "\nGlobal options:\n");
+  cli_print_options (out, global_options);
+}
+
+static void
+verb_usage (FILE *out, const struct cli_verb *v)
+{
+  fprintf (out, "Usage: nook-runtime %s %s\n\n%s.\n\nOptions:\n", v->name, v->usage, v->summary);
+  cli_print_options (out, v->options);
+}
+
+static const struct cli_verb *
+find_verb (const char *name)
+{
+  for (size_t i = 0; i < NOOK_ARRAY_SIZE (verbs); i++)
+    if (strcmp (verbs[i].name, name) == 0)
+      return &verbs[i];
+  return NULL;
+}
+
+/* runc's: $XDG_RUNTIME_DIR/runc for a user, /run/runc for root.  */
+static char *
+default_root (void)
+{
+  const char *xdg = getenv ("XDG_RUNTIME_DIR");
+
+  if (nook_is_real_root ())
+    return xstrdup ("/run/nook-runtime");
+  if (xdg && xdg[0] == '/')
+    return xasprintf ("%s/nook-runtime", xdg);
+  return xasprintf ("/tmp/nook-runtime-%d", (int)geteuid ());
+}
+
+static int
+check_globals (struct cli *c, nook_error_t *err)
+{
+  if (c->log_format && strcmp (c->log_format, "json") != 0 && strcmp (c->log_format, "text") != 0)
+    return nook_error (err, 0, "invalid log-format `%s`: text or json", c->log_format);
+  log_sink.path = c->log;
+  log_sink.json = c->log_format && strcmp (c->log_format, "json") == 0;
+  if (c->log)
+    nook_log_set_writer (log_writer);
+  if (c->debug)
+    nook_log_set_level (NOOK_LOG_DEBUG);
+  if (c->systemd_cgroup)
+    return nook_error (err, 0,
+                       "--systemd-cgroup is not supported: nook-runtime manages no cgroups");
+  return 0;
+}
+
+/* The verb's arguments and options; -1 on an error, 0 when --help was
+   answered, 1 to go on.  */
+static int
+parse_verb (struct cli *c, const struct cli_verb *v, int argc, char **argv, nook_error_t *err)
+{
+  int n;
+
+  if (cli_parse (c, v->options, v->options_first, false, argc, argv, err) < 0)
+    return -1;
+  if (c->help)
     {
-      if ((v = opt_value (argc, argv, &i, "--root")))
-        g->root = v;
-      else if ((v = opt_value (argc, argv, &i, "--log")))
-        g->log = v;
-      else if ((v = opt_value (argc, argv, &i, "--log-format")))
-        {
-          if (strcmp (v, "json") != 0 && strcmp (v, "text") != 0)
-            return nook_error (err, 0, "--log-format: `%s` is not text or json", v);
-          g->json = strcmp (v, "json") == 0;
-        }
-      else if (strcmp (argv[i], "--debug") == 0)
-        nook_log_set_level (NOOK_LOG_DEBUG);
-      else if (strcmp (argv[i], "--systemd-cgroup") == 0)
-        return nook_error (err, 0, "--systemd-cgroup is not supported");
-      else
-        return nook_error (err, 0, "unknown global option `%s`", argv[i]);
+      verb_usage (stdout, v);
+      return 0;
     }
-  return i;
+  n = (int)strv_len (c->args);
+  if (n < v->min_args || (v->max_args >= 0 && n > v->max_args))
+    {
+      if (v->min_args == 1 && n == 0)
+        return nook_error (err, 0, "%s: a container ID is required (usage: nook-runtime %s %s)",
+                           v->name, v->name, v->usage);
+      return nook_error (err, 0, "%s: wrong number of arguments (usage: nook-runtime %s %s)",
+                         v->name, v->name, v->usage);
+    }
+  if (v->min_args >= 1 && runtime_check_id (c->args[0], err) < 0)
+    return -1;
+  return 1;
+}
+
+static int
+run_cli (struct cli *c, int argc, char **argv, int *error_exit, nook_error_t *err)
+{
+  const struct cli_verb *v;
+  int first, r;
+
+  first = cli_parse (c, global_options, false, true, argc, argv, err);
+  if (first < 0 || check_globals (c, err) < 0)
+    return -1;
+  if (c->version)
+    {
+      printf ("nook-runtime version %s\nspec: %s\n", NOOK_VERSION, OCI_VERSION);
+      return 0;
+    }
+  if (c->help || first >= argc)
+    {
+      usage (c->help ? stdout : stderr);
+      return c->help ? 0 : nook_error (err, 0, "no command given");
+    }
+  v = find_verb (argv[first]);
+  if (v == NULL)
+    return nook_error (err, 0, "no such command `%s` (see nook-runtime --help)", argv[first]);
+  *error_exit = v->error_exit;
+  strv_free (c->args);
+  c->args = NULL;
+  r = parse_verb (c, v, argc - first, argv + first, err);
+  if (r <= 0)
+    return r;
+  if (c->root == NULL)
+    c->root = c->default_root = default_root ();
+  if (cli_log_open (c, 3 + (int)c->preserve_fds, err) < 0)
+    return -1;
+  return v->run (c, err);
 }
 
 int
 main (int argc, char **argv)
 {
-  struct globals g = { 0 };
+  struct cli c = { 0 };
   nook_error_t err = NULL;
-  _cleanup_free_ char *root = NULL;
-  int first, ret;
+  int error_exit = 1, ret;
 
-  first = parse_globals (&g, argc, argv, &err);
-  if (first >= 0 && first >= argc)
-    first = nook_error (&err, 0, "missing command: create, start, state, kill, delete, run, list");
-  if (first < 0)
-    {
-      log_error (&g, err->msg);
-      return 1;
-    }
-  if (g.root == NULL)
-    {
-      const char *xdg = getenv ("XDG_RUNTIME_DIR");
-      root = nook_is_real_root () ? xstrdup ("/run/nook-runtime")
-             : xdg                ? xasprintf ("%s/nook-runtime", xdg)
-                                  : xasprintf ("/tmp/nook-runtime-%d", (int)geteuid ());
-      g.root = root;
-    }
-  argc -= first;
-  argv += first;
-  if (strcmp (argv[0], "create") == 0 || strcmp (argv[0], "run") == 0)
-    ret = cmd_create (&g, argc, argv, argv[0][0] == 'r', &err);
-  else if (strcmp (argv[0], "list") == 0)
-    ret = cmd_list (&g, &err);
-  else if (strcmp (argv[0], "start") == 0 || strcmp (argv[0], "state") == 0
-           || strcmp (argv[0], "kill") == 0 || strcmp (argv[0], "delete") == 0)
-    ret = cmd_simple (&g, argc, argv, &err);
-  else
-    ret = nook_error (&err, 0, "unknown command `%s`", argv[0]);
+  ret = run_cli (&c, argc, argv, &error_exit, &err);
   if (ret < 0)
     {
-      log_error (&g, err->msg);
+      log_error (err->msg);
       nook_error_free (&err);
-      return 1;
+      ret = error_exit;
     }
-  if (fflush (stdout) != 0)
+  strv_free (c.args);
+  strv_free (c.env);
+  strv_free (c.additional_gids);
+  strv_free (c.caps);
+  free (c.default_root);
+  if (fflush (stdout) != 0 && ret == 0)
     return 1;
   return ret;
 }

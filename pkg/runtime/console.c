@@ -34,7 +34,8 @@ open_pty (int *master, int *slave, nook_error_t *err)
 
   m = open ("/dev/ptmx", O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
   if (m < 0)
-    return nook_error (err, errno, "open /dev/ptmx in the container (is devpts mounted on /dev/pts?)");
+    return nook_error (err, errno,
+                       "open /dev/ptmx in the container (is devpts mounted on /dev/pts?)");
   if (fstat (m, &st) < 0 || !S_ISCHR (st.st_mode) || ioctl (m, TIOCGPTN, &n) < 0)
     return nook_error (err, 0, "/dev/ptmx in the container is not a pty master");
   if (ioctl (m, TIOCSPTLCK, &unlock) < 0)
@@ -64,8 +65,8 @@ runtime_send_fd (int sock, int fd, const char *name, nook_error_t *err)
 {
   char cbuf[CMSG_SPACE (sizeof (int))];
   struct iovec iov = { .iov_base = (void *)name, .iov_len = strlen (name) };
-  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-                        .msg_controllen = sizeof (cbuf) };
+  struct msghdr msg
+      = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof (cbuf) };
   struct cmsghdr *c;
   ssize_t n;
 
@@ -88,8 +89,8 @@ runtime_recv_fd (int sock, int *fd, nook_error_t *err)
 {
   char cbuf[CMSG_SPACE (sizeof (int) * 4)], name[256];
   struct iovec iov = { .iov_base = name, .iov_len = sizeof (name) };
-  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf,
-                        .msg_controllen = sizeof (cbuf) };
+  struct msghdr msg
+      = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof (cbuf) };
   int got = -1;
   ssize_t n;
 
@@ -158,6 +159,26 @@ runtime_console_pair (int *ours, int *theirs, nook_error_t *err)
     return nook_error (err, errno, "socketpair");
   *ours = sv[0];
   *theirs = sv[1];
+  return 0;
+}
+
+int
+runtime_bundle_terminal (const char *bundle, bool *terminal, nook_error_t *err)
+{
+  _cleanup_free_ char *path = xasprintf ("%s/config.json", bundle);
+  _cleanup_free_ char *text = NULL;
+  _cleanup_json_ nook_json *j = NULL;
+  nook_json *process;
+  size_t len;
+
+  /* create reads it again and says what is wrong with it.  */
+  *terminal = false;
+  if (nook_read_file_at (AT_FDCWD, path, OCI_CONFIG_MAX, &text, &len, err) < 0
+      || json_parse (text, len, &j, err) < 0)
+    return nook_error_prefix (err, "%s", path);
+  process = json_get (j, "process");
+  if (process && json_get (process, "terminal"))
+    json_bool (json_get (process, "terminal"), terminal);
   return 0;
 }
 

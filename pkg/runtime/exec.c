@@ -19,8 +19,9 @@
       capabilities, and finds the executable; every fd but 0, 1, 2 and
       the preserved ones is close-on-exec by then.  It answers READY and
       execs; a failed execve answers ERROR after READY.
-   4. P sees READY then EOF (the sync socket is close-on-exec): the
-      process runs.  On any error, P kills and reaps what it started.
+   4. P sees the pid and READY (in either order: C1 and C2 race) then
+      EOF (the sync socket is close-on-exec): the process runs.  On any
+      error, P kills and reaps what it started.
 
    C1 and C2 are not dumpable until the execve: a process of the
    container cannot ptrace or open /proc/PID of C2 while it still holds
@@ -55,8 +56,8 @@ static const struct
   const char *file;
   int flag;
 } ns_types[] = {
-  { "user", CLONE_NEWUSER }, { "mnt", CLONE_NEWNS },   { "pid", CLONE_NEWPID },
-  { "uts", CLONE_NEWUTS },   { "ipc", CLONE_NEWIPC },  { "net", CLONE_NEWNET },
+  { "user", CLONE_NEWUSER },     { "mnt", CLONE_NEWNS },  { "pid", CLONE_NEWPID },
+  { "uts", CLONE_NEWUTS },       { "ipc", CLONE_NEWIPC }, { "net", CLONE_NEWNET },
   { "cgroup", CLONE_NEWCGROUP },
 };
 
@@ -138,8 +139,8 @@ apply_user (struct oci_spec *p, const struct runtime_exec_opts *o, nook_error_t 
   if (o->user)
     {
       const char *colon = strchr (o->user, ':');
-      _cleanup_free_ char *uid = colon ? xstrndup (o->user, (size_t)(colon - o->user))
-                                       : xstrdup (o->user);
+      _cleanup_free_ char *uid
+          = colon ? xstrndup (o->user, (size_t)(colon - o->user)) : xstrdup (o->user);
       if (parse_id (uid, "--user uid", &p->uid, err) < 0
           || (colon && parse_id (colon + 1, "--user gid", &p->gid, err) < 0))
         return -1;
@@ -192,8 +193,8 @@ apply_caps (struct oci_spec *p, char *const *caps)
   for (size_t s = 0; s < NOOK_ARRAY_SIZE (sets); s++)
     for (size_t i = 0; caps[i]; i++)
       {
-        _cleanup_free_ char *name = str_has_prefix (caps[i], "CAP_") ? xstrdup (caps[i])
-                                                                     : xasprintf ("CAP_%s", caps[i]);
+        _cleanup_free_ char *name
+            = str_has_prefix (caps[i], "CAP_") ? xstrdup (caps[i]) : xasprintf ("CAP_%s", caps[i]);
         if (*sets[s] == NULL)
           *sets[s] = xzalloc (sizeof (char *));
         if (!strv_contains (*sets[s], name))
@@ -512,33 +513,36 @@ sync_error (const struct runtime_sync *m, nook_error_t *err)
   return nook_error_set_errno (err, m->errnum);
 }
 
+/* C1 sends C2's pid and exits; C2 answers READY and execs (EOF once
+   both are gone).  The two race: the messages come in either order.  */
 static int
 wait_started (int sync, pid_t c1, pid_t *c2, nook_error_t *err)
 {
   struct runtime_sync m;
+  bool ready = false, failed = false;
   int r;
 
   *c2 = -1;
-  r = recv_msg (sync, &m);
+  while (!failed && (r = recv_msg (sync, &m)) > 0)
+    {
+      if (m.type == EXEC_SYNC_PID)
+        *c2 = (pid_t)m.errnum;
+      else if (m.type == RUNTIME_SYNC_READY)
+        ready = true;
+      else if (m.type == RUNTIME_SYNC_ERROR)
+        failed = sync_error (&m, err) < 0;
+      else
+        failed = nook_error (err, 0, "exec: unexpected message %d", m.type) < 0;
+    }
   nook_waitpid (c1, NULL, 0);
-  if (r <= 0)
+  if (failed)
+    return -1;
+  if (r < 0)
+    return nook_error (err, errno, "exec: read from the process being set up");
+  if (*c2 <= 0)
     return nook_error (err, 0, "exec: the runtime's child died joining the container");
-  if (m.type == RUNTIME_SYNC_ERROR)
-    return sync_error (&m, err);
-  if (m.type != EXEC_SYNC_PID)
-    return nook_error (err, 0, "exec: unexpected message %d", m.type);
-  *c2 = (pid_t)m.errnum;
-  r = recv_msg (sync, &m);
-  if (r > 0 && m.type == RUNTIME_SYNC_ERROR)
-    return sync_error (&m, err);
-  if (r <= 0 || m.type != RUNTIME_SYNC_READY)
+  if (!ready)
     return nook_error (err, 0, "exec: the process died while being set up");
-  /* EOF: the execve closed the socket.  */
-  r = recv_msg (sync, &m);
-  if (r > 0 && m.type == RUNTIME_SYNC_ERROR)
-    return sync_error (&m, err);
-  if (r != 0)
-    return nook_error (err, 0, "exec: unexpected message from the process");
   return 0;
 }
 
@@ -554,8 +558,7 @@ check_preserved (int n, nook_error_t *err)
 /* A terminal with no --console-socket while we stay: the master comes
    to us over a socket pair, for runtime_attach.  */
 static int
-console_for_us (struct exec_ctx *c, const struct runtime_exec_opts *o, int *ours,
-                nook_error_t *err)
+console_for_us (struct exec_ctx *c, const struct runtime_exec_opts *o, int *ours, nook_error_t *err)
 {
   int theirs;
 
