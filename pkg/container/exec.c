@@ -26,6 +26,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/capability.h>
@@ -146,30 +147,103 @@ apply_env (const struct container_exec_opts *o, struct oci_spec *p, nook_error_t
   return 0;
 }
 
-/* -u: resolved in the running container's own files.  */
+/* -u: resolved in the running container's own /etc/passwd and
+   /etc/group.  Its rootfs is a FUSE mount that serves only its own user
+   namespace, so a child joins the container's (we own it) to read them
+   through /proc/PID/root and sends the answer back.  */
+struct user_answer
+{
+  int32_t exit_code; /* -1: resolved; else the error's exit code (0: 125) */
+  uint32_t uid, gid;
+  uint32_t n_gids;
+  uint32_t gids[64];
+  char home[1024];
+  char msg[1024];
+};
+
+static void
+resolve_in_container (pid_t pid, uint64_t start, const char *user, struct user_answer *a)
+{
+  nook_error_t err = NULL;
+  char path[64];
+  _cleanup_close_ int nsfd = -1, rootfd = -1;
+  struct oci_spec gids = { 0 };
+  struct resolved_user u;
+
+  snprintf (path, sizeof (path), "/proc/%d/ns/user", (int)pid);
+  nsfd = open (path, O_RDONLY | O_CLOEXEC);
+  /* The pid could have been reused before the open.  */
+  if (nsfd < 0 || !nook_proc_alive (pid, start))
+    nook_error (&err, nsfd < 0 ? errno : 0, "open the user namespace of the container");
+  else if (setns (nsfd, CLONE_NEWUSER) < 0)
+    nook_error (&err, errno, "join the user namespace of the container");
+  else
+    {
+      snprintf (path, sizeof (path), "/proc/%d/root", (int)pid);
+      rootfd = open (path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+      if (rootfd < 0)
+        nook_error (&err, errno, "open the root of the container");
+    }
+  if (err == NULL && container_resolve_user (rootfd, user, &u, &err) == 0)
+    {
+      container_supplementary_groups (rootfd, &u, &gids);
+      a->exit_code = -1;
+      a->uid = u.uid;
+      a->gid = u.gid;
+      a->n_gids = (uint32_t)(gids.n_additional_gids < 64 ? gids.n_additional_gids : 64);
+      memcpy (a->gids, gids.additional_gids, a->n_gids * sizeof (uint32_t));
+      snprintf (a->home, sizeof (a->home), "%s", u.home);
+      return;
+    }
+  a->exit_code = err->exit_code;
+  snprintf (a->msg, sizeof (a->msg), "%s", err->msg);
+}
+
 static int
 apply_user (struct exec_run *r, struct oci_spec *p, nook_error_t *err)
 {
-  char root[64];
-  _cleanup_close_ int rootfd = -1;
-  struct resolved_user u;
+  struct user_answer a;
+  int fds[2], status;
+  ssize_t n;
+  pid_t pid;
 
-  snprintf (root, sizeof (root), "/proc/%d/root", (int)r->c.state.pid);
-  rootfd = open (root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-  /* The pid could have been reused between the check and the open.  */
-  if (rootfd < 0 || !nook_proc_alive (r->c.state.pid, r->c.state.pid_start))
-    return nook_error (err, rootfd < 0 ? errno : 0, "open the root of the container's process");
-  if (container_resolve_user (rootfd, r->o->user, &u, err) < 0)
-    return -1;
-  p->uid = u.uid;
-  p->gid = u.gid;
+  if (pipe2 (fds, O_CLOEXEC) < 0)
+    return nook_error (err, errno, "pipe");
+  pid = fork ();
+  if (pid < 0)
+    {
+      close (fds[0]);
+      close (fds[1]);
+      return nook_error (err, errno, "fork");
+    }
+  if (pid == 0)
+    {
+      memset (&a, 0, sizeof (a));
+      resolve_in_container (r->c.state.pid, r->c.state.pid_start, r->o->user, &a);
+      _exit (nook_write_all (fds[1], &a, sizeof (a)) < 0 ? 1 : 0);
+    }
+  close (fds[1]);
+  do
+    n = read (fds[0], &a, sizeof (a));
+  while (n < 0 && errno == EINTR);
+  close (fds[0]);
+  nook_waitpid (pid, &status, 0);
+  if (n != (ssize_t)sizeof (a))
+    return nook_error (err, 0, "resolve the user `%s` in the container", r->o->user);
+  if (a.exit_code >= 0)
+    {
+      a.msg[sizeof (a.msg) - 1] = '\0';
+      nook_error (err, 0, "%s", a.msg);
+      return a.exit_code ? nook_error_exit (err, a.exit_code) : -1;
+    }
+  a.home[sizeof (a.home) - 1] = '\0';
+  p->uid = a.uid;
+  p->gid = a.gid;
   free (p->additional_gids);
-  p->additional_gids = NULL;
-  p->n_additional_gids = 0;
-  container_supplementary_groups (rootfd, &u, p);
-  env_set_default (&p->env, "HOME", u.home);
-  free (u.home);
-  free (u.name);
+  p->additional_gids = xmalloc (sizeof (uint32_t) * (a.n_gids + 1));
+  memcpy (p->additional_gids, a.gids, sizeof (uint32_t) * a.n_gids);
+  p->n_additional_gids = a.n_gids;
+  env_set_default (&p->env, "HOME", a.home);
   return 0;
 }
 
