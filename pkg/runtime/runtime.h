@@ -108,6 +108,9 @@ int runtime_console_connect (const char *path, int min_fd, int *fd, nook_error_t
 int runtime_console_pair (int *ours, int *theirs, nook_error_t *err);
 int runtime_send_fd (int sock, int fd, const char *name, nook_error_t *err);
 int runtime_recv_fd (int sock, int *fd, nook_error_t *err);
+/* process.terminal of BUNDLE's config.json (false when absent): whether
+   a `run` in the foreground needs a terminal of its own.  */
+int runtime_bundle_terminal (const char *bundle, bool *terminal, nook_error_t *err);
 
 /* `features`: what this runtime implements, as runc's JSON (features.c).  */
 char *runtime_features_json (void);
