@@ -85,38 +85,77 @@ check_preserved (int n, nook_error_t *err)
   return 0;
 }
 
-/* Fields the parser knows but this runtime does not apply (yet): an
-   error naming the field, never silently ignored.  */
-static int
-check_applied (const struct oci_spec *spec, nook_error_t *err)
+static bool
+lsm_enabled (const char *path)
 {
-  const char *field = NULL;
+  char c = 'N';
+  _cleanup_close_ int fd = open (path, O_RDONLY | O_CLOEXEC);
+  return fd >= 0 && read (fd, &c, 1) == 1 && (c == 'Y' || c == '1' || c == '0');
+}
 
-  if (spec->terminal)
-    field = "process.terminal";
-  else if (spec->oom_score_adj.set)
-    field = "process.oomScoreAdj";
-  else if (spec->apparmor_profile)
-    field = "process.apparmorProfile";
-  else if (spec->selinux_label)
-    field = "process.selinuxLabel";
-  else if (spec->n_devices)
-    field = "linux.devices";
-  else if (spec->sysctl && spec->sysctl[0])
-    field = "linux.sysctl";
-  else if (spec->has_personality)
-    field = "linux.personality";
-  else if (spec->has_resources)
-    field = "linux.resources";
-  else if (spec->cgroups_path)
-    field = "linux.cgroupsPath";
-  else if (spec->mount_label)
-    field = "linux.mountLabel";
-  for (int k = 0; k < OCI_HOOK_KINDS && field == NULL; k++)
-    if (spec->n_hooks[k])
-      field = "hooks";
-  if (field)
-    return nook_error (err, 0, "config.json: field `%s` is not supported", field);
+/* Labels: applied where the host has the LSM (AppArmor), ignored with
+   a warning where it has not, an error where it has one this runtime
+   cannot apply (SELinux).  */
+static int
+check_labels (struct oci_spec *spec, nook_error_t *err)
+{
+  bool selinux = access ("/sys/fs/selinux/enforce", F_OK) == 0;
+  struct
+  {
+    char **label;
+    const char *field;
+  } sel[] = { { &spec->selinux_label, "process.selinuxLabel" },
+              { &spec->mount_label, "linux.mountLabel" } };
+
+  if (spec->apparmor_profile && !lsm_enabled ("/sys/module/apparmor/parameters/enabled"))
+    {
+      nook_warn ("config.json: `process.apparmorProfile` ignored: AppArmor is not enabled");
+      free (steal_pointer (&spec->apparmor_profile));
+    }
+  for (size_t i = 0; i < NOOK_ARRAY_SIZE (sel); i++)
+    {
+      if (*sel[i].label == NULL)
+        continue;
+      if (selinux)
+        return nook_error (err, 0, "config.json: field `%s` is not supported (SELinux labels)",
+                           sel[i].field);
+      nook_warn ("config.json: `%s` ignored: SELinux is not enabled", sel[i].field);
+      free (steal_pointer (sel[i].label));
+    }
+  return 0;
+}
+
+/* linux.sysctl: only keys a namespace of the container's own holds, so
+   none reaches the host (the list is runc's).  */
+static int
+check_sysctl (const struct oci_spec *spec, nook_error_t *err)
+{
+  static const char *const ipc[]
+      = { "kernel.msgmax", "kernel.msgmnb", "kernel.msgmni",          "kernel.sem", "kernel.shmall",
+          "kernel.shmmax", "kernel.shmmni", "kernel.shm_rmid_forced", NULL };
+  for (size_t i = 0; spec->sysctl && spec->sysctl[i]; i++)
+    {
+      const char *kv = spec->sysctl[i];
+      _cleanup_free_ char *key = xstrndup (kv, strcspn (kv, "="));
+      const char *ns = NULL;
+      const struct oci_namespace *n;
+
+      if (strv_contains ((char *const *)ipc, key) || str_has_prefix (key, "fs.mqueue."))
+        ns = "ipc";
+      else if (str_has_prefix (key, "net."))
+        ns = "network";
+      else if (strcmp (key, "kernel.hostname") == 0 || strcmp (key, "kernel.domainname") == 0)
+        ns = "uts";
+      if (ns == NULL || strstr (key, "..") || strchr (key, '/'))
+        return nook_error (err, 0,
+                           "config.json: field `linux.sysctl`: `%s` is not in a namespace the "
+                           "container can have: it would change the host",
+                           key);
+      n = oci_spec_namespace (spec, ns);
+      if (n == NULL || n->path)
+        return nook_error (
+            err, 0, "config.json: field `linux.sysctl`: `%s` needs a new %s namespace", key, ns);
+    }
   return 0;
 }
 
@@ -133,7 +172,7 @@ load_spec (const char *bundle, struct oci_spec *spec, char **rootfs, nook_error_
   if (nook_read_file_at (AT_FDCWD, path, OCI_CONFIG_MAX, &text, &len, err) < 0
       || oci_spec_parse (text, len, spec, err) < 0)
     return -1;
-  if (check_applied (spec, err) < 0)
+  if (check_labels (spec, err) < 0 || check_sysctl (spec, err) < 0)
     return -1;
   if (!spec->has_process)
     return nook_error (err, 0, "config.json: field `process` is required to create a container");
@@ -225,30 +264,78 @@ write_pid_file (const char *path, pid_t pid, nook_error_t *err)
   return nook_write_file_volatile (AT_FDCWD, path, buf, (size_t)n, 0644, err);
 }
 
-/* Steps 3 to 5, once the init exists.  */
+/* 4.: the init's answers until READY, running prestart and createRuntime
+   when it asks (after its mounts, before pivot_root).  */
 static int
-parent_side (struct runtime_init_args *a, pid_t pid, int sync, const char *dir, const char *id,
-             const struct runtime_create_opts *o, nook_error_t *err)
+wait_ready (struct runtime_init_args *a, pid_t pid, int sync, nook_error_t *err)
 {
   struct runtime_sync m;
 
+  for (;;)
+    {
+      if (runtime_sync_recv (sync, &m) < 0)
+        return nook_error (err, 0, "the container init died during setup");
+      if (m.type == RUNTIME_SYNC_ERROR)
+        {
+          nook_error (err, 0, "%s", m.msg);
+          return nook_error_set_errno (err, m.errnum);
+        }
+      if (m.type == RUNTIME_SYNC_READY)
+        return 0;
+      if (m.type == RUNTIME_SYNC_HOOKS)
+        {
+          _cleanup_free_ char *state
+              = runtime_hook_state (a->spec, a->id, "creating", pid, a->bundle);
+          if (runtime_hooks_run (a->spec, OCI_HOOK_PRESTART, state, err) < 0
+              || runtime_hooks_run (a->spec, OCI_HOOK_CREATE_RUNTIME, state, err) < 0)
+            return -1;
+          if (runtime_sync_send (sync, RUNTIME_SYNC_GO, (int)pid, NULL) < 0)
+            return nook_error (err, errno, "resume the container init");
+          continue;
+        }
+      return nook_error (err, 0, "unexpected message %d from the container init", m.type);
+    }
+}
+
+/* Steps 3 to 5, once the init exists.  */
+static int
+parent_side (struct runtime_init_args *a, pid_t pid, int sync, const char *dir,
+             const struct runtime_cgroup *cg, const struct runtime_create_opts *o,
+             nook_error_t *err)
+{
   if (oci_spec_namespace (a->spec, "user") && !oci_spec_namespace (a->spec, "user")->path
       && (write_idmap (pid, "uid_map", a->spec->uid_mappings, a->spec->n_uid_mappings, err) < 0
           || write_idmap (pid, "gid_map", a->spec->gid_mappings, a->spec->n_gid_mappings, err) < 0))
     return -1;
-  if (runtime_sync_send (sync, RUNTIME_SYNC_GO, 0, NULL) < 0)
+  /* GO carries the init's pid as we see it: the state its hooks read.  */
+  if (runtime_sync_send (sync, RUNTIME_SYNC_GO, (int)pid, NULL) < 0)
     return nook_error (err, errno, "start the container init");
-  if (runtime_sync_recv (sync, &m) < 0)
-    return nook_error (err, 0, "the container init died during setup");
-  if (m.type == RUNTIME_SYNC_ERROR)
-    {
-      nook_error (err, 0, "%s", m.msg);
-      return nook_error_set_errno (err, m.errnum);
-    }
+  if (wait_ready (a, pid, sync, err) < 0)
+    return -1;
   nook_debug ("runtime: init is ready");
   if (o->pid_file && write_pid_file (o->pid_file, pid, err) < 0)
     return -1;
-  return write_state (dir, id, pid, a->bundle, a->rootfs, a->spec, err);
+  if (runtime_cgroup_record (dir, cg, err) < 0)
+    return -1;
+  return write_state (dir, a->id, pid, a->bundle, a->rootfs, a->spec, err);
+}
+
+/* clone(), or clone3() into the container's cgroup when it has one: born
+   there, its cgroup namespace is rooted there.  */
+static pid_t
+clone_init (int flags, const struct runtime_cgroup *cg)
+{
+  struct
+  {
+    uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid,
+        set_tid_size, cgroup;
+  } args = { .exit_signal = SIGCHLD };
+
+  if (cg->fd < 0)
+    return (pid_t)syscall (SYS_clone, (unsigned long)flags | SIGCHLD, NULL, NULL, NULL, NULL);
+  args.flags = (uint64_t)(unsigned)flags | 0x200000000ULL; /* CLONE_INTO_CGROUP */
+  args.cgroup = (uint64_t)cg->fd;
+  return (pid_t)syscall (SYS_clone3, &args, sizeof (args));
 }
 
 int
@@ -257,8 +344,12 @@ runtime_create (const char *root, const char *id, const struct runtime_create_op
 {
   struct oci_spec spec;
   _cleanup_ (runtime_seccomp_release) struct runtime_seccomp filter = { 0 };
-  struct runtime_init_args a
-      = { .spec = &spec, .preserve_fds = o->preserve_fds, .no_pivot = o->no_pivot };
+  struct runtime_cgroup cg = { .fd = -1 };
+  struct runtime_init_args a = { .spec = &spec,
+                                 .preserve_fds = o->preserve_fds,
+                                 .no_pivot = o->no_pivot,
+                                 .id = id,
+                                 .console_fd = o->console_fd };
   _cleanup_free_ char *rootfs = NULL, *dir = NULL, *fifo = NULL;
   _cleanup_free_ char *bundle = realpath (o->bundle ? o->bundle : ".", NULL);
   _cleanup_close_ int fifo_fd = -1;
@@ -269,7 +360,8 @@ runtime_create (const char *root, const char *id, const struct runtime_create_op
     return -1;
   if (bundle == NULL)
     return nook_error (err, errno, "bundle `%s`", o->bundle ? o->bundle : ".");
-  nook_debug ("runtime: create %s", id);
+  nook_debug ("runtime: create %s (%s)", id,
+              runtime_exe_sealed () ? "from a sealed copy" : "not from a sealed copy");
   if (load_spec (bundle, &spec, &rootfs, err) < 0)
     return -1;
   a.rootfs = rootfs;
@@ -305,11 +397,11 @@ runtime_create (const char *root, const char *id, const struct runtime_create_op
       goto out_dir;
     }
   flags = clone_flags (&spec, err);
-  if (flags < 0)
+  if (flags < 0 || runtime_cgroup_prepare (&spec, id, &cg, err) < 0)
     goto out_sync;
   a.fifo_fd = fifo_fd;
   a.sync_fd = sv[1];
-  pid = (pid_t)syscall (SYS_clone, (unsigned long)flags | SIGCHLD, NULL, NULL, NULL, NULL);
+  pid = clone_init (flags, &cg);
   if (pid < 0)
     {
       nook_error (err, errno, "clone the container init");
@@ -323,11 +415,11 @@ runtime_create (const char *root, const char *id, const struct runtime_create_op
   close (sv[1]);
   sv[1] = -1;
   nook_debug ("runtime: cloned %d", (int)pid);
-  ret = parent_side (&a, pid, sv[0], dir, id, o, err);
-  nook_debug ("runtime: init ready");
+  ret = parent_side (&a, pid, sv[0], dir, &cg, o, err);
   close (sv[0]);
   if (ret == 0)
     {
+      runtime_cgroup_release (&cg, false);
       oci_spec_free (&spec);
       return 0;
     }
@@ -340,6 +432,7 @@ out_sync:
   if (sv[1] >= 0)
     close (sv[1]);
 out_dir:
+  runtime_cgroup_release (&cg, true);
   {
     nook_error_t e2 = NULL;
     if (nook_rm_tree_at (AT_FDCWD, dir, &e2) < 0)

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <string.h>
+#include <sys/personality.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
@@ -62,29 +63,109 @@ seal_fds (int preserve, nook_error_t *err)
   return 0;
 }
 
+/* process.oomScoreAdj, through the host's /proc: the container's is not
+   mounted yet.  Lowering it takes CAP_SYS_RESOURCE.  */
 static int
-setup (struct runtime_init_args *a, char **path, nook_error_t *err)
+set_oom_score_adj (const struct oci_spec *spec, nook_error_t *err)
+{
+  char buf[16];
+  int n;
+  _cleanup_close_ int fd = -1;
+
+  if (!spec->oom_score_adj.set)
+    return 0;
+  n = snprintf (buf, sizeof (buf), "%d", (int)spec->oom_score_adj.v);
+  fd = open ("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+  if (fd < 0 || write (fd, buf, (size_t)n) != n)
+    return nook_error (err, errno, "config.json: field `process.oomScoreAdj`: set %s", buf);
+  return 0;
+}
+
+/* process.apparmorProfile, for the execve (create.c cleared it when
+   AppArmor is not enabled).  */
+static int
+set_apparmor (const struct oci_spec *spec, nook_error_t *err)
+{
+  _cleanup_free_ char *v = NULL;
+  _cleanup_close_ int fd = -1;
+
+  if (spec->apparmor_profile == NULL)
+    return 0;
+  v = xasprintf ("exec %s", spec->apparmor_profile);
+  fd = open ("/proc/self/attr/apparmor/exec", O_WRONLY | O_CLOEXEC);
+  if (fd < 0)
+    fd = open ("/proc/self/attr/exec", O_WRONLY | O_CLOEXEC);
+  if (fd < 0 || write (fd, v, strlen (v)) < 0)
+    return nook_error (err, errno, "config.json: field `process.apparmorProfile`: `%s`",
+                       spec->apparmor_profile);
+  return 0;
+}
+
+/* The container's own hooks (hooks.c), its state built here: the
+   runtime sent the one thing we cannot know, our pid outside.  */
+static int
+run_hooks (struct runtime_init_args *a, enum oci_hook_kind kind, const char *status, pid_t pid,
+           nook_error_t *err)
+{
+  _cleanup_free_ char *state = NULL;
+
+  if (!runtime_hooks_any (a->spec, kind))
+    return 0;
+  state = runtime_hook_state (a->spec, a->id, status, pid, a->bundle);
+  return runtime_hooks_run (a->spec, kind, state, err);
+}
+
+/* After the mounts: the runtime runs prestart and createRuntime while
+   we wait (2. in create.c), then createContainer here.  */
+static int
+mid_hooks (struct runtime_init_args *a, pid_t pid, nook_error_t *err)
+{
+  struct runtime_sync m;
+
+  if (runtime_hooks_any (a->spec, OCI_HOOK_PRESTART)
+      || runtime_hooks_any (a->spec, OCI_HOOK_CREATE_RUNTIME))
+    {
+      if (runtime_sync_send (a->sync_fd, RUNTIME_SYNC_HOOKS, 0, NULL) < 0
+          || runtime_sync_recv (a->sync_fd, &m) < 0 || m.type != RUNTIME_SYNC_GO)
+        _exit (1); /* the runtime failed them: it says why */
+    }
+  return run_hooks (a, OCI_HOOK_CREATE_CONTAINER, "creating", pid, err);
+}
+
+static int
+setup (struct runtime_init_args *a, pid_t pid, char **path, nook_error_t *err)
 {
   struct oci_spec *spec = a->spec;
   const struct oci_namespace *user = oci_spec_namespace (spec, "user");
+  unsigned long persona;
 
   if (join_namespaces (spec, err) < 0)
     return -1;
   if (user && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
     return nook_error (err, errno, "become root in the container's user namespace");
+  if (set_oom_score_adj (spec, err) < 0)
+    return -1;
   nook_debug ("init: setting up the rootfs");
-  if (runtime_setup_rootfs (spec, a->rootfs, a->no_pivot, err) < 0 || set_names (spec, err) < 0)
+  if (runtime_rootfs_mount (spec, a->rootfs, err) < 0 || mid_hooks (a, pid, err) < 0
+      || runtime_rootfs_enter (spec, a->rootfs, a->no_pivot, err) < 0 || set_names (spec, err) < 0)
     return -1;
   nook_debug ("init: rootfs done");
+  /* The pty comes from the container's /dev/pts; socket closed here.  */
+  if (runtime_console_setup (spec, a->console_fd, err) < 0)
+    return -1;
+  a->console_fd = -1;
   if (chdir (spec->cwd) < 0)
     return nook_error (err, errno, "chdir to cwd (\"%s\") set in config.json failed", spec->cwd);
+  if (spec->has_personality
+      && (oci_personality (spec, &persona, err) < 0 || personality (persona) < 0))
+    return *err ? -1 : nook_error (err, errno, "config.json: field `linux.personality`");
   /* Without no_new_privs loading a filter takes CAP_SYS_ADMIN: now,
      before the capabilities go (seccomp.c says what the profile must
      then allow).  The program was made by the parent: no libseccomp
      here.  */
   if (a->seccomp && !spec->no_new_privileges && runtime_seccomp_load (a->seccomp, err) < 0)
     return -1;
-  if (runtime_setup_process (spec, err) < 0)
+  if (runtime_setup_process (spec, err) < 0 || set_apparmor (spec, err) < 0)
     return -1;
   nook_debug ("init: process set up");
   /* After the switch of user: the permission check is the user's.  */
@@ -94,7 +175,7 @@ setup (struct runtime_init_args *a, char **path, nook_error_t *err)
   if (seal_fds (a->preserve_fds, err) < 0)
     return -1;
   /* With no_new_privs, last: only the answer to the parent, the read of
-     exec.fifo and execve come after it.  */
+     exec.fifo, startContainer hooks and execve come after it.  */
   if (a->seccomp && spec->no_new_privileges && runtime_seccomp_load (a->seccomp, err) < 0)
     return -1;
   return 0;
@@ -106,12 +187,14 @@ runtime_init (struct runtime_init_args *a)
   nook_error_t err = NULL;
   struct runtime_sync m;
   _cleanup_free_ char *path = NULL;
+  pid_t pid;
   char c;
   ssize_t n;
 
   if (runtime_sync_recv (a->sync_fd, &m) < 0 || m.type != RUNTIME_SYNC_GO)
     _exit (1);
-  if (setup (a, &path, &err) < 0)
+  pid = (pid_t)m.errnum;
+  if (setup (a, pid, &path, &err) < 0)
     {
       runtime_sync_send (a->sync_fd, RUNTIME_SYNC_ERROR, err->errnum, err->msg);
       _exit (1);
@@ -125,6 +208,12 @@ runtime_init (struct runtime_init_args *a)
   while (n < 0 && errno == EINTR);
   if (n != 1)
     _exit (1);
+  close (a->fifo_fd);
+  if (run_hooks (a, OCI_HOOK_START_CONTAINER, "created", pid, &err) < 0)
+    {
+      dprintf (STDERR_FILENO, "nook-runtime: %s\n", err->msg);
+      _exit (1);
+    }
   execve (path, a->spec->args, a->spec->env ? a->spec->env : (char *[]){ NULL });
   {
     int e = errno;

@@ -318,16 +318,92 @@ readonly_paths (char *const *paths, nook_error_t *err)
   return 0;
 }
 
-int
-runtime_setup_rootfs (const struct oci_spec *spec, const char *rootfs, bool no_pivot,
-                      nook_error_t *err)
+/* linux.devices[]: mknod as real root; in a user namespace, where mknod
+   is refused, the host's node at the same path bind-mounted, when it is
+   the same device (a FIFO is made either way).  */
+static int
+make_device (int rootfd, const struct oci_device *d, size_t i, bool real_root, nook_error_t *err)
 {
-  unsigned long prop = spec->rootfs_propagation ? propagation_flag (spec->rootfs_propagation) : 0;
-  _cleanup_close_ int rootfd = -1;
+  _cleanup_free_ char *dir = xstrdup (d->path);
+  char *base = strrchr (dir, '/');
+  mode_t type = strcmp (d->type, "b") == 0   ? S_IFBLK
+                : strcmp (d->type, "p") == 0 ? S_IFIFO
+                                             : S_IFCHR;
+  mode_t mode = d->file_mode.set ? (mode_t)d->file_mode.v : 0666;
+  dev_t rdev = makedev ((unsigned)d->major, (unsigned)d->minor);
+  _cleanup_close_ int dirfd = -1, fd = -1;
+  struct stat st;
+  char target[64];
 
-  if (spec->rootfs_propagation && prop == 0)
-    return nook_error (err, 0, "config.json: invalid rootfsPropagation `%s`",
-                       spec->rootfs_propagation);
+  *base++ = '\0';
+  if (*base == '\0' || strcmp (base, ".") == 0 || strcmp (base, "..") == 0)
+    return nook_error (err, 0, "config.json: field `linux.devices[%zu].path`: invalid path `%s`", i,
+                       d->path);
+  dirfd = nook_open_in_root (rootfd, *dir ? dir : "/", O_PATH | O_DIRECTORY, NOOK_INROOT_DIR, err);
+  if (dirfd < 0)
+    return nook_error_prefix (err, "linux.devices[%zu]", i);
+  /* Already there (a default device): the same node is fine.  */
+  if (fstatat (dirfd, base, &st, AT_SYMLINK_NOFOLLOW) == 0 && (st.st_mode & S_IFMT) == type
+      && (type == S_IFIFO || st.st_rdev == rdev))
+    return 0;
+  unlinkat (dirfd, base, 0);
+  if (real_root || type == S_IFIFO)
+    {
+      if (mknodat (dirfd, base, type | (mode & 07777), type == S_IFIFO ? 0 : rdev) < 0)
+        return nook_error (err, errno, "linux.devices[%zu]: mknod `%s`", i, d->path);
+      if ((d->uid.set || d->gid.set)
+          && fchownat (dirfd, base, d->uid.set ? (uid_t)d->uid.v : (uid_t)-1,
+                       d->gid.set ? (gid_t)d->gid.v : (gid_t)-1, AT_SYMLINK_NOFOLLOW)
+                 < 0)
+        return nook_error (err, errno, "linux.devices[%zu]: chown `%s`", i, d->path);
+      /* mknod obeys the umask: the mode asked for, whole.  */
+      if (fchmodat (dirfd, base, mode & 07777, 0) < 0)
+        return nook_error (err, errno, "linux.devices[%zu]: chmod `%s`", i, d->path);
+      return 0;
+    }
+  if (stat (d->path, &st) < 0 || (st.st_mode & S_IFMT) != type || st.st_rdev != rdev)
+    return nook_error (err, 0,
+                       "linux.devices[%zu]: `%s` cannot be made in a user namespace, and the "
+                       "host's `%s` is not that device to bind-mount",
+                       i, d->path, d->path);
+  fd = openat (dirfd, base, O_CREAT | O_EXCL | O_WRONLY | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return nook_error (err, errno, "linux.devices[%zu]: create `%s`", i, d->path);
+  snprintf (target, sizeof (target), "/proc/self/fd/%d", fd);
+  if (mount (d->path, target, NULL, MS_BIND, NULL) < 0)
+    return nook_error (err, errno, "linux.devices[%zu]: bind mount `%s`", i, d->path);
+  return 0;
+}
+
+/* The sysctl keys a namespace holds (create.c checks that the spec has
+   that namespace).  */
+static int
+write_sysctl (char *const *sysctl, nook_error_t *err)
+{
+  for (size_t i = 0; sysctl && sysctl[i]; i++)
+    {
+      const char *eq = strchr (sysctl[i], '=');
+      _cleanup_free_ char *key = xstrndup (sysctl[i], (size_t)(eq - sysctl[i]));
+      _cleanup_free_ char *path = NULL;
+      _cleanup_close_ int fd = -1;
+
+      for (char *p = key; *p; p++)
+        if (*p == '.')
+          *p = '/';
+      path = xasprintf ("/proc/sys/%s", key);
+      fd = open (path, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+      if (fd < 0 || write (fd, eq + 1, strlen (eq + 1)) < 0)
+        return nook_error (err, errno, "config.json: field `linux.sysctl`: write `%s`", path);
+    }
+  return 0;
+}
+
+int
+runtime_rootfs_mount (const struct oci_spec *spec, const char *rootfs, nook_error_t *err)
+{
+  _cleanup_close_ int rootfd = -1;
+  bool real_root = nook_is_real_root ();
+
   /* Nothing done here may travel back to the host.  */
   if (mount (NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
     return nook_error (err, errno, "make / a slave mount");
@@ -342,13 +418,37 @@ runtime_setup_rootfs (const struct oci_spec *spec, const char *rootfs, bool no_p
   nook_debug ("init: mounts done");
   if (default_devices (rootfd, err) < 0)
     return -1;
+  for (size_t i = 0; i < spec->n_devices; i++)
+    if (make_device (rootfd, &spec->devices[i], i, real_root, err) < 0)
+      return -1;
   nook_debug ("init: devices done");
-  if (enter_root (rootfs, no_pivot, err) < 0 || mask_paths (spec->masked_paths, err) < 0
-      || readonly_paths (spec->readonly_paths, err) < 0)
+  return 0;
+}
+
+int
+runtime_rootfs_enter (const struct oci_spec *spec, const char *rootfs, bool no_pivot,
+                      nook_error_t *err)
+{
+  unsigned long prop = spec->rootfs_propagation ? propagation_flag (spec->rootfs_propagation) : 0;
+
+  if (spec->rootfs_propagation && prop == 0)
+    return nook_error (err, 0, "config.json: invalid rootfsPropagation `%s`",
+                       spec->rootfs_propagation);
+  if (enter_root (rootfs, no_pivot, err) < 0 || write_sysctl (spec->sysctl, err) < 0
+      || mask_paths (spec->masked_paths, err) < 0 || readonly_paths (spec->readonly_paths, err) < 0)
     return -1;
   if (spec->root_readonly && remount_bind ("/", MS_RDONLY, err) < 0)
     return -1;
   if (prop && mount (NULL, "/", NULL, prop, NULL) < 0)
     return nook_error (err, errno, "set rootfsPropagation `%s`", spec->rootfs_propagation);
   return 0;
+}
+
+int
+runtime_setup_rootfs (const struct oci_spec *spec, const char *rootfs, bool no_pivot,
+                      nook_error_t *err)
+{
+  if (runtime_rootfs_mount (spec, rootfs, err) < 0)
+    return -1;
+  return runtime_rootfs_enter (spec, rootfs, no_pivot, err);
 }

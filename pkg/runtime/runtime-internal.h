@@ -11,6 +11,7 @@ enum
   RUNTIME_SYNC_GO = 1,
   RUNTIME_SYNC_READY,
   RUNTIME_SYNC_ERROR,
+  RUNTIME_SYNC_HOOKS, /* init -> runtime: run prestart and createRuntime, then GO */
 };
 
 struct runtime_sync
@@ -40,6 +41,8 @@ struct runtime_init_args
   int preserve_fds;
   bool no_pivot;
   const struct runtime_seccomp *seccomp; /* NULL: no filter */
+  const char *id;
+  int console_fd; /* the --console-socket connection, or -1 */
 };
 
 int runtime_sync_send (int fd, int type, int errnum, const char *msg);
@@ -56,6 +59,48 @@ int runtime_seccomp_key (const struct oci_seccomp *sc, char hex[65], nook_error_
 /* Load P in the calling process (seccomp.c: what the profile must allow
    afterwards, and when init.c loads it).  */
 int runtime_seccomp_load (const struct runtime_seccomp *p, nook_error_t *err);
+/* Hooks (hooks.c says where each kind runs).  The state document a
+   hook reads on stdin (PID 0: none).  */
+char *runtime_hook_state (const struct oci_spec *spec, const char *id, const char *status,
+                          pid_t pid, const char *bundle);
+bool runtime_hooks_any (const struct oci_spec *spec, enum oci_hook_kind kind);
+/* SPEC's hooks of KIND in order, STATE on their stdin; the first that
+   fails or times out is the error, naming it ("hooks.prestart[0]").  */
+int runtime_hooks_run (const struct oci_spec *spec, enum oci_hook_kind kind, const char *state,
+                       nook_error_t *err);
+/* poststart or poststop of the container ST, from its bundle's
+   config.json: failures are warnings, as the spec says.  */
+void runtime_hooks_after (const struct runtime_state *st, enum oci_hook_kind kind);
+
+/* runtime_setup_rootfs in its two halves, hooks between (mounts.c):
+   the mounts and devices, then pivot_root, sysctl, masked and read-only
+   paths, propagation.  */
+int runtime_rootfs_mount (const struct oci_spec *spec, const char *rootfs, nook_error_t *err);
+int runtime_rootfs_enter (const struct oci_spec *spec, const char *rootfs, bool no_pivot,
+                          nook_error_t *err);
+
+/* The container's cgroup (cgroup.c): made and limited by create before
+   the clone, FD (-1: none) the directory to clone the init into.  */
+struct runtime_cgroup
+{
+  char *path;
+  int fd;
+};
+int runtime_cgroup_prepare (const struct oci_spec *spec, const char *id, struct runtime_cgroup *cg,
+                            nook_error_t *err);
+/* Close it, and remove the directory when REMOVE.  */
+void runtime_cgroup_release (struct runtime_cgroup *cg, bool remove);
+/* Remember it in the state directory DIR, for `delete`.  */
+int runtime_cgroup_record (const char *dir, const struct runtime_cgroup *cg, nook_error_t *err);
+/* What `start` does last: the poststart hooks.  */
+void runtime_after_start (const char *root, const char *id);
+/* What `delete` does last, before the state directory goes: remove the
+   cgroup, run the poststop hooks.  */
+void runtime_after_delete (const char *root, const struct runtime_state *st);
+
+/* Whether we run from the sealed copy of ourselves (sealed.c).  */
+bool runtime_exe_sealed (void);
+
 /* The container's init, in the cloned child; never returns.  */
 void runtime_init (struct runtime_init_args *a) __attribute__ ((noreturn));
 

@@ -1,6 +1,6 @@
 /* Runtime state: ROOT/ID/state.json plus ROOT/ID/exec.fifo while the
    container waits for `start`.  */
-#include "runtime/runtime.h"
+#include "runtime/runtime-internal.h"
 
 #include <fcntl.h>
 #include <pwd.h>
@@ -238,6 +238,7 @@ runtime_start (const char *root, const char *id, nook_error_t *err)
   if (write (fd, "0", 1) != 1)
     return nook_error (err, errno, "start container `%s`", id);
   unlink (fifo);
+  runtime_after_start (root, id);
   return 0;
 }
 
@@ -469,6 +470,7 @@ runtime_delete (const char *root, const char *id, bool force, nook_error_t *err)
       for (int i = 0; i < 2000 && nook_proc_alive (st.pid, st.pid_start); i++)
         usleep (1000);
     }
+  runtime_after_delete (root, &st);
   runtime_state_free (&st);
   return nook_rm_tree_at (AT_FDCWD, dir, err);
 }

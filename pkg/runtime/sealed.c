@@ -1,0 +1,91 @@
+/* CVE-2019-5736: nook-runtime runs from a sealed copy of itself.
+
+   A process of the container can reach the runtime's binary through
+   /proc/PID/exe: the init's own (an entrypoint of /proc/self/exe runs
+   the runtime inside the container), or an `exec` that joined its
+   namespaces.  Opened there and written once we exit, it would replace
+   nook-runtime on the host for the next caller, root included.  So
+   before main() nook-runtime copies itself into a memfd, seals it
+   (no write, grow, shrink, or further seals) and re-executes from it:
+   /proc/PID/exe is then that copy, which no one can write.  It costs a
+   copy of the binary (~0.5 MB) and an execve per call.
+
+   A constructor, so it happens before the command line opens anything
+   (a console socket, a --log file) that the re-exec would close; it
+   only acts in a program named nook-runtime (libnook links it into
+   others, the unit tests among them).  Any failure to seal is fatal:
+   running unsealed would be silently unsafe.  */
+#include "runtime/runtime-internal.h"
+
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#define SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
+
+static bool
+fd_sealed (int fd)
+{
+  int seals = fcntl (fd, F_GET_SEALS);
+  return seals >= 0 && (seals & SEALS) == SEALS;
+}
+
+bool
+runtime_exe_sealed (void)
+{
+  _cleanup_close_ int fd = open ("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+  return fd >= 0 && fd_sealed (fd);
+}
+
+static void
+die (const char *what)
+{
+  dprintf (STDERR_FILENO, "nook-runtime: run from a sealed copy: %s: %s\n", what, strerror (errno));
+  _exit (1);
+}
+
+static void
+copy_fd (int from, int to, off_t size)
+{
+  off_t off = 0;
+  while (off < size)
+    {
+      ssize_t n = sendfile (to, from, &off, (size_t)(size - off));
+      if (n <= 0)
+        die ("copy the binary");
+    }
+}
+
+__attribute__ ((constructor)) static void
+reexec_sealed (int argc, char **argv, char **envp)
+{
+  _cleanup_close_ int self = -1, copy = -1;
+  const char *base;
+  struct stat st;
+
+  (void)argc;
+  if (argv == NULL || argv[0] == NULL)
+    return;
+  base = strrchr (argv[0], '/');
+  base = base ? base + 1 : argv[0];
+  if (strcmp (base, "nook-runtime") != 0)
+    return;
+  self = open ("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+  if (self < 0)
+    die ("open /proc/self/exe");
+  if (fd_sealed (self))
+    return;
+  if (fstat (self, &st) < 0)
+    die ("fstat /proc/self/exe");
+  copy = memfd_create ("nook-runtime", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  if (copy < 0)
+    die ("memfd_create");
+  copy_fd (self, copy, st.st_size);
+  if (fcntl (copy, F_ADD_SEALS, SEALS) < 0)
+    die ("seal the copy");
+  syscall (SYS_execveat, copy, "", argv, envp, AT_EMPTY_PATH);
+  die ("execveat");
+}
