@@ -4,28 +4,6 @@
 #include "container/container.h"
 #include "container/exec.h"
 
-#include <string.h>
-
-/* The newest container, for --latest.  */
-static int
-latest_container (struct storage *st, char id[65], nook_error_t *err)
-{
-  struct container *cs = NULL;
-  size_t n = 0;
-
-  if (container_list (st, &cs, &n, err) < 0)
-    return -1;
-  if (n == 0)
-    {
-      container_list_free (cs, n);
-      nook_error (err, 0, "no containers to exec in: no such container");
-      return nook_error_set_errno (err, ENOENT);
-    }
-  memcpy (id, cs[0].cfg.id, 65);
-  container_list_free (cs, n);
-  return 0;
-}
-
 int
 cmd_exec (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err)
 {
@@ -66,7 +44,7 @@ cmd_exec (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err)
     return r > 0 ? 0 : -1;
   if (nargs == 0 && !latest)
     return nook_error (err, 0, "exec requires the name or ID of a container or the --latest flag");
-  if (latest ? latest_container (&ctx->store, id, err) < 0
+  if (latest ? container_latest (&ctx->store, id, err) < 0
              : storage_container_resolve (&ctx->store, args[0], id, err) < 0)
     return -1;
   o.args = latest ? args : args + 1;

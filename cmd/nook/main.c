@@ -20,6 +20,8 @@ struct command
 };
 
 static const struct command commands[] = {
+  { "container exists", cmd_container_exists, NEED_STORE,
+    "Check if a container exists in local storage" },
   { "container inspect", cmd_container_inspect, NEED_STORE,
     "Display the configuration of a container" },
   { "image exists", cmd_image_exists, NEED_STORE, "Check if an image exists in local storage" },
@@ -38,11 +40,13 @@ static const struct command commands[] = {
   { "ps", cmd_ps, NEED_STORE, "List containers" },
   { "pull", cmd_pull, NEED_STORE | NEED_USERNS, "Pull an image from a registry" },
   { "push", cmd_push, NEED_STORE, "Push an image to a specified destination" },
+  { "rename", cmd_rename, NEED_STORE, "Rename an existing container" },
   { "rm", cmd_rm, NEED_STORE, "Remove one or more containers" },
   { "rmi", cmd_rmi, NEED_STORE, "Remove one or more images from local storage" },
   { "run", cmd_run, NEED_STORE, "Run a command in a new container" },
   { "save", cmd_save, NEED_STORE, "Save image(s) to an archive" },
   { "tag", cmd_tag, NEED_STORE, "Add an additional name to a local image" },
+  { "top", cmd_top, NEED_STORE, "Display the running processes of a container" },
   { "unshare", cmd_unshare, 0, "Run a command in a modified user namespace" },
   { "untag", cmd_untag, NEED_STORE, "Remove a name from a local image" },
 };
@@ -61,6 +65,7 @@ static const struct
   { "image", "import", "import" },     { "image", "history", "history" },
   { "container", "export", "export" }, { "container", "exec", "exec" },
   { "image", "pull", "pull" },         { "image", "push", "push" },
+  { "container", "top", "top" },       { "container", "rename", "rename" },
 };
 
 int

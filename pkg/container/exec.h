@@ -6,6 +6,9 @@
 #include "storage/storage.h"
 #include "util/util.h"
 
+/* --latest: the ID of the container created last.  */
+int container_latest (struct storage *st, char id[65], nook_error_t *err);
+
 struct container_exec_opts
 {
   char **args;             /* the command */
@@ -34,6 +37,9 @@ int container_exec (const struct nook_paths *paths, struct storage *st, const ch
    NULL or none: Podman's default set), a table written to OUT.  */
 int container_top (struct storage *st, const char *id, char *const *descriptors, FILE *out,
                    nook_error_t *err);
+
+/* The descriptors `top` knows, one a line.  */
+void container_top_descriptors (FILE *out);
 
 /* `rename`: give container ID the name NEW_NAME (checked as Podman's
    names are), releasing its old one.  */
