@@ -34,11 +34,13 @@ struct attach
   int status;
 };
 
+/* Our terminal's size onto the container's; a terminal of no size (a
+   pty nobody sized) leaves the container's process.consoleSize.  */
 static void
 copy_size (int master)
 {
   struct winsize ws;
-  if (master >= 0 && ioctl (STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
+  if (master >= 0 && ioctl (STDIN_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row && ws.ws_col)
     ioctl (master, TIOCSWINSZ, &ws);
 }
 
