@@ -321,3 +321,39 @@ image_count () {
     run nook logout
     assert_status 125
 }
+
+# Complete LINE as readline would (as in 075-completion.bats).
+complete_line () {
+    bash --norc --noprofile -c '
+        source "$1"
+        COMP_LINE=$2
+        COMP_POINT=${#2}
+        read -ra COMP_WORDS <<<"$2"
+        [[ $2 == *" " ]] && COMP_WORDS+=("")
+        COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+        _nook
+        printf "%s\n" "${COMPREPLY[@]}" | sort
+    ' _ "$NOOK_PREFIX/share/bash-completion/completions/nook" "$NOOK $1"
+}
+
+@test "completion: pull, push, login, logout and their options" {
+    [ -r "$NOOK_PREFIX/share/bash-completion/completions/nook" ] || skip "completion not installed"
+    run complete_line "pu"
+    assert_output_equals "$(printf 'pull\npush')"
+    run complete_line "log"
+    assert_output_equals "$(printf 'login\nlogout')"
+    run complete_line "image pu"
+    assert_output_equals "$(printf 'pull\npush')"
+    run complete_line "pull --pl"
+    assert_output_equals "--platform"
+    run complete_line "push --format "
+    assert_output_equals "$(printf 'oci\nv2s2')"
+    run complete_line "push --compression-format z"
+    assert_output_equals "zstd"
+    run complete_line "login --password-s"
+    assert_output_equals "--password-stdin"
+    run complete_line "logout -"
+    assert_output_contains "--all"
+    run complete_line "push localhost/busy"
+    assert_output_equals "localhost/busybox:latest"
+}
