@@ -5,7 +5,7 @@
 #   make check-asan      the same with AddressSanitizer + UBSan
 #   make demo            build, make a busybox image, run a rootless container
 #   make install PREFIX=/usr/local DESTDIR=
-#   make bench           startup benchmark against Podman
+#   make bench           benchmarks against Podman (bench/README.md)
 #   make clean
 
 PREFIX ?= /usr/local
@@ -159,6 +159,7 @@ demo: all fixtures
 
 bench: all fixtures
 	bench/startup.sh "$(BUILD)"
+	bench/images.sh "$(BUILD)"
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR)/nook $(DESTDIR)$(MANDIR)/man1 \

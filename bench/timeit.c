@@ -1,21 +1,32 @@
 /* timeit: run one command and print how long it took, in nanoseconds, on
-   the monotonic clock.  Used by bench/startup.sh, which alternates two
-   commands and so cannot hand the loop to hyperfine.
+   the monotonic clock.  Used by bench/startup.sh and bench/images.sh, which
+   alternate two commands and so cannot hand the loop to hyperfine.
 
-     timeit LOG COMMAND [ARG...]
+     timeit [-r] [-n] LOG COMMAND [ARG...]
 
    COMMAND runs with stdin from /dev/null and its stdout and stderr written
    to LOG, so the terminal costs nothing and a failure can be shown.  The
    clock starts just before fork and stops when wait returns: it covers the
    exec, everything COMMAND does, and the reaping.  The elapsed time goes to
    stdout; the exit status is COMMAND's own (128+N if killed by signal N,
-   127 if it could not be executed).  */
+   127 if it could not be executed).
+
+   With -r it prints a second number on the same line: the peak resident
+   set size in KiB of COMMAND or of the largest process among the
+   descendants it waited for (ru_maxrss from wait4, which the kernel takes
+   as the maximum over the child and its reaped children).  A process that
+   detaches and is reaped by someone else is not counted.
+
+   With -n COMMAND's stdout goes to /dev/null and only its stderr to LOG:
+   for commands that write hundreds of megabytes (bench/lifecycle.sh).  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -29,20 +40,38 @@ now_ns (void)
   return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+static int
+usage (void)
+{
+  fprintf (stderr, "usage: timeit [-r] [-n] LOG COMMAND [ARG...]\n");
+  return 2;
+}
+
 int
 main (int argc, char **argv)
 {
-  int log_fd, null_fd, status;
+  int log_fd, null_fd, out_fd, status, opt;
+  bool rss = false, discard = false;
   long long start, end;
+  struct rusage ru;
   pid_t pid;
 
-  if (argc < 3)
+  while ((opt = getopt (argc, argv, "+rn")) != -1)
     {
-      fprintf (stderr, "usage: timeit LOG COMMAND [ARG...]\n");
-      return 2;
+      if (opt == 'r')
+        rss = true;
+      else if (opt == 'n')
+        discard = true;
+      else
+        return usage ();
     }
+  argv += optind - 1;
+  argc -= optind - 1;
+  if (argc < 3)
+    return usage ();
   log_fd = open (argv[1], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  null_fd = open ("/dev/null", O_RDONLY | O_CLOEXEC);
+  null_fd = open ("/dev/null", O_RDWR | O_CLOEXEC);
+  out_fd = discard ? null_fd : log_fd;
   if (log_fd < 0 || null_fd < 0)
     {
       perror ("timeit: open");
@@ -57,22 +86,25 @@ main (int argc, char **argv)
     }
   if (pid == 0)
     {
-      if (dup2 (null_fd, 0) < 0 || dup2 (log_fd, 1) < 0 || dup2 (log_fd, 2) < 0)
+      if (dup2 (null_fd, 0) < 0 || dup2 (out_fd, 1) < 0 || dup2 (log_fd, 2) < 0)
         _exit (127);
       execvp (argv[2], argv + 2);
       dprintf (2, "timeit: cannot execute %s: %s\n", argv[2], strerror (errno));
       _exit (127);
     }
-  while (waitpid (pid, &status, 0) < 0)
+  while (wait4 (pid, &status, 0, &ru) < 0)
     {
       if (errno != EINTR)
         {
-          perror ("timeit: waitpid");
+          perror ("timeit: wait4");
           return 2;
         }
     }
   end = now_ns ();
-  printf ("%lld\n", end - start);
+  if (rss)
+    printf ("%lld %ld\n", end - start, ru.ru_maxrss);
+  else
+    printf ("%lld\n", end - start);
   if (WIFEXITED (status))
     return WEXITSTATUS (status);
   if (WIFSIGNALED (status))
