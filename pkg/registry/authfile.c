@@ -142,7 +142,8 @@ read_json (const char *path, nook_json **out, nook_error_t *err)
     return nook_error_prefix (err, "%s", path);
   if (!json_is_object (*out))
     {
-      json_freep (out);
+      json_free (*out);
+      *out = NULL;
       return nook_error (err, 0, "%s: not a JSON object", path);
     }
   return 0;
