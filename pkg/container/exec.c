@@ -153,7 +153,7 @@ apply_env (const struct container_exec_opts *o, struct oci_spec *p, nook_error_t
    through /proc/PID/root and sends the answer back.  */
 struct user_answer
 {
-  int32_t exit_code; /* -1: resolved; else the error's exit code (0: 125) */
+  int32_t exit_code; /* -1: resolved; else failed, with MSG */
   uint32_t uid, gid;
   uint32_t n_gids;
   uint32_t gids[64];
@@ -233,8 +233,9 @@ apply_user (struct exec_run *r, struct oci_spec *p, nook_error_t *err)
   if (a.exit_code >= 0)
     {
       a.msg[sizeof (a.msg) - 1] = '\0';
-      nook_error (err, 0, "%s", a.msg);
-      return a.exit_code ? nook_error_exit (err, a.exit_code) : -1;
+      /* 125 even for an unknown user (126 for run): Podman's exec maps
+         only the runtime's not-found and permission errors.  */
+      return nook_error (err, 0, "%s", a.msg);
     }
   a.home[sizeof (a.home) - 1] = '\0';
   p->uid = a.uid;
