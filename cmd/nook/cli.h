@@ -89,6 +89,9 @@ struct cli_each
 int cli_each_container (struct nook_ctx *ctx, char **refs, int nrefs, bool all,
                         const struct cli_each *e);
 
+/* The newest container's ID (--latest); NULL with *ERR when there is none.  */
+char *cli_latest_container (struct nook_ctx *ctx, nook_error_t *err);
+
 /* ---- output ---- */
 
 /* Flush stdout and report a write error (a full disk, a closed pipe).  */

@@ -111,7 +111,7 @@ remove_image (struct nook_ctx *ctx, const struct storage_image *img, bool force,
   if (cli_need (ctx, NEED_USERNS, err) < 0)
     return -1;
   for (size_t i = 0; users[i]; i++)
-    if (container_remove (&ctx->store, &ctx->paths, users[i], true, err) < 0)
+    if (container_remove (&ctx->store, &ctx->paths, users[i], true, -1, err) < 0)
       return -1;
   if (storage_image_remove (&ctx->store, img->id, err) < 0)
     return -1;

@@ -27,6 +27,8 @@ static const struct command commands[] = {
   { "image exists", cmd_image_exists, NEED_STORE, "Check if an image exists in local storage" },
   { "image inspect", cmd_image_inspect, NEED_STORE, "Display the configuration of an image" },
   { "image prune", cmd_image_prune, NEED_STORE, "Remove unused images" },
+  { "attach", cmd_attach, NEED_STORE, "Attach to a running container" },
+  { "create", cmd_create, NEED_STORE, "Create but do not start a container" },
   { "exec", cmd_exec, NEED_STORE, "Run a process in a running container" },
   { "export", cmd_export, NEED_STORE, "Export container's filesystem contents as a tar archive" },
   { "history", cmd_history, NEED_STORE, "Show history of a specified image" },
@@ -37,18 +39,24 @@ static const struct command commands[] = {
   { "load", cmd_load, NEED_STORE | NEED_USERNS, "Load image(s) from a tar archive" },
   { "login", cmd_login, 0, "Log in to a container registry" },
   { "logout", cmd_logout, 0, "Log out of a container registry" },
+  { "kill", cmd_kill, NEED_STORE, "Kill one or more running containers with a specific signal" },
+  { "logs", cmd_logs, NEED_STORE, "Fetch the logs of one or more containers" },
   { "ps", cmd_ps, NEED_STORE, "List containers" },
   { "pull", cmd_pull, NEED_STORE | NEED_USERNS, "Pull an image from a registry" },
   { "push", cmd_push, NEED_STORE, "Push an image to a specified destination" },
+  { "restart", cmd_restart, NEED_STORE, "Restart one or more containers" },
   { "rename", cmd_rename, NEED_STORE, "Rename an existing container" },
   { "rm", cmd_rm, NEED_STORE, "Remove one or more containers" },
   { "rmi", cmd_rmi, NEED_STORE, "Remove one or more images from local storage" },
   { "run", cmd_run, NEED_STORE, "Run a command in a new container" },
   { "save", cmd_save, NEED_STORE, "Save image(s) to an archive" },
+  { "start", cmd_start, NEED_STORE, "Start one or more containers" },
+  { "stop", cmd_stop, NEED_STORE, "Stop one or more containers" },
   { "tag", cmd_tag, NEED_STORE, "Add an additional name to a local image" },
   { "top", cmd_top, NEED_STORE, "Display the running processes of a container" },
   { "unshare", cmd_unshare, 0, "Run a command in a modified user namespace" },
   { "untag", cmd_untag, NEED_STORE, "Remove a name from a local image" },
+  { "wait", cmd_wait, NEED_STORE, "Block on one or more containers" },
 };
 
 /* "nook image ls" and friends map onto the commands above.  */
@@ -66,6 +74,10 @@ static const struct
   { "container", "export", "export" }, { "container", "exec", "exec" },
   { "image", "pull", "pull" },         { "image", "push", "push" },
   { "container", "top", "top" },       { "container", "rename", "rename" },
+  { "container", "create", "create" }, { "container", "start", "start" },
+  { "container", "stop", "stop" },     { "container", "restart", "restart" },
+  { "container", "kill", "kill" },     { "container", "wait", "wait" },
+  { "container", "attach", "attach" }, { "container", "logs", "logs" },
 };
 
 int

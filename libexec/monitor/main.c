@@ -1,22 +1,27 @@
 /* nook-monitor: one per running container, no daemon.
 
-     nook-monitor --storage DIR --runroot DIR (--id ID | --id-fd FD) --sync-fd FD
+     nook-monitor --storage DIR --runroot DIR (--id ID | --id-fd FD)
+                  --sync-fd FD [--attach]
 
    1. Become the child subreaper; take SIGCHLD and the stop signals through
       a signalfd.  Enter the user namespace (newuidmap and newgidmap: the
       slowest step, which is why nook starts us before it has even written
       the container's record, and sends the ID on --id-fd when it has).
-   2. Mount the rootfs (fuse-overlayfs is our child) and write the bundle.
-   3. `runtime run --detach` with the container's stdio; the container's
-      init is reparented to us.  State: running.  PID -> nook.
-   4. Reap every child until the container's init exits; a stop signal
-      sent to us goes to the container.
-   5. State: exited, with the code and time, on disk before anything is
-      torn down.  Unmount (fuse-overlayfs ends) and, for --rm, take the
-      record and name away.  EXIT -> nook.  Then `runtime delete` and the
-      removed record's files, while nook has already returned.
+   2. Mount the rootfs (fuse-overlayfs is our child) and write the bundle;
+      open the log and the attach socket (RUNROOT/monitor/ID).
+   3. `runtime run --detach` with pipes (or, with -t, a pty) for the
+      container's stdio; the container's init is reparented to us.  State:
+      running.  PID -> nook.
+   4. One loop (io.c) until the container's init exits and its output is
+      read: output to nook (--attach: our fds 0-2 are nook's), the log and
+      attach clients; signals, stop, kill and resizes.
+   5. State: exited, with the code and time, on disk before anything else.
+      The restart policy may start it again after a back-off (3-5); else
+      unmount (fuse-overlayfs ends) and, for --rm, take the record and name
+      away.  EXIT -> nook.  Then `runtime delete` and the removed record's
+      files, while nook has already returned.
    A failure before 3 ends sends ERROR instead; nothing is left running.  */
-#include "container/container.h"
+#include "monitor.h"
 
 #include <fcntl.h>
 #include <getopt.h>
@@ -24,25 +29,8 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/timerfd.h>
 #include <sys/wait.h>
-
-struct monitor
-{
-  struct storage st;
-  struct container c;
-  struct container_rootfs rootfs;
-  struct container_runtime rt;
-  struct userns_ids ids;
-  char *runroot, *runtime_path, *runtime_root, *runtime_log, *pid_file;
-  char *seccomp_profile; /* PREFIX/share/nook/seccomp.json */
-  char *gone;            /* the removed record, under tmp/, to delete last */
-  char id[65];
-  int id_fd;
-  int sync_fd;
-  int sigfd;
-  bool loaded;  /* the record is read */
-  bool created; /* the runtime knows the container */
-};
 
 static int
 parse_fd (const char *s, int *fd, nook_error_t *err)
@@ -64,6 +52,8 @@ parse_args (struct monitor *m, int argc, char **argv, const char **storage, nook
     { "id-fd", required_argument, NULL, 'I' },
     { "sync-fd", required_argument, NULL, 'f' },
     { "debug", no_argument, NULL, 'd' },
+    { "attach", no_argument, NULL, 'a' },
+    { "detach-keys", required_argument, NULL, 'k' },
     { NULL, 0, NULL, 0 },
   };
   int c;
@@ -83,12 +73,22 @@ parse_args (struct monitor *m, int argc, char **argv, const char **storage, nook
         r = parse_fd (optarg, &m->sync_fd, err);
       else if (c == 'd')
         nook_log_set_level (NOOK_LOG_DEBUG);
+      else if (c == 'a')
+        m->attached = true;
+      else if (c == 'k')
+        r = tty_detach_keys_parse (optarg, &m->detach_keys, err);
       else
         r = nook_error (err, 0,
                         "usage: nook-monitor --storage DIR --runroot DIR (--id ID | "
-                        "--id-fd FD) --sync-fd FD");
+                        "--id-fd FD) --sync-fd FD [--attach [--detach-keys KEYS]]");
       if (r < 0)
         return -1;
+    }
+  if (m->attached)
+    {
+      m->fg_in = STDIN_FILENO;
+      m->fg_out = STDOUT_FILENO;
+      m->fg_err = STDERR_FILENO;
     }
   if (*storage == NULL || m->runroot == NULL || m->sync_fd < 0 || (!m->id[0] && m->id_fd < 0))
     return nook_error (err, 0, "nook-monitor: missing arguments");
@@ -108,7 +108,7 @@ setup_signals (struct monitor *m, nook_error_t *err)
     sigaddset (&set, sigs[i]);
   if (sigprocmask (SIG_BLOCK, &set, NULL) < 0)
     return nook_error (err, errno, "sigprocmask");
-  m->sigfd = signalfd (-1, &set, SFD_CLOEXEC);
+  m->sigfd = signalfd (-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
   if (m->sigfd < 0)
     return nook_error (err, errno, "signalfd");
   if (prctl (PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
@@ -139,16 +139,15 @@ read_id (struct monitor *m)
 
   if (m->id[0])
     return true;
-  while (got < sizeof (line))
+  while (got < 65)
     {
-      ssize_t r = read (m->id_fd, line + got, sizeof (line) - got);
+      ssize_t r = read (m->id_fd, line + got, 65 - got);
       if (r < 0 && errno == EINTR)
         continue;
       if (r <= 0)
         break;
       got += (size_t)r;
     }
-  nook_closep (&m->id_fd);
   if (got != 65 || line[64] != '\n')
     return false;
   line[64] = '\0';
@@ -178,13 +177,42 @@ read_pid (const char *pid_file, pid_t *pid, nook_error_t *err)
   return 0;
 }
 
-/* Steps 2 and 3.  */
+/* Step 3, for the first start and every restart.  */
 static int
-start_container (struct monitor *m, nook_error_t *err)
+start_run (struct monitor *m, nook_error_t *err)
 {
   struct container_state *s = &m->c.state;
-  _cleanup_close_ int devnull = open ("/dev/null", O_RDONLY | O_CLOEXEC);
-  int stdio[3] = { m->c.cfg.interactive ? STDIN_FILENO : devnull, STDOUT_FILENO, STDERR_FILENO };
+  _cleanup_free_ char *console = NULL;
+  _cleanup_close_ int console_fd = -1;
+  int stdio[3];
+  int r;
+
+  if (monitor_io_prepare (m, stdio, &console, &console_fd, err) < 0)
+    return -1;
+  r = container_runtime_run (&m->rt, m->id, m->rootfs.bundle, m->pid_file, stdio, console, err);
+  for (int i = 0; i < 3; i++)
+    nook_closep (&stdio[i]);
+  if (console)
+    unlink (console);
+  if (r < 0 || (console && monitor_io_take_pty (m, console_fd, err) < 0)
+      || read_pid (m->pid_file, &s->pid, err) < 0 || monitor_io_watch (m, err) < 0)
+    return -1;
+  nook_proc_start_time (s->pid, &s->pid_start);
+  nook_debug ("monitor: started pid %d", (int)s->pid);
+  m->exited = false;
+  s->status = CONTAINER_RUNNING;
+  free (s->started_at);
+  s->started_at = nook_time_format (nook_now_ns ());
+  free (s->error);
+  s->error = NULL;
+  return save_state (m, false, err);
+}
+
+/* Step 2.  */
+static int
+prepare_rootfs (struct monitor *m, nook_error_t *err)
+{
+  struct container_state *s = &m->c.state;
 
   if (container_prepare (&m->st, &m->c, m->ids.user ? &m->ids : NULL, m->seccomp_profile,
                          &m->rootfs, err)
@@ -197,44 +225,157 @@ start_container (struct monitor *m, nook_error_t *err)
   m->runtime_log = xasprintf ("%s/runtime.log", m->rootfs.bundle);
   m->rt.log = m->runtime_log;
   m->created = true;
-  if (container_runtime_run (&m->rt, m->id, m->rootfs.bundle, m->pid_file, stdio, err) < 0)
-    return -1;
-  if (read_pid (m->pid_file, &s->pid, err) < 0)
-    return -1;
-  nook_proc_start_time (s->pid, &s->pid_start);
-  nook_debug ("monitor: started pid %d", (int)s->pid);
-  s->status = CONTAINER_RUNNING;
-  s->started_at = nook_time_format (nook_now_ns ());
-  return save_state (m, false, err);
+  s->stopped = false;
+  return 0;
 }
 
-/* Step 4: the container's exit status.  */
-static int
-supervise (struct monitor *m)
+int
+monitor_kill (struct monitor *m, int sig)
 {
-  pid_t main_pid = m->c.state.pid;
-
-  for (;;)
+  if (m->exited || m->c.state.pid <= 0)
     {
-      struct signalfd_siginfo si;
-      int status;
-      pid_t pid;
-
-      if (read (m->sigfd, &si, sizeof (si)) != sizeof (si))
-        {
-          if (errno == EINTR)
-            continue;
-          return 255;
-        }
-      if (si.ssi_signo != SIGCHLD)
-        {
-          kill (main_pid, (int)si.ssi_signo);
-          continue;
-        }
-      while ((pid = waitpid (-1, &status, WNOHANG)) > 0)
-        if (pid == main_pid)
-          return nook_exit_code (status);
+      errno = ESRCH;
+      return -1;
     }
+  return kill (m->c.state.pid, sig);
+}
+
+void
+monitor_stop (struct monitor *m, int sig, int timeout)
+{
+  struct itimerspec its = { .it_value = { .tv_sec = timeout > 0 ? timeout : 0 } };
+
+  m->c.state.stopped = true;
+  if (m->exited)
+    return;
+  monitor_kill (m, sig > 0 ? sig : (int)m->c.cfg.stop_signal);
+  if (timeout <= 0)
+    {
+      monitor_kill (m, SIGKILL);
+      return;
+    }
+  m->killing = true;
+  timerfd_settime (m->timerfd, 0, &its, NULL);
+}
+
+/* Step 4: a signal.  SIGCHLD: reap; the container's init ending ends the
+   run.  The stop signals sent to us go to the container.  */
+static void
+on_signal (struct monitor *m)
+{
+  struct signalfd_siginfo si;
+  int status;
+  pid_t pid;
+
+  while (read (m->sigfd, &si, sizeof (si)) == sizeof (si))
+    if (si.ssi_signo != SIGCHLD)
+      monitor_kill (m, (int)si.ssi_signo);
+  while ((pid = waitpid (-1, &status, WNOHANG)) > 0)
+    if (pid == m->c.state.pid && !m->exited)
+      {
+        m->exited = true;
+        m->exit_code = nook_exit_code (status);
+        nook_debug ("monitor: container exited with %d", m->exit_code);
+      }
+}
+
+static void
+on_timer (struct monitor *m)
+{
+  uint64_t n;
+
+  if (read (m->timerfd, &n, sizeof (n)) < 0)
+    return;
+  if (m->backoff)
+    m->backoff_done = true;
+  else if (m->killing && !m->exited)
+    monitor_kill (m, SIGKILL);
+  m->killing = false;
+}
+
+/* Step 5's choice: the restart policy, unless stop or kill said no.  */
+static bool
+should_restart (const struct monitor *m)
+{
+  const struct container_config *cfg = &m->c.cfg;
+
+  if (m->c.state.stopped || str_eq (cfg->restart, "no"))
+    return false;
+  if (str_eq (cfg->restart, "on-failure"))
+    return m->exit_code != 0
+           && (cfg->restart_max <= 0 || m->c.state.restart_count < cfg->restart_max);
+  return true; /* always, unless-stopped */
+}
+
+static int
+record_exit (struct monitor *m, nook_error_t *err)
+{
+  struct container_state *s = &m->c.state;
+
+  s->status = CONTAINER_EXITED;
+  s->exit_code = m->exit_code;
+  free (s->finished_at);
+  s->finished_at = nook_time_format (nook_now_ns ());
+  if (m->c.cfg.rm)
+    return 0;
+  return save_state (m, true, err);
+}
+
+/* An attached nook gets the first run's exit; later runs are detached.  */
+static void
+detach_nook (struct monitor *m, int code)
+{
+  if (!m->attached)
+    return;
+  monitor_msg_send (m->sync_fd, MONITOR_MSG_EXIT, code, NULL);
+  m->attached = false;
+  nook_closep (&m->fg_in);
+  m->fg_out = m->fg_err = -1;
+}
+
+void
+monitor_detach_nook (struct monitor *m)
+{
+  monitor_msg_send (m->sync_fd, MONITOR_MSG_DETACHED, 0, NULL);
+  m->attached = false;
+  nook_closep (&m->fg_in);
+  m->fg_out = m->fg_err = -1;
+}
+
+/* Steps 3 to 5 again after a back-off that doubles from 100 ms (to 51 s);
+   false when the container is to stay exited.  */
+static bool
+restart (struct monitor *m)
+{
+  int64_t n = m->c.state.restart_count < 9 ? m->c.state.restart_count : 9;
+  int64_t ms = 100LL << n;
+  struct itimerspec its = { .it_value = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000 } };
+  nook_error_t err = NULL;
+  pid_t del;
+
+  detach_nook (m, m->exit_code);
+  m->backoff = true;
+  m->backoff_done = false;
+  timerfd_settime (m->timerfd, 0, &its, NULL);
+  if (monitor_io_loop (m, on_signal, on_timer, &err) < 0 || m->c.state.stopped)
+    goto out;
+  m->backoff = false;
+  m->c.state.restart_count++;
+  nook_debug ("monitor: restart %lld", (long long)m->c.state.restart_count);
+  if (container_runtime_delete_start (&m->rt, m->id, &del, &err) < 0
+      || container_runtime_delete_finish (&m->rt, del, &err) < 0 || start_run (m, &err) < 0)
+    goto out;
+  return true;
+out:
+  m->backoff = false;
+  if (err)
+    {
+      nook_warn ("container %.12s: restart: %s", m->id, err->msg);
+      free (m->c.state.error);
+      m->c.state.error = xstrdup (err->msg);
+      nook_error_free (&err);
+    }
+  return false;
 }
 
 /* Step 5, what nook's caller sees: the rootfs gone, and with --rm the
@@ -292,11 +433,36 @@ failed (struct monitor *m, nook_error_t *err)
   return -1;
 }
 
+/* Steps 4 and 5, as often as the restart policy says.  */
+static void
+supervise (struct monitor *m)
+{
+  nook_error_t err = NULL;
+
+  do
+    {
+      monitor_io_loop (m, on_signal, on_timer, &err);
+      if (err)
+        {
+          nook_warn ("container %.12s: %s", m->id, err->msg);
+          nook_error_free (&err);
+        }
+      monitor_io_close_run (m);
+      if (record_exit (m, &err) < 0)
+        {
+          nook_warn ("container %.12s: %s", m->id, err->msg);
+          nook_error_free (&err);
+        }
+      monitor_io_exit (m, m->exit_code, false);
+    }
+  while (should_restart (m) && restart (m));
+}
+
 static int
 run (struct monitor *m, const char *storage, nook_error_t *err)
 {
   _cleanup_free_ char *self = NULL;
-  int code, in_userns;
+  int in_userns;
 
   if (setup_signals (m, err) < 0 || nook_self_dir (&self, err) < 0)
     return -1;
@@ -315,20 +481,20 @@ run (struct monitor *m, const char *storage, nook_error_t *err)
   m->rt.path = m->runtime_path;
   m->rt.root = m->runtime_root;
   m->c.state.monitor_pid = getpid ();
+  m->c.state.restart_count = 0;
   nook_proc_start_time (getpid (), &m->c.state.monitor_start);
-  if (in_userns < 0 || start_container (m, err) < 0)
+  if (in_userns < 0 || prepare_rootfs (m, err) < 0 || monitor_io_open (m, err) < 0
+      || start_run (m, err) < 0)
     return failed (m, err);
   monitor_msg_send (m->sync_fd, MONITOR_MSG_PID, m->c.state.pid, NULL);
-  code = supervise (m);
-  nook_debug ("monitor: container exited with %d", code);
-  m->c.state.status = CONTAINER_EXITED;
-  m->c.state.exit_code = code;
-  m->c.state.finished_at = nook_time_format (nook_now_ns ());
-  if (!m->c.cfg.rm && save_state (m, true, err) < 0)
-    nook_error_free (err);
+  supervise (m);
   teardown_visible (m);
+  monitor_io_exit (m, m->exit_code, true);
   nook_debug ("monitor: torn down");
-  monitor_msg_send (m->sync_fd, MONITOR_MSG_EXIT, code, NULL);
+  if (m->attached)
+    detach_nook (m, m->exit_code);
+  else
+    monitor_msg_send (m->sync_fd, MONITOR_MSG_EXIT, m->exit_code, NULL);
   teardown_rest (m);
   return 0;
 }
@@ -349,6 +515,7 @@ monitor_release (struct monitor *m)
   free (m->gone);
   if (m->st.root)
     storage_close (&m->st);
+  monitor_io_release (m);
   nook_closep (&m->sigfd);
   nook_closep (&m->id_fd);
 }
@@ -356,11 +523,23 @@ monitor_release (struct monitor *m)
 int
 main (int argc, char **argv)
 {
-  __attribute__ ((cleanup (monitor_release))) struct monitor m
-      = { .sync_fd = -1, .sigfd = -1, .id_fd = -1 };
+  __attribute__ ((cleanup (monitor_release))) struct monitor m = { .sync_fd = -1,
+                                                                   .sigfd = -1,
+                                                                   .id_fd = -1,
+                                                                   .epfd = -1,
+                                                                   .timerfd = -1,
+                                                                   .listen_fd = -1,
+                                                                   .out_rd = -1,
+                                                                   .err_rd = -1,
+                                                                   .in_wr = -1,
+                                                                   .fg_in = -1,
+                                                                   .fg_out = -1,
+                                                                   .fg_err = -1 };
   const char *storage = NULL;
   nook_error_t err = NULL;
 
+  for (size_t i = 0; i < MONITOR_MAX_CLIENTS; i++)
+    m.clients[i].fd = -1;
   if (parse_args (&m, argc, argv, &storage, &err) < 0 || run (&m, storage, &err) < 0)
     {
       int code = err->exit_code ? err->exit_code : 125;

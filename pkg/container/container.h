@@ -31,6 +31,16 @@ struct container_config
   char *created;
   bool interactive; /* -i: stdin stays open */
   bool rm;          /* --rm */
+  bool tty;         /* -t: a pty for stdio */
+  bool init;        /* --init: nook-init as PID 1 */
+  char *log_driver; /* "k8s-file", "none", "passthrough" */
+  char *log_path;   /* k8s-file: the log file */
+  int64_t log_max_size; /* bytes; 0: no rotation */
+  int64_t log_max_files;
+  char *restart;          /* "no", "on-failure", "always", "unless-stopped" */
+  int64_t restart_max;    /* on-failure:N; 0: no limit */
+  int64_t stop_signal;    /* default SIGTERM */
+  int64_t stop_timeout;   /* seconds before SIGKILL */
 };
 
 enum container_status
@@ -53,6 +63,8 @@ struct container_state
   char *started_at;
   char *finished_at;
   char *error;
+  int64_t restart_count;
+  bool stopped; /* by stop or kill: no restart policy applies */
 };
 
 struct container
@@ -80,6 +92,13 @@ struct container_create_opts
   const char *hostname;
   bool interactive;
   bool rm;
+  bool tty;
+  bool init;
+  const char *log_driver; /* NULL: k8s-file */
+  char **log_opts;        /* path=, max-size=, max-file= */
+  const char *restart;    /* NULL: "no" */
+  const char *stop_signal;
+  int64_t stop_timeout; /* -1: 10 */
 };
 
 /* Resolve the image, compute the effective settings, write the record
@@ -110,19 +129,47 @@ char *container_command_string (const struct container_config *cfg);
 int container_inspect (struct storage *st, const struct container *c, struct json_gen *g,
                        nook_error_t *err);
 
-/* Remove a container that is not running (FORCE: stop it first).  Needs
-   the user namespace: the upper layer holds files of subordinate ids.  */
+/* Remove a container that is not running (FORCE: stop it first, SIGKILL
+   after TIMEOUT seconds, -1: its own stop timeout).  Needs the user
+   namespace: the upper layer holds files of subordinate ids.  */
 int container_remove (struct storage *st, const struct nook_paths *paths, const char *id,
-                      bool force, nook_error_t *err);
+                      bool force, int64_t timeout, nook_error_t *err);
 
 /* ---- running: the CLI side ---- */
 
-/* Create a container as O asks and run it under a new nook-monitor with
-   the caller's stdio, forwarding SIGINT, SIGTERM and friends; return the
-   container's exit code.  The monitor starts first and enters the user
-   namespace while the record is written.  */
-int container_run_attached (const struct nook_paths *paths, struct storage *st,
-                            const struct container_create_opts *o, nook_error_t *err);
+/* Stop ID: its stop signal, SIGKILL after TIMEOUT seconds (-1: its own
+   stop timeout); returns once the monitor has cleaned up.  A container
+   not running is left as it is.  */
+int container_stop (struct storage *st, const struct nook_paths *paths, const char *id,
+                    int64_t timeout, nook_error_t *err);
+/* Send SIG to running container ID's init.  */
+int container_kill (struct storage *st, const struct nook_paths *paths, const char *id, int sig,
+                    nook_error_t *err);
+/* Wait until ID's status is one of CONDITIONS ("created", "running",
+   "exited", "stopped"; NULL: exited); *CODE: its exit code.  */
+int container_wait (struct storage *st, const struct nook_paths *paths, const char *id,
+                    const char *const *conditions, int *code, nook_error_t *err);
+
+/* How nook stays with a container it starts: attached, the monitor has
+   our stdio (with -t, our terminal in raw mode).  */
+struct container_attach_opts
+{
+  bool no_stdin;
+  bool sig_proxy;          /* our signals go to the container */
+  const char *detach_keys; /* NULL: ctrl-p,ctrl-q; "": none */
+};
+
+/* Create a container as O asks (its ID to ID) and start it under a new
+   nook-monitor.  A NULL: detached, 0 once it runs; else attached, the
+   container's exit code (0 when detached by the keys).  The monitor
+   starts first and enters the user namespace while the record is
+   written.  */
+int container_run (const struct nook_paths *paths, struct storage *st,
+                   const struct container_create_opts *o, const struct container_attach_opts *a,
+                   char id[65], nook_error_t *err);
+/* Start the created or exited container ID, as container_run.  */
+int container_start (const struct nook_paths *paths, struct storage *st, const char *id,
+                     const struct container_attach_opts *a, nook_error_t *err);
 
 /* ---- the monitor protocol: one write per message on the sync pipe ---- */
 
@@ -131,6 +178,7 @@ enum
   MONITOR_MSG_PID = 1, /* value: the container's pid */
   MONITOR_MSG_EXIT,    /* value: the exit code; sent after cleanup */
   MONITOR_MSG_ERROR,   /* value: exit code for the CLI (125-127); msg */
+  MONITOR_MSG_DETACHED, /* the detach keys were typed */
 };
 
 struct monitor_msg
@@ -141,6 +189,45 @@ struct monitor_msg
 };
 
 int monitor_msg_send (int fd, int type, int value, const char *msg);
+
+/* After the ID, nook writes control messages on the same pipe.  */
+enum
+{
+  MONITOR_CTL_SIGNAL = 1, /* value: a signal for the container */
+  MONITOR_CTL_WINCH,      /* read the size of your terminal (fd 0) again */
+};
+
+struct monitor_ctl
+{
+  int32_t type;
+  int32_t value;
+};
+
+/* ---- the monitor's socket: SOCK_SEQPACKET, RUNROOT/monitor/ID; one
+   message per packet, its first byte the type ---- */
+enum
+{
+  MON_ATTACH = 'A',      /* [u8 1: with stdin] -> output until the end */
+  MON_KILL = 'K',        /* [i32 signal] -> MON_ACK [i32 errno] */
+  MON_STOP = 'S',        /* [i32 signal, i32 timeout] -> MON_EXIT once ended */
+  MON_WAIT = 'W',        /* -> MON_EXIT once ended */
+  MON_STDIN = 'i',       /* data for the container's stdin */
+  MON_STDIN_CLOSE = 'c', /* end of it */
+  MON_RESIZE = 'r',      /* [u16 rows, u16 cols] */
+  MON_STDOUT = 'o',      /* output, from the monitor */
+  MON_STDERR = 'e',
+  MON_EXIT = 'x', /* [i32 exit code]: the container ended */
+  MON_ACK = 'k',
+};
+#define MON_PACKET_MAX 32768
+
+/* The directory of the monitors' sockets.  */
+char *container_monitor_dir (const char *runroot);
+/* Connect to the monitor of container ID: *FD, or -1 with ENOENT or
+   ECONNREFUSED when it is not running.  */
+int container_monitor_connect (const char *runroot, const char *id, int *fd, nook_error_t *err);
+/* Send one message: TYPE and LEN bytes of DATA.  */
+int container_monitor_send (int fd, char type, const void *data, size_t len, nook_error_t *err);
 /* 0 on a message, 1 at end of file, -1 on error.  */
 int monitor_msg_recv (int fd, struct monitor_msg *m);
 
@@ -172,11 +259,13 @@ struct container_runtime
   const char *root; /* --root */
   const char *log;  /* --log, JSON */
 };
-/* create and start, with STDIO[0..2] as the container's stdio; the
+/* create and start, with STDIO[0..2] as the container's stdio (with
+   CONSOLE, the runtime sends a pty to that socket instead); the
    runtime's error is mapped to the exit code Podman gives (127 command not
    found, 126 cannot run it, 125 otherwise).  */
 int container_runtime_run (const struct container_runtime *rt, const char *id, const char *bundle,
-                           const char *pid_file, const int stdio[3], nook_error_t *err);
+                           const char *pid_file, const int stdio[3], const char *console,
+                           nook_error_t *err);
 /* delete --force, started and waited for apart so cleanup overlaps it.  */
 int container_runtime_delete_start (const struct container_runtime *rt, const char *id, pid_t *pid,
                                     nook_error_t *err);

@@ -7,6 +7,9 @@
 /* The capabilities a container's root has by default, as Podman's.  */
 extern const char *const container_default_caps[];
 
+/* The settings of run's monitor flags (runcfg.c).  */
+int container_run_settings (struct storage *st, const struct container_create_opts *o,
+                            struct container_config *cfg, nook_error_t *err);
 int container_record_commit (struct storage *st, const struct container *c, nook_error_t *err);
 /* A free random name, as Docker's "adjective_surname".  */
 char *container_random_name (struct storage *st, nook_error_t *err);

@@ -92,10 +92,20 @@ append (nook_error_t *err, const char *suffix)
 
 int
 container_runtime_run (const struct container_runtime *rt, const char *id, const char *bundle,
-                       const char *pid_file, const int stdio[3], nook_error_t *err)
+                       const char *pid_file, const int stdio[3], const char *console,
+                       nook_error_t *err)
 {
   /* One exec for create and start: nothing has to happen in between.  */
-  const char *args[] = { "run", "--detach", "--bundle", bundle, "--pid-file", pid_file, id, NULL };
+  const char *args[] = { "run",
+                         "--detach",
+                         "--bundle",
+                         bundle,
+                         "--pid-file",
+                         pid_file,
+                         console ? "--console-socket" : id,
+                         console,
+                         id,
+                         NULL };
   pid_t pid;
 
   if (spawn_runtime (rt, args, stdio, &pid, err) == 0 && wait_runtime (rt, "run", pid, err) == 0)

@@ -2,6 +2,7 @@
 #include "container/internal.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -30,6 +31,9 @@ container_config_free (struct container_config *cfg)
   strv_free (cfg->layers);
   strv_free (cfg->labels);
   free (cfg->created);
+  free (cfg->log_driver);
+  free (cfg->log_path);
+  free (cfg->restart);
   memset (cfg, 0, sizeof (*cfg));
 }
 
@@ -70,6 +74,16 @@ config_json (const struct container_config *cfg, size_t *len)
   json_gen_kv_string (g, "created", cfg->created);
   json_gen_kv_bool (g, "interactive", cfg->interactive);
   json_gen_kv_bool (g, "rm", cfg->rm);
+  json_gen_kv_bool (g, "tty", cfg->tty);
+  json_gen_kv_bool (g, "init", cfg->init);
+  json_gen_kv_string (g, "log_driver", cfg->log_driver);
+  json_gen_kv_string (g, "log_path", cfg->log_path);
+  json_gen_kv_int (g, "log_max_size", cfg->log_max_size);
+  json_gen_kv_int (g, "log_max_files", cfg->log_max_files);
+  json_gen_kv_string (g, "restart", cfg->restart);
+  json_gen_kv_int (g, "restart_max", cfg->restart_max);
+  json_gen_kv_int (g, "stop_signal", cfg->stop_signal);
+  json_gen_kv_int (g, "stop_timeout", cfg->stop_timeout);
   json_gen_object_close (g);
   return xstrdup (json_gen_text (g, len));
 }
@@ -81,6 +95,40 @@ get_string (const nook_json *j, const char *key, char **out, nook_error_t *err)
   if (json_get_str (j, key, key, false, &s, err) < 0)
     return -1;
   *out = xstrdup (s ? s : "");
+  return 0;
+}
+
+/* What came with run -d and the monitor; records written before have
+   none of it and get the defaults.  */
+static int
+config_parse_run (const nook_json *j, struct container_config *cfg, nook_error_t *err)
+{
+  cfg->log_max_files = 1;
+  cfg->stop_signal = SIGTERM;
+  cfg->stop_timeout = 10;
+  if (json_get_bool (j, "tty", "tty", false, &cfg->tty, err) < 0
+      || json_get_bool (j, "init", "init", false, &cfg->init, err) < 0
+      || get_string (j, "log_driver", &cfg->log_driver, err) < 0
+      || get_string (j, "log_path", &cfg->log_path, err) < 0
+      || json_get_int (j, "log_max_size", "log_max_size", false, &cfg->log_max_size, err) < 0
+      || json_get_int (j, "log_max_files", "log_max_files", false, &cfg->log_max_files, err) < 0
+      || get_string (j, "restart", &cfg->restart, err) < 0
+      || json_get_int (j, "restart_max", "restart_max", false, &cfg->restart_max, err) < 0
+      || json_get_int (j, "stop_signal", "stop_signal", false, &cfg->stop_signal, err) < 0
+      || json_get_int (j, "stop_timeout", "stop_timeout", false, &cfg->stop_timeout, err) < 0)
+    return -1;
+  if (!cfg->log_driver[0])
+    {
+      free (cfg->log_driver);
+      cfg->log_driver = xstrdup ("k8s-file");
+    }
+  if (!cfg->restart[0])
+    {
+      free (cfg->restart);
+      cfg->restart = xstrdup ("no");
+    }
+  if (cfg->stop_signal < 1 || cfg->stop_signal > 64 || cfg->log_max_files < 1)
+    return nook_error (err, 0, "invalid stop signal or log file count");
   return 0;
 }
 
@@ -105,7 +153,8 @@ config_parse (const char *text, size_t len, struct container_config *cfg, nook_e
       || json_get_strv (j, "labels", "labels", false, &cfg->labels, err) < 0
       || get_string (j, "created", &cfg->created, err) < 0
       || json_get_bool (j, "interactive", "interactive", false, &cfg->interactive, err) < 0
-      || json_get_bool (j, "rm", "rm", false, &cfg->rm, err) < 0)
+      || json_get_bool (j, "rm", "rm", false, &cfg->rm, err) < 0
+      || config_parse_run (j, cfg, err) < 0)
     {
       container_config_free (cfg);
       return -1;
@@ -136,6 +185,8 @@ container_state_write (int dirfd, const struct container_state *s, bool durable,
   json_gen_kv_string (g, "started_at", s->started_at);
   json_gen_kv_string (g, "finished_at", s->finished_at);
   json_gen_kv_string (g, "error", s->error);
+  json_gen_kv_int (g, "restart_count", s->restart_count);
+  json_gen_kv_bool (g, "stopped", s->stopped);
   json_gen_object_close (g);
   return json_gen_write_file (g, dirfd, "state.json", durable, err);
 }
@@ -159,7 +210,9 @@ state_parse (const char *text, size_t len, struct container_state *s, nook_error
       || json_get_int (j, "exit_code", "exit_code", false, &code, err) < 0
       || json_get_str (j, "started_at", "started_at", false, &started, err) < 0
       || json_get_str (j, "finished_at", "finished_at", false, &finished, err) < 0
-      || json_get_str (j, "error", "error", false, &error, err) < 0)
+      || json_get_str (j, "error", "error", false, &error, err) < 0
+      || json_get_int (j, "restart_count", "restart_count", false, &s->restart_count, err) < 0
+      || json_get_bool (j, "stopped", "stopped", false, &s->stopped, err) < 0)
     return -1;
   for (size_t i = 0; i < NOOK_ARRAY_SIZE (status_names); i++)
     if (strcmp (status, status_names[i]) == 0)

@@ -28,11 +28,19 @@ kill_if_alive (pid_t pid, uint64_t start, int sig)
     kill (pid, sig);
 }
 
-/* Stop a running container: the monitor sees its exit and cleans up.  A
+/* Stop a running container through its monitor, which cleans up; a
    monitor that is gone (or stuck) leaves its processes to us.  */
 static void
-stop_container (const struct container_state *s)
+stop_container (struct storage *st, const struct nook_paths *paths, const char *id, int64_t timeout,
+                const struct container_state *s)
 {
+  nook_error_t err = NULL;
+
+  if (container_stop (st, paths, id, timeout, &err) < 0)
+    {
+      nook_debug ("%s", err->msg);
+      nook_error_free (&err);
+    }
   kill_if_alive (s->pid, s->pid_start, SIGKILL);
   if (s->monitor_pid > 0 && !wait_gone (s->monitor_pid, s->monitor_start, 10000))
     kill_if_alive (s->monitor_pid, s->monitor_start, SIGKILL);
@@ -41,10 +49,11 @@ stop_container (const struct container_state *s)
 
 int
 container_remove (struct storage *st, const struct nook_paths *paths, const char *id, bool force,
-                  nook_error_t *err)
+                  int64_t timeout, nook_error_t *err)
 {
   struct container c;
   _cleanup_free_ char *rtdir = xasprintf ("%s/runtime/%s", paths->runroot, id);
+  _cleanup_free_ char *sock = xasprintf ("%s/monitor/%s", paths->runroot, id);
   _cleanup_close_ int dfd = -1;
   nook_error_t ignored = NULL;
 
@@ -62,7 +71,7 @@ container_remove (struct storage *st, const struct nook_paths *paths, const char
           container_free (&c);
           return nook_error_exit (err, 2);
         }
-      stop_container (&c.state);
+      stop_container (st, paths, id, timeout, &c.state);
     }
   else
     {
@@ -71,12 +80,20 @@ container_remove (struct storage *st, const struct nook_paths *paths, const char
       kill_if_alive (c.state.fuse_pid, c.state.fuse_start, SIGKILL);
     }
   dfd = storage_container_open (st, id, err);
+  if (dfd < 0 && (*err)->errnum == ENOENT && c.cfg.rm)
+    {
+      /* --rm: its monitor took it away once stopped.  */
+      nook_error_free (err);
+      container_free (&c);
+      return 0;
+    }
   if (dfd < 0 || nook_lock (dfd, true, err) < 0)
     {
       container_free (&c);
       return -1;
     }
   storage_container_name_release (st, c.cfg.name, id);
+  unlink (sock); /* a monitor that was killed left it */
   if (nook_rm_tree_at (AT_FDCWD, rtdir, &ignored) < 0)
     nook_error_free (&ignored);
   container_free (&c);

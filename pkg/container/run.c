@@ -1,12 +1,15 @@
-/* Running a container in the foreground: the CLI side.
+/* Starting a container: the CLI side of run, start and create.
 
-   1. Two pipes: sync (monitor to us) and id (us to monitor).  Spawn
+   1. Two pipes: sync (monitor to us) and ctl (us to monitor).  Spawn
       nook-monitor in a session of its own (no controlling terminal); it
-      inherits our stdio and enters the user namespace at once.
-   2. Meanwhile we write the record (container_create) and send its ID.
-   3. We wait on the pipe: PID when the container runs, then EXIT with its
-      code once everything is cleaned up (or ERROR at any point).
-      SIGINT, SIGTERM and friends meanwhile go to the container.  */
+      enters the user namespace at once.  Attached, it has our stdio.
+   2. Meanwhile we write the record (container_create) and send its ID on
+      ctl (start: the monitor was given the ID).
+   3. We wait on sync: PID when the container runs (detached: done), then
+      EXIT with its code once everything is cleaned up (or ERROR at any
+      point).  SIGINT, SIGTERM and friends meanwhile go to the container
+      through ctl, and so do window size changes; DETACHED when the detach
+      keys were typed.  */
 #include "container/internal.h"
 
 #include <fcntl.h>
@@ -16,8 +19,11 @@
 #include <sys/signalfd.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
-static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
+#include "container/tty.h"
+
+static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
 
 int
 monitor_msg_send (int fd, int type, int value, const char *msg)
@@ -50,55 +56,64 @@ monitor_msg_recv (int fd, struct monitor_msg *m)
 
 /* The monitor gets a session of its own (no terminal's signals reach it)
    and outlives us if we go: it is then simply reparented.  It reads the
-   container's ID from *ID_WR once we have written the record.  */
+   container's ID from *CTL_WR unless given ID.  */
 static int
-spawn_monitor (const struct nook_paths *paths, struct storage *st, int *sync_rd, int *id_wr,
-               nook_error_t *err)
+spawn_monitor (const struct nook_paths *paths, struct storage *st, const char *id,
+               const struct container_attach_opts *a, int *sync_rd, int *ctl_wr, nook_error_t *err)
 {
   _cleanup_free_ char *monitor = config_helper (paths, "nook-monitor");
-  int sync[2] = { -1, -1 }, id[2] = { -1, -1 }, keep[3];
-  char syncstr[16], idstr[16];
-  const char *argv[] = { monitor,
-                         "--storage",
-                         st->root,
-                         "--runroot",
-                         paths->runroot,
-                         "--id-fd",
-                         idstr,
-                         "--sync-fd",
-                         syncstr,
-                         nook_log_get_level () >= NOOK_LOG_DEBUG ? "--debug" : NULL,
-                         NULL };
+  int sync[2] = { -1, -1 }, ctl[2] = { -1, -1 }, keep[3];
+  char syncstr[16], ctlstr[16];
+  const char *argv[16] = { monitor, "--storage", st->root, "--runroot", paths->runroot };
   struct nook_spawn s = { .argv = argv,
-                          .stdin_fd = STDIN_FILENO,
-                          .stdout_fd = STDOUT_FILENO,
-                          .stderr_fd = STDERR_FILENO,
+                          .stdin_fd = -1,
+                          .stdout_fd = -1,
+                          .stderr_fd = -1,
                           .keep_fds = keep,
                           .new_session = true };
+  size_t n = 5;
   pid_t pid;
   int ret;
 
-  if (pipe2 (sync, O_CLOEXEC) < 0 || pipe2 (id, O_CLOEXEC) < 0)
+  if (pipe2 (sync, O_CLOEXEC) < 0 || pipe2 (ctl, O_CLOEXEC) < 0)
     {
       ret = nook_error (err, errno, "pipe");
       goto out;
     }
   snprintf (syncstr, sizeof (syncstr), "%d", sync[1]);
-  snprintf (idstr, sizeof (idstr), "%d", id[0]);
+  snprintf (ctlstr, sizeof (ctlstr), "%d", ctl[0]);
+  argv[n++] = id ? "--id" : "--id-fd";
+  argv[n++] = id ? id : ctlstr;
+  if (id)
+    argv[n++] = "--id-fd", argv[n++] = ctlstr;
+  argv[n++] = "--sync-fd";
+  argv[n++] = syncstr;
+  if (a)
+    {
+      argv[n++] = "--attach";
+      argv[n++] = "--detach-keys";
+      argv[n++] = a->detach_keys ? a->detach_keys : TTY_DETACH_KEYS_DEFAULT;
+      s.stdin_fd = a->no_stdin ? -1 : STDIN_FILENO;
+      s.stdout_fd = STDOUT_FILENO;
+      s.stderr_fd = STDERR_FILENO;
+    }
+  if (nook_log_get_level () >= NOOK_LOG_DEBUG)
+    argv[n++] = "--debug";
+  argv[n] = NULL;
   keep[0] = sync[1];
-  keep[1] = id[0];
+  keep[1] = ctl[0];
   keep[2] = -1;
   ret = nook_spawn (&s, &pid, err);
   if (ret == 0)
     {
       *sync_rd = steal_fd (&sync[0]);
-      *id_wr = steal_fd (&id[1]);
+      *ctl_wr = steal_fd (&ctl[1]);
     }
 out:
   for (int i = 0; i < 2; i++)
     {
       nook_closep (&sync[i]);
-      nook_closep (&id[i]);
+      nook_closep (&ctl[i]);
     }
   return ret;
 }
@@ -117,27 +132,18 @@ block_signals (sigset_t *set, int *sigfd, nook_error_t *err)
   return 0;
 }
 
-struct waiter
-{
-  pid_t pid;
-  int pidfd;
-  int pending[8]; /* signals that came before the container did */
-  size_t npending;
-};
-
 static void
-forward (struct waiter *w, int sig)
+send_ctl (int ctl_wr, int type, int value)
 {
-  if (w->pidfd >= 0)
-    syscall (SYS_pidfd_send_signal, w->pidfd, sig, NULL, 0);
-  else if (w->npending < NOOK_ARRAY_SIZE (w->pending))
-    w->pending[w->npending++] = sig;
+  struct monitor_ctl m = { .type = type, .value = value };
+  if (ctl_wr >= 0 && write (ctl_wr, &m, sizeof (m)) < 0)
+    nook_debug ("control message to the monitor: %s", strerror (errno));
 }
 
 /* One message from the monitor: 1 to go on, 0 when finished (*CODE set),
-   -1 on error.  */
+   -1 on error.  DETACH: done at PID.  */
 static int
-on_message (struct waiter *w, int fd, int *code, nook_error_t *err)
+on_message (int fd, bool detach, int *code, nook_error_t *err)
 {
   struct monitor_msg m;
   int r = monitor_msg_recv (fd, &m);
@@ -148,14 +154,13 @@ on_message (struct waiter *w, int fd, int *code, nook_error_t *err)
     {
     case MONITOR_MSG_PID:
       nook_debug ("container running as pid %d", m.value);
-      w->pid = m.value;
-      w->pidfd = (int)syscall (SYS_pidfd_open, w->pid, 0);
-      for (size_t i = 0; i < w->npending; i++)
-        forward (w, w->pending[i]);
-      w->npending = 0;
-      return 1;
+      *code = 0;
+      return detach ? 0 : 1;
     case MONITOR_MSG_EXIT:
       *code = m.value;
+      return 0;
+    case MONITOR_MSG_DETACHED:
+      *code = 0;
       return 0;
     default:
       nook_error (err, 0, "%s", m.msg);
@@ -163,12 +168,40 @@ on_message (struct waiter *w, int fd, int *code, nook_error_t *err)
     }
 }
 
+/* Step 3: until PID (DETACH) or the end.  */
+static int
+wait_monitor (int sync_rd, int ctl_wr, bool detach, bool sig_proxy, int sigfd, nook_error_t *err)
+{
+  int code = 0, r = 1;
+
+  while (r > 0)
+    {
+      struct pollfd fds[2] = { { sync_rd, POLLIN, 0 }, { sigfd, POLLIN, 0 } };
+      struct signalfd_siginfo si;
+
+      if (poll (fds, 2, -1) < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          return nook_error (err, errno, "poll");
+        }
+      while (read (sigfd, &si, sizeof (si)) == sizeof (si))
+        if (si.ssi_signo == SIGWINCH)
+          send_ctl (ctl_wr, MONITOR_CTL_WINCH, 0);
+        else if (sig_proxy)
+          send_ctl (ctl_wr, MONITOR_CTL_SIGNAL, (int)si.ssi_signo);
+      if (fds[0].revents)
+        r = on_message (sync_rd, detach, &code, err);
+    }
+  return r < 0 ? -1 : code;
+}
+
 /* Steps 1 and 2 the other way round: the monitor starts first and
    enters the user namespace (newuidmap is the slowest part of a start)
    while we write the record; then it gets the ID.  */
 static int
-create_for_monitor (struct storage *st, const struct container_create_opts *o, int id_wr,
-                    nook_error_t *err)
+create_for_monitor (struct storage *st, const struct container_create_opts *o, int ctl_wr,
+                    char id[65], nook_error_t *err)
 {
   struct container c;
   char line[66];
@@ -176,46 +209,74 @@ create_for_monitor (struct storage *st, const struct container_create_opts *o, i
   if (container_create (st, o, &c, err) < 0)
     return -1; /* the monitor reads end of file and leaves */
   nook_debug ("run: created %.12s", c.cfg.id);
+  memcpy (id, c.cfg.id, 65);
   snprintf (line, sizeof (line), "%s\n", c.cfg.id);
   container_free (&c);
-  if (nook_write_all (id_wr, line, 65) < 0)
+  if (nook_write_all (ctl_wr, line, 65) < 0)
     return nook_error (err, errno, "hand the container to nook-monitor");
   return 0;
 }
 
-int
-container_run_attached (const struct nook_paths *paths, struct storage *st,
-                        const struct container_create_opts *o, nook_error_t *err)
+/* Run or start under a new monitor: ID NULL creates from O first.  A
+   (NULL: detached) says how we attach; then the container's exit code is
+   returned, else 0 once it runs.  */
+static int
+launch (const struct nook_paths *paths, struct storage *st, const struct container_create_opts *o,
+        const char *id, const struct container_attach_opts *a, char out_id[65], bool tty,
+        nook_error_t *err)
 {
-  struct waiter w = { .pidfd = -1 };
-  _cleanup_close_ int rd = -1, sigfd = -1, id_wr = -1;
+  _cleanup_close_ int sync_rd = -1, sigfd = -1, ctl_wr = -1;
+  _cleanup_tty_raw_ struct tty_raw raw = TTY_RAW_INIT;
   sigset_t set;
-  int code = 0, r = 1;
+  int r = 0;
 
   if (block_signals (&set, &sigfd, err) < 0)
     return -1;
   nook_debug ("starting nook-monitor");
-  if (spawn_monitor (paths, st, &rd, &id_wr, err) < 0 || create_for_monitor (st, o, id_wr, err) < 0)
+  if (spawn_monitor (paths, st, id, a, &sync_rd, &ctl_wr, err) < 0)
     r = -1;
-  nook_closep (&id_wr);
-  while (r > 0)
-    {
-      struct pollfd fds[2] = { { rd, POLLIN, 0 }, { sigfd, POLLIN, 0 } };
-      struct signalfd_siginfo si;
-
-      if (poll (fds, 2, -1) < 0)
-        {
-          if (errno == EINTR)
-            continue;
-          r = nook_error (err, errno, "poll");
-          break;
-        }
-      while (read (sigfd, &si, sizeof (si)) == sizeof (si))
-        forward (&w, (int)si.ssi_signo);
-      if (fds[0].revents)
-        r = on_message (&w, rd, &code, err);
-    }
-  nook_closep (&w.pidfd);
+  else if (id == NULL)
+    r = create_for_monitor (st, o, ctl_wr, out_id, err);
+  else
+    memcpy (out_id, id, 65);
+  if (r == 0 && a && tty && !a->no_stdin && isatty (STDIN_FILENO))
+    r = tty_raw_enter (STDIN_FILENO, &raw, err);
+  if (r == 0)
+    r = wait_monitor (sync_rd, ctl_wr, a == NULL, a ? a->sig_proxy : false, sigfd, err);
+  else
+    nook_closep (&ctl_wr); /* the monitor reads end of file and leaves */
   sigprocmask (SIG_UNBLOCK, &set, NULL);
-  return r < 0 ? -1 : code;
+  return r;
+}
+
+int
+container_run (const struct nook_paths *paths, struct storage *st,
+               const struct container_create_opts *o, const struct container_attach_opts *a,
+               char id[65], nook_error_t *err)
+{
+  return launch (paths, st, o, NULL, a, id, o->tty, err);
+}
+
+int
+container_start (const struct nook_paths *paths, struct storage *st, const char *id,
+                 const struct container_attach_opts *a, nook_error_t *err)
+{
+  struct container c;
+  char out[65];
+  bool tty;
+
+  if (container_load (st, id, &c, err) < 0)
+    return -1;
+  tty = c.cfg.tty;
+  if (c.state.status == CONTAINER_RUNNING)
+    {
+      nook_error (err, 0,
+                  "unable to start container \"%s\": container %s must be in Created or "
+                  "Stopped state to be started: container state improper",
+                  c.cfg.name, id);
+      container_free (&c);
+      return -1;
+    }
+  container_free (&c);
+  return launch (paths, st, NULL, id, a, out, tty, err);
 }

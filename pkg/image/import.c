@@ -138,52 +138,6 @@ go_path_join (const char *a, const char *b)
 }
 
 static int
-parse_signal (const char *v, int *out)
-{
-  static const char *const names[] = {
-    NULL,   "HUP",  "INT",  "QUIT", "ILL",    "TRAP",   "ABRT",  "BUS",  "FPE",  "KILL", "USR1",
-    "SEGV", "USR2", "PIPE", "ALRM", "TERM",   "STKFLT", "CHLD",  "CONT", "STOP", "TSTP", "TTIN",
-    "TTOU", "URG",  "XCPU", "XFSZ", "VTALRM", "PROF",   "WINCH", "IO",   "PWR",  "SYS",
-  };
-  _cleanup_free_ char *up = xstrdup (v);
-  const char *name = up;
-  int64_t n;
-
-  if (str_to_int64 (v, &n))
-    {
-      *out = (int)n;
-      return n > 0 && n <= 64 ? 0 : -1;
-    }
-  upcase (up);
-  if (str_has_prefix (name, "SIG"))
-    name += 3;
-  for (size_t i = 1; i < NOOK_ARRAY_SIZE (names); i++)
-    if (strcmp (name, names[i]) == 0)
-      {
-        *out = (int)i;
-        return 0;
-      }
-  if (strcmp (name, "IOT") == 0 || strcmp (name, "CLD") == 0 || strcmp (name, "POLL") == 0)
-    {
-      *out = name[0] == 'I' ? 6 : name[0] == 'C' ? 17 : 29;
-      return 0;
-    }
-  /* RTMIN, RTMIN+1..15, RTMAX-14..1, RTMAX.  */
-  if (strcmp (name, "RTMIN") == 0 || strcmp (name, "RTMAX") == 0)
-    {
-      *out = name[3] == 'I' ? 34 : 64;
-      return 0;
-    }
-  if ((str_has_prefix (name, "RTMIN+") || str_has_prefix (name, "RTMAX-"))
-      && str_to_int64 (name + 6, &n) && n >= 1 && n <= 15 && !(name[3] == 'A' && n > 14))
-    {
-      *out = name[3] == 'I' ? 34 + (int)n : 64 - (int)n;
-      return 0;
-    }
-  return -1;
-}
-
-static int
 change_expose (struct changes *c, const char *change, const char *v, nook_error_t *err)
 {
   _cleanup_free_ char *num = NULL;
@@ -360,7 +314,7 @@ change_apply (struct changes *c, const char *change, nook_error_t *err)
     return change_label (c, change, v, err);
   else if (strcmp (key, "STOPSIGNAL") == 0)
     {
-      if (parse_signal (v, &sig) < 0)
+      if (nook_signal_parse (v, &sig) < 0)
         return nook_error (err, 0,
                            "invalid change \"%s\" - KILLSIGNAL must be given a valid signal: "
                            "invalid signal: %s",

@@ -3,7 +3,6 @@
 
 #include <fcntl.h>
 #include <limits.h>
-#include <sys/uio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/uio.h>

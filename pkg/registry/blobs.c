@@ -1,5 +1,6 @@
-/* Blob downloads: a curl multi handle runs a few transfers at once on the
-   caller's thread.  Each blob is written to .part-HEX in its work dir
+/* Blob downloads: a curl multi handle runs a few transfers at once, on
+   the caller's thread or on one thread of its own while the caller
+   extracts the layers already verified (reg_fetch_start).  Each blob is written to .part-HEX in its work dir
    while sha256 runs over the same bytes; more bytes than the descriptor
    says stop the transfer at once, and only a blob of the right size and
    digest is renamed to HEX.  A transient failure (a reset connection, a
@@ -9,6 +10,7 @@
 
 #include <curl/curl.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <string.h>
 
 #define PARALLEL 6
@@ -41,7 +43,48 @@ struct fetch
   struct reg_progress *p;
   CURLM *multi;
   char *authz;
+  struct reg_fetch *shared; /* NULL: run synchronously */
 };
+
+/* What the download thread and the caller share (reg_fetch_start).  */
+struct reg_fetch
+{
+  pthread_mutex_t lock;
+  pthread_cond_t cond;
+  bool *done;    /* per download: verified and renamed */
+  bool finished; /* the thread has ended */
+  bool cancel;   /* the caller wants it to stop */
+  char *error;   /* the thread's error message, if it failed */
+  int error_errno;
+  pthread_t thread;
+  struct fetch f;
+  const struct reg_download *dl;
+  size_t n;
+};
+
+static void
+shared_mark_done (struct reg_fetch *s, size_t i)
+{
+  if (s == NULL)
+    return;
+  pthread_mutex_lock (&s->lock);
+  s->done[i] = true;
+  pthread_cond_broadcast (&s->cond);
+  pthread_mutex_unlock (&s->lock);
+}
+
+static bool
+shared_cancelled (struct reg_fetch *s)
+{
+  bool c;
+
+  if (s == NULL)
+    return false;
+  pthread_mutex_lock (&s->lock);
+  c = s->cancel;
+  pthread_mutex_unlock (&s->lock);
+  return c;
+}
 
 static size_t
 write_cb (char *buf, size_t size, size_t n, void *data)
@@ -155,8 +198,6 @@ xfer_verify (struct xfer *x, nook_error_t *err)
   if (strcmp (got, x->hex) != 0)
     return nook_error (err, 0, "blob %s: the content's digest is sha256:%s: refused", d->digest,
                        got);
-  if (fsync (x->fd) < 0)
-    return nook_error (err, errno, "write blob %s", d->digest);
   if (renameat (x->dl->dirfd, x->part, x->dl->dirfd, x->hex) < 0)
     return nook_error (err, errno, "store blob %s", d->digest);
   nook_closep (&x->fd);
@@ -234,10 +275,13 @@ run_multi (struct fetch *f, struct xfer *xs, size_t n, nook_error_t *err)
             {
               xfer_reset (x);
               reg_progress_done (f->p, x->dl->line);
+              shared_mark_done (f->shared, (size_t)(x->dl - xs[0].dl));
               active--;
               done++;
             }
         }
+      if (shared_cancelled (f->shared))
+        return nook_error (err, ECANCELED, "download cancelled");
       reg_progress_tick (f->p, false);
       if (done < n && curl_multi_poll (f->multi, NULL, 0, 100, NULL) != CURLM_OK)
         return nook_error (err, 0, "curl_multi_poll failed");
@@ -245,41 +289,127 @@ run_multi (struct fetch *f, struct xfer *xs, size_t n, nook_error_t *err)
   return 0;
 }
 
-int
-reg_fetch_blobs (struct reg_client *c, const char *repo, const struct reg_download *dl, size_t n,
-                 struct reg_progress *p, nook_error_t *err)
+static int
+fetch_run (struct fetch *f, const struct reg_download *dl, size_t n, nook_error_t *err)
 {
-  struct fetch f = { .c = c, .repo = repo, .p = p };
   struct xfer *xs;
   int ret = -1;
 
   if (n == 0)
     return 0;
-  if (reg_client_authorization (c, repo, false, false, &f.authz, err) < 0)
+  if (reg_client_authorization (f->c, f->repo, false, false, &f->authz, err) < 0)
     return -1;
-  f.multi = curl_multi_init ();
-  if (f.multi == NULL)
-    {
-      free (f.authz);
-      return nook_error (err, ENOMEM, "curl");
-    }
+  f->multi = curl_multi_init ();
+  if (f->multi == NULL)
+    return nook_error (err, ENOMEM, "curl");
   xs = xzalloc (n * sizeof (*xs));
   for (size_t i = 0; i < n; i++)
     {
       xs[i].dl = &dl[i];
-      xs[i].f = &f;
+      xs[i].f = f;
       xs[i].fd = -1;
       if (nook_digest_hex (dl[i].d->digest, &xs[i].hex, err) < 0)
         goto out;
       snprintf (xs[i].part, sizeof (xs[i].part), ".part-%s", xs[i].hex);
     }
-  ret = run_multi (&f, xs, n, err);
+  ret = run_multi (f, xs, n, err);
 out:
   for (size_t i = 0; i < n; i++)
     xfer_free (&xs[i]);
   free (xs);
-  curl_multi_cleanup (f.multi);
+  curl_multi_cleanup (f->multi);
+  f->multi = NULL;
+  return ret;
+}
+
+int
+reg_fetch_blobs (struct reg_client *c, const char *repo, const struct reg_download *dl, size_t n,
+                 struct reg_progress *p, nook_error_t *err)
+{
+  struct fetch f = { .c = c, .repo = repo, .p = p };
+  int ret = fetch_run (&f, dl, n, err);
+
   free (f.authz);
+  return ret;
+}
+
+static void *
+fetch_thread (void *data)
+{
+  struct reg_fetch *s = data;
+  nook_error_t err = NULL;
+  int r = fetch_run (&s->f, s->dl, s->n, &err);
+
+  pthread_mutex_lock (&s->lock);
+  if (r < 0)
+    {
+      s->error = xstrdup (err ? err->msg : "download failed");
+      s->error_errno = err ? err->errnum : 0;
+    }
+  s->finished = true;
+  pthread_cond_broadcast (&s->cond);
+  pthread_mutex_unlock (&s->lock);
+  nook_error_free (&err);
+  return NULL;
+}
+
+int
+reg_fetch_start (struct reg_client *c, const char *repo, const struct reg_download *dl, size_t n,
+                 struct reg_progress *p, struct reg_fetch **out, nook_error_t *err)
+{
+  struct reg_fetch *s = xzalloc (sizeof (*s));
+  int r;
+
+  pthread_mutex_init (&s->lock, NULL);
+  pthread_cond_init (&s->cond, NULL);
+  s->done = xzalloc ((n + 1) * sizeof (bool));
+  s->f = (struct fetch){ .c = c, .repo = repo, .p = p, .shared = s };
+  s->dl = dl;
+  s->n = n;
+  r = pthread_create (&s->thread, NULL, fetch_thread, s);
+  if (r != 0)
+    {
+      free (s->done);
+      free (s);
+      return nook_error (err, r, "start the download thread");
+    }
+  *out = s;
+  return 0;
+}
+
+int
+reg_fetch_wait (struct reg_fetch *s, size_t i, nook_error_t *err)
+{
+  int ret = 0;
+
+  pthread_mutex_lock (&s->lock);
+  while (!s->done[i] && !s->finished)
+    pthread_cond_wait (&s->cond, &s->lock);
+  if (!s->done[i])
+    ret = nook_error (err, s->error_errno, "%s", s->error ? s->error : "download stopped");
+  pthread_mutex_unlock (&s->lock);
+  return ret;
+}
+
+int
+reg_fetch_finish (struct reg_fetch *s, bool cancel, nook_error_t *err)
+{
+  int ret = 0;
+
+  if (s == NULL)
+    return 0;
+  pthread_mutex_lock (&s->lock);
+  s->cancel = cancel;
+  pthread_mutex_unlock (&s->lock);
+  pthread_join (s->thread, NULL);
+  if (s->error && !cancel)
+    ret = nook_error (err, s->error_errno, "%s", s->error);
+  free (s->error);
+  free (s->done);
+  free (s->f.authz);
+  pthread_mutex_destroy (&s->lock);
+  pthread_cond_destroy (&s->cond);
+  free (s);
   return ret;
 }
 

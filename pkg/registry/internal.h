@@ -224,6 +224,16 @@ struct reg_progress;
    was not verified is removed.  */
 int reg_fetch_blobs (struct reg_client *c, const char *repo, const struct reg_download *dl,
                      size_t n, struct reg_progress *p, nook_error_t *err);
+/* The same on a thread of its own: reg_fetch_wait returns once DL[I] is
+   verified (or the downloads failed: their error); reg_fetch_finish
+   (CANCEL: stop what still runs) waits for the thread and returns the
+   downloads' error.  DL, C and P stay the thread's until then; the caller
+   uses none of them meanwhile.  */
+struct reg_fetch;
+int reg_fetch_start (struct reg_client *c, const char *repo, const struct reg_download *dl,
+                     size_t n, struct reg_progress *p, struct reg_fetch **out, nook_error_t *err);
+int reg_fetch_wait (struct reg_fetch *f, size_t i, nook_error_t *err);
+int reg_fetch_finish (struct reg_fetch *f, bool cancel, nook_error_t *err);
 
 /* Fetch one small blob (a config) whole, verified, up to MAX bytes.  */
 int reg_fetch_small (struct reg_client *c, const char *repo, const struct image_descriptor *d,

@@ -189,14 +189,71 @@ have_layer (struct pull *pl, int workdir, const char *hex, const char *chain)
   return linkat (pl->st->blobsfd, hex, workdir, hex, 0) == 0;
 }
 
-/* Stage the config and every layer blob the store lacks into WORKDIR.  */
+/* Extract layer K (its blob verified in WORKDIR) and commit it: layers are
+   shared, and a layer without an image is only garbage for the next rmi;
+   the image itself appears at storage_import, whole.  */
+static int
+extract_layer (struct pull *pl, int workdir, size_t k, const char *diff_id, const char *parent,
+               const char *chain, nook_error_t *err)
+{
+  struct storage_tmp tmp = { 0 };
+  _cleanup_close_ int fd = -1, lock = -1;
+  const char *hex;
+  int64_t size;
+
+  if (storage_layer_exists (pl->st, chain))
+    return 0;
+  if (nook_digest_hex (pl->m.layers[k].digest, &hex, err) < 0)
+    return -1;
+  fd = openat (workdir, hex, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0)
+    return nook_error (err, errno, "open blob %s", pl->m.layers[k].digest);
+  if (storage_layer_stage (pl->st, fd, diff_id, chain, parent, pl->aopts, &tmp, &size, err) < 0)
+    return nook_error_prefix (err, "layer %s", pl->m.layers[k].digest);
+  if (storage_lock (pl->st, &lock, err) < 0 || storage_layer_commit (pl->st, &tmp, chain, err) < 0)
+    {
+      storage_tmp_discard (pl->st, &tmp);
+      return -1;
+    }
+  return 0;
+}
+
+/* Download what the store lacks on a thread, and extract each layer here
+   as soon as it (and those below it) are verified.  */
+static int
+fetch_and_extract (struct pull *pl, int workdir, char **diff_ids, char (*chains)[65],
+                   const struct reg_download *dl, size_t n, const ssize_t *which, nook_error_t *err)
+{
+  struct reg_fetch *f = NULL;
+  int r = 0;
+
+  if (n && reg_fetch_start (pl->c, pl->s->repo, dl, n, pl->p, &f, err) < 0)
+    return -1;
+  for (size_t k = 0; r == 0 && k < pl->m.n_layers; k++)
+    {
+      if (which[k] >= 0 && reg_fetch_wait (f, (size_t)which[k], err) < 0)
+        r = -1;
+      else
+        r = extract_layer (pl, workdir, k, diff_ids[k], k ? chains[k - 1] : NULL, chains[k], err);
+    }
+  if (r < 0)
+    {
+      reg_fetch_finish (f, true, NULL);
+      return -1;
+    }
+  return reg_fetch_finish (f, false, err);
+}
+
+/* Stage the config and every layer blob the store lacks into WORKDIR, and
+   the layers the store lacks into the store.  */
 static int
 fetch_blobs (struct pull *pl, int workdir, nook_error_t *err)
 {
   struct image_config cfg;
   _cleanup_free_ struct reg_download *dl = NULL;
-  const char *parent = NULL, *hex;
-  char chains[2][65];
+  _cleanup_free_ ssize_t *which = NULL;
+  _cleanup_free_ char (*chains)[65] = NULL;
+  const char *hex;
   size_t n = 0;
   int r = -1;
 
@@ -214,22 +271,24 @@ fetch_blobs (struct pull *pl, int workdir, nook_error_t *err)
       goto out;
     }
   dl = xzalloc ((pl->m.n_layers + 1) * sizeof (*dl));
+  which = xzalloc ((pl->m.n_layers + 1) * sizeof (*which));
+  chains = xzalloc ((pl->m.n_layers + 1) * sizeof (*chains));
   for (size_t k = 0; k < pl->m.n_layers; k++)
     {
-      char *chain = chains[k % 2];
       reg_progress_blob (pl->p, k, pl->m.layers[k].digest, pl->m.layers[k].size);
-      if (storage_chain_id (parent, cfg.diff_ids[k], chain, err) < 0
+      if (storage_chain_id (k ? chains[k - 1] : NULL, cfg.diff_ids[k], chains[k], err) < 0
           || nook_digest_hex (pl->m.layers[k].digest, &hex, err) < 0)
         goto out;
-      parent = chain;
-      if (have_layer (pl, workdir, hex, chain))
+      which[k] = -1;
+      if (have_layer (pl, workdir, hex, chains[k]))
         {
           reg_progress_skipped (pl->p, k);
           continue;
         }
+      which[k] = (ssize_t)n;
       dl[n++] = (struct reg_download){ &pl->m.layers[k], workdir, k };
     }
-  r = reg_fetch_blobs (pl->c, pl->s->repo, dl, n, pl->p, err);
+  r = fetch_and_extract (pl, workdir, cfg.diff_ids, chains, dl, n, which, err);
   if (r == 0)
     reg_progress_line (pl->p, "Copying config %s done", pl->m.config.digest);
 out:

@@ -206,6 +206,9 @@ bool nook_proc_alive (pid_t pid, uint64_t start);
 bool nook_userns_is_initial (void);
 /* True for uid 0 in the initial user namespace (not root in a userns).  */
 bool nook_is_real_root (void);
+/* A signal by name or number ("TERM", "SIGTERM", "15", "RTMIN+3"):
+   0 with *OUT set, -1 when it is none.  */
+int nook_signal_parse (const char *v, int *out);
 /* Exit status as a shell shows it: the code, or 128 + the signal.  */
 int nook_exit_code (int wait_status);
 /* waitpid, retrying EINTR.  */

@@ -14,6 +14,7 @@ repository name; the name says how to misbehave:
   midblob       the first layer stops half way (connection closed)
   bigblob       the first layer has more bytes than its descriptor says
   hang          the first layer stops half way and the connection hangs
+  flaky         the first request for each blob is answered 503 (a retry works)
   arm64only     an index that offers linux/arm64 only
   schema1       a schema 1 manifest
 Listens on 127.0.0.1 only."""
@@ -35,6 +36,9 @@ first_layer = m["layers"][0]["digest"]
 OCI = "application/vnd.oci.image.manifest.v1+json"
 arm_index = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.index.v1+json",
                         "manifests": [dict(manifest_desc, platform={"os": "linux", "architecture": "arm64"})]}).encode()
+
+
+flaky_seen = set()
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -89,6 +93,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def blob(self, name, digest):
         data = blob(digest)
+        if name == "flaky" and digest not in flaky_seen:
+            flaky_seen.add(digest)
+            return self.send(503, b'{"errors":[{"code":"UNAVAILABLE","message":"try again"}]}')
         if digest == first_layer and name == "badblob":
             data = bytes([data[0] ^ 1]) + data[1:]
         if digest == first_layer and name == "bigblob":

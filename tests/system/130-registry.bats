@@ -309,6 +309,65 @@ image_count () {
     [ -z "$(ls -A "$NOOK_STORE/tmp" 2>/dev/null)" ]
 }
 
+@test "transient failures are retried" {
+    use_empty_store
+    run nook pull -q "$FAKE/flaky"
+    assert_status 0
+}
+
+@test "two pulls of the same image at once: both succeed, one image" {
+    nook push -q localhost/nook-test:latest "$PLAIN/concurrent:latest"
+    use_empty_store
+    "$NOOK" pull -q "$PLAIN/concurrent:latest" > "$BATS_TEST_TMPDIR/a" 2>&1 &
+    a=$!
+    "$NOOK" pull -q "$PLAIN/concurrent:latest" > "$BATS_TEST_TMPDIR/b" 2>&1 &
+    b=$!
+    wait "$a"
+    wait "$b"
+    [ "$(cat "$BATS_TEST_TMPDIR/a")" = "$(cat "$BATS_TEST_TMPDIR/b")" ]
+    [ "$(image_count)" -eq 1 ]
+    [ -z "$(ls -A "$NOOK_STORE/tmp" 2>/dev/null)" ]
+}
+
+@test "a mirror is tried before the registry" {
+    nook push -q localhost/busybox:latest "$PLAIN/mirrored/box:latest"
+    cat >> "$XDG_CONFIG_HOME/containers/registries.conf" <<CONF
+[[registry]]
+location = "127.0.0.1:1"
+insecure = true
+[[registry.mirror]]
+location = "$PLAIN/mirrored"
+insecure = true
+CONF
+    use_empty_store
+    run nook pull "127.0.0.1:1/box:latest"
+    assert_status 0
+    assert_output_contains "Trying to pull $PLAIN/mirrored/box:latest"
+    run nook images --format '{{.Repository}}'
+    assert_output_contains "127.0.0.1:1/box"
+}
+
+@test "certificates from \$XDG_CONFIG_HOME/containers/certs.d/HOST" {
+    nook push -q --cert-dir "$CERTS" --creds nookuser:nookpass localhost/busybox:latest "$TLS/tlsbox:latest"
+    mkdir -p "$XDG_CONFIG_HOME/containers/certs.d/$TLS"
+    cp "$CERTS/ca.crt" "$XDG_CONFIG_HOME/containers/certs.d/$TLS/"
+    use_empty_store
+    run nook pull -q --creds nookuser:nookpass "$TLS/tlsbox:latest"
+    rm -rf "$XDG_CONFIG_HOME/containers/certs.d"
+    assert_status 0
+}
+
+@test "progress on a terminal: bytes and rate per layer" {
+    command -v script >/dev/null || skip "script (bsdutils) is not installed"
+    nook push -q localhost/nook-test:latest "$PLAIN/tty:latest"
+    use_empty_store
+    run script -qec "$NOOK pull $PLAIN/tty:latest" /dev/null
+    assert_status 0
+    assert_output_contains "Copying blob"
+    assert_output_contains "done"
+    [[ "$output" == *$'\e['* ]]
+}
+
 @test "pull and push flags are checked" {
     run nook pull --platform linux "$PLAIN/x"
     assert_status 125

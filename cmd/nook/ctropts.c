@@ -1,0 +1,59 @@
+/* The flags create and run share, bound to one struct.  */
+#include "ctropts.h"
+
+struct opt *
+cli_create_opts (struct cli_create *c)
+{
+  struct container_create_opts *o = &c->o;
+  const struct opt opts[] = {
+    { "entrypoint", 0, OPT_STRING, &o->entrypoint, "CMD",
+      "Overwrite the default ENTRYPOINT of the image" },
+    { "env", 'e', OPT_STRINGS, &c->env, "KEY=VALUE", "Set environment variables in container" },
+    { "env-file", 0, OPT_STRINGS, &c->env_files, "FILE",
+      "Read in a file of environment variables" },
+    { "hostname", 'h', OPT_STRING, &o->hostname, "NAME", "Set container hostname" },
+    { "init", 0, OPT_BOOL, &o->init, NULL,
+      "Run an init inside the container that forwards signals and reaps processes" },
+    { "interactive", 'i', OPT_BOOL, &o->interactive, NULL, "Keep STDIN open even if not attached" },
+    { "log-driver", 0, OPT_STRING, &o->log_driver, "DRIVER",
+      "Logging driver for the container (k8s-file, none, passthrough)" },
+    { "log-opt", 0, OPT_STRINGS, &c->log_opts, "OPT", "Logging driver options" },
+    { "name", 0, OPT_STRING, &o->name, "NAME", "Assign a name to the container" },
+    { "restart", 0, OPT_STRING, &o->restart, "POLICY",
+      "Restart policy to apply when a container exits (no, always, on-failure[:N], "
+      "unless-stopped)" },
+    { "rm", 0, OPT_BOOL, &o->rm, NULL, "Remove container after exit" },
+    { "stop-signal", 0, OPT_STRING, &o->stop_signal, "SIGNAL",
+      "Signal to stop a container. Default is SIGTERM" },
+    { "stop-timeout", 0, OPT_INT, &o->stop_timeout, "SECONDS",
+      "Timeout (in seconds) that containers stopped by user command have to exit. If "
+      "exceeded, the container will be forcibly stopped via SIGKILL" },
+    { "tty", 't', OPT_BOOL, &o->tty, NULL, "Allocate a pseudo-TTY for container" },
+    { "user", 'u', OPT_STRING, &o->user, "USER[:GROUP]",
+      "Username or UID (format: <name|uid>[:<group|gid>])" },
+    { "workdir", 'w', OPT_STRING, &o->workdir, "DIR", "Working directory inside the container" },
+    { 0 },
+  };
+  const struct opt *tables[] = { opts, NULL };
+
+  o->stop_timeout = -1;
+  return cli_opts_join (tables);
+}
+
+void
+cli_create_finish (struct cli_create *c, char **args)
+{
+  c->o.image = args[0];
+  c->o.args = args + 1;
+  c->o.env = c->env;
+  c->o.env_files = c->env_files;
+  c->o.log_opts = c->log_opts;
+}
+
+void
+cli_create_release (struct cli_create *c)
+{
+  strv_free (c->env);
+  strv_free (c->env_files);
+  strv_free (c->log_opts);
+}

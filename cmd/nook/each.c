@@ -1,0 +1,63 @@
+/* Commands over several containers (start, stop, kill, wait, rm): each
+   failure is reported and the rest still done, as Podman does.  */
+#include "cli.h"
+
+#include "container/container.h"
+
+#include <stdio.h>
+
+int
+cli_each_container (struct nook_ctx *ctx, char **refs, int nrefs, bool all,
+                    const struct cli_each *e)
+{
+  _cleanup_strv_ char **ids = NULL;
+  nook_error_t err = NULL;
+  int code = 0;
+
+  if (all && storage_container_ids (&ctx->store, &ids, &err) < 0)
+    {
+      fprintf (stderr, "Error: %s\n", err->msg);
+      nook_error_free (&err);
+      return 125;
+    }
+  for (int i = 0; all ? ids[i] != NULL : i < nrefs; i++)
+    {
+      const char *ref = all ? ids[i] : refs[i];
+      char id[65];
+      int c;
+
+      if (storage_container_resolve (&ctx->store, ref, id, &err) == 0
+          && e->fn (ctx, id, ref, e->data, &err) == 0)
+        {
+          if (e->print)
+            printf ("%s\n", all ? id : ref);
+          continue;
+        }
+      if (err == NULL) /* skipped */
+        continue;
+      c = err->errnum == ENOENT ? e->missing_code : err->exit_code ? err->exit_code : 125;
+      if (c > code)
+        code = c;
+      fflush (stdout);
+      fprintf (stderr, "Error: %s\n", err->msg);
+      nook_error_free (&err);
+    }
+  return code;
+}
+
+char *
+cli_latest_container (struct nook_ctx *ctx, nook_error_t *err)
+{
+  struct container *cs = NULL;
+  size_t n = 0;
+  char *id = NULL;
+
+  if (container_list (&ctx->store, &cs, &n, err) < 0)
+    return NULL;
+  if (n > 0)
+    id = xstrdup (cs[0].cfg.id);
+  else
+    nook_error (err, 0, "no containers to act on: no such container");
+  container_list_free (cs, n);
+  return id;
+}

@@ -1,0 +1,88 @@
+/* nook-monitor internals: main.c runs the container's life, io.c its
+   stdio, log and attach clients in one epoll loop.  */
+#ifndef NOOK_MONITOR_H
+#define NOOK_MONITOR_H
+
+#include "container/container.h"
+#include "container/tty.h"
+#include "logs/logs.h"
+
+#define MONITOR_MAX_CLIENTS 16
+
+struct monitor_client
+{
+  int fd;
+  bool attached;   /* gets the output */
+  bool stdin_ok;   /* may write to the container's stdin */
+  bool wants_exit; /* stop and wait: told the exit code */
+};
+
+struct monitor
+{
+  struct storage st;
+  struct container c;
+  struct container_rootfs rootfs;
+  struct container_runtime rt;
+  struct userns_ids ids;
+  char *runroot, *runtime_path, *runtime_root, *runtime_log, *pid_file;
+  char *seccomp_profile; /* PREFIX/share/nook/seccomp.json */
+  char *init_path;       /* PREFIX/libexec/nook/nook-init */
+  char *gone;            /* the removed record, under tmp/, to delete last */
+  char id[65];
+  int id_fd;   /* from nook: the ID, then control messages */
+  int sync_fd; /* to nook: PID, EXIT, ERROR */
+  int sigfd;
+  int epfd;
+  int timerfd; /* stop timeout and restart back-off */
+  int listen_fd;
+  bool attached; /* --attach: fds 0-2 are nook's, the user's terminal or pipes */
+  int fg_in, fg_out, fg_err;
+  struct tty_detach_keys detach_keys;
+  struct tty_detach_matcher detach;
+  int out_rd, err_rd; /* the container's stdout and stderr (out_rd: the pty) */
+  int in_wr;          /* the container's stdin (-i), or the pty */
+  struct log_writer log;
+  bool logging;
+  struct monitor_client clients[MONITOR_MAX_CLIENTS];
+  bool loaded;       /* the record is read */
+  bool created;      /* the runtime knows the container */
+  bool exited;       /* the container's init is gone */
+  bool killing;      /* stop's timeout armed */
+  bool backoff;      /* waiting to restart */
+  bool backoff_done; /* the wait is over */
+  int exit_code;
+  char *buf; /* reads from the container */
+  size_t buf_size;
+};
+
+/* io.c */
+/* Make the container's stdio for a start: STDIO gets the container's
+   ends (the caller closes them once the runtime has them).  For -t there
+   is no stdio: CONSOLE gets the path of a socket the runtime sends the
+   pty to, *CONSOLE_FD its listening end.  */
+int monitor_io_prepare (struct monitor *m, int stdio[3], char **console, int *console_fd,
+                        nook_error_t *err);
+/* Take the pty the runtime sent on CONSOLE_FD.  */
+int monitor_io_take_pty (struct monitor *m, int console_fd, nook_error_t *err);
+/* The attach socket, the log and the epoll set.  */
+int monitor_io_open (struct monitor *m, nook_error_t *err);
+/* Register the container's stdio with the loop.  */
+int monitor_io_watch (struct monitor *m, nook_error_t *err);
+/* Run the loop until the container has exited and its output is drained
+   (or, in a back-off, until the timer or a stop).  ON_SIGNAL handles the
+   signalfd, ON_TIMER the timerfd.  */
+int monitor_io_loop (struct monitor *m, void (*on_signal) (struct monitor *),
+                     void (*on_timer) (struct monitor *), nook_error_t *err);
+/* Close the container's stdio of the last run.  */
+void monitor_io_close_run (struct monitor *m);
+/* Tell the clients waiting for it the exit code; at the end, close all.  */
+void monitor_io_exit (struct monitor *m, int code, bool last);
+void monitor_io_release (struct monitor *m);
+/* The detach keys were typed on nook's terminal.  */
+void monitor_detach_nook (struct monitor *m);
+/* Send SIG to the container's init (and with ALL to all its processes).  */
+int monitor_kill (struct monitor *m, int sig);
+/* Stop: the stop signal now, SIGKILL after TIMEOUT seconds.  */
+void monitor_stop (struct monitor *m, int sig, int timeout);
+
+#endif

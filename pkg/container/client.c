@@ -1,0 +1,50 @@
+/* Talking to a container's monitor over its socket.  The socket is named
+   through /proc/self/fd/N/ID, so its path is short whatever the runroot.  */
+#include "container/internal.h"
+
+#include <fcntl.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+char *
+container_monitor_dir (const char *runroot)
+{
+  return xasprintf ("%s/monitor", runroot);
+}
+
+int
+container_monitor_connect (const char *runroot, const char *id, int *fd, nook_error_t *err)
+{
+  _cleanup_free_ char *dir = container_monitor_dir (runroot);
+  _cleanup_close_ int dfd = open (dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  _cleanup_close_ int s = -1;
+  struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+  *fd = -1;
+  if (dfd < 0)
+    return nook_error (err, errno, "open `%s`", dir);
+  snprintf (sa.sun_path, sizeof (sa.sun_path), "/proc/self/fd/%d/%s", dfd, id);
+  s = socket (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+  if (s < 0)
+    return nook_error (err, errno, "socket");
+  if (connect (s, (struct sockaddr *)&sa, sizeof (sa)) < 0)
+    return nook_error (err, errno, "connect to the monitor of %.12s", id);
+  *fd = steal_fd (&s);
+  return 0;
+}
+
+int
+container_monitor_send (int fd, char type, const void *data, size_t len, nook_error_t *err)
+{
+  char pkt[MON_PACKET_MAX + 1];
+
+  if (len > MON_PACKET_MAX)
+    return nook_error (err, EMSGSIZE, "message to the monitor");
+  pkt[0] = type;
+  if (len)
+    memcpy (pkt + 1, data, len);
+  if (send (fd, pkt, len + 1, MSG_NOSIGNAL) < 0)
+    return nook_error (err, errno, "write to the monitor");
+  return 0;
+}
