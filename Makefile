@@ -160,6 +160,7 @@ demo: all fixtures
 bench: all fixtures
 	bench/startup.sh "$(BUILD)"
 	bench/images.sh "$(BUILD)"
+	bench/pull.sh "$(BUILD)"
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR)/nook $(DESTDIR)$(MANDIR)/man1 \
