@@ -318,7 +318,9 @@ build_process (struct exec_run *r, struct storage *st, char **json, size_t *len,
   apply_caps (o, &p);
   p.terminal = o->tty;
   p.has_console_size = false;
-  if (o->tty && isatty (STDIN_FILENO) && ioctl (STDIN_FILENO, TIOCGWINSZ, &ws) == 0)
+  if (o->tty
+      && (ioctl (STDIN_FILENO, TIOCGWINSZ, &ws) == 0
+          || ioctl (STDOUT_FILENO, TIOCGWINSZ, &ws) == 0))
     {
       p.has_console_size = true;
       p.console_height = ws.ws_row;
@@ -622,11 +624,12 @@ run_terminal (struct exec_run *r, int *status, bool *detached, nook_error_t *err
   _cleanup_tty_raw_ struct tty_raw raw = TTY_RAW_INIT;
   struct tty_detach_keys keys;
   bool in_tty = isatty (STDIN_FILENO);
+  int size_from = in_tty ? STDIN_FILENO : isatty (STDOUT_FILENO) ? STDOUT_FILENO : -1;
   struct tty_proxy p = {
     .in = o->interactive ? STDIN_FILENO : -1,
     .out = STDOUT_FILENO,
     .remote = r->master,
-    .winsize_from = in_tty ? STDIN_FILENO : -1,
+    .winsize_from = size_from,
     .keys = &keys,
     .wake_fd = r->sigfd,
   };
@@ -634,8 +637,9 @@ run_terminal (struct exec_run *r, int *status, bool *detached, nook_error_t *err
   *detached = false;
   if (tty_detach_keys_parse (o->detach_keys, &keys, err) < 0)
     return -1;
-  /* As Podman: raw mode when our stdin is a terminal.  */
-  if (in_tty && tty_raw_enter (STDIN_FILENO, &raw, err) < 0)
+  /* Raw mode when what is typed goes to the process; without -i, keys
+     stay ours (ctrl-c interrupts, and the signal is passed on).  */
+  if (in_tty && o->interactive && tty_raw_enter (STDIN_FILENO, &raw, err) < 0)
     return -1;
   for (;;)
     {

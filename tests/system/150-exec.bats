@@ -248,3 +248,15 @@ tmux_wait () {
     tmux_type "echo code=\$?" Enter
     tmux_wait "code=0"
 }
+
+@test "exec -t without -i under a terminal: ctrl-c reaches the process" {
+    start_container c1
+    tmux_start
+    tmux_type "stty -g > $BATS_TEST_TMPDIR/before; '$NOOK' exec -t c1 sh -c 'echo cols=\$(stty size); exec sleep 300'" Enter
+    tmux_wait "cols=30 100"
+    tmux_type C-c
+    tmux_type "echo code=\$?; stty -g > $BATS_TEST_TMPDIR/after" Enter
+    tmux_wait "code=130"
+    wait_for_text "$BATS_TEST_TMPDIR/after" ":"
+    cmp "$BATS_TEST_TMPDIR/before" "$BATS_TEST_TMPDIR/after"
+}
