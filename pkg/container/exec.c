@@ -593,23 +593,26 @@ hand_off_master (struct exec_run *r, nook_error_t *err)
     {
       char buf[4096];
       sigset_t none;
+      int null, master;
+
       sigemptyset (&none);
       sigprocmask (SIG_SETMASK, &none, NULL);
       setsid ();
       if (fork () != 0)
         _exit (0);
+      /* Nothing of ours but the master: not the caller's pipes (a shell
+         waiting for their end), not the store.  */
+      master = fcntl (r->master, F_DUPFD, 3);
+      null = open ("/dev/null", O_RDWR);
+      if (master < 0 || null < 0)
+        _exit (1);
       for (int fd = 0; fd < 3; fd++)
-        if (fd != r->master)
-          {
-            int null = open ("/dev/null", O_RDWR | O_CLOEXEC);
-            if (null >= 0 && null != fd)
-              {
-                dup2 (null, fd);
-                close (null);
-              }
-          }
-      fcntl (r->master, F_SETFL, fcntl (r->master, F_GETFL) & ~O_NONBLOCK);
-      while (read (r->master, buf, sizeof (buf)) > 0 || errno == EINTR)
+        dup2 (null, fd);
+      if (dup2 (master, 3) < 0)
+        _exit (1);
+      close_range (4, ~0U, 0);
+      fcntl (3, F_SETFL, fcntl (3, F_GETFL) & ~O_NONBLOCK);
+      while (read (3, buf, sizeof (buf)) > 0 || errno == EINTR)
         ;
       _exit (0);
     }

@@ -135,6 +135,11 @@ start_container () {
     [[ "$output" =~ ^[0-9a-f]{64}$ ]]
     run -0 nook top c1 args
     assert_output_contains "sleep 123"
+    # With a terminal: it stays open for the process after nook is gone.
+    run -0 nook exec -d -t c1 sleep 124
+    [[ "$output" =~ ^[0-9a-f]{64}$ ]]
+    run -0 nook top c1 tty args
+    [[ "$output" =~ pts/[0-9]+\ +sleep\ 124 ]] || { echo "$output"; return 1; }
 }
 
 @test "exec --latest and a container given by ID prefix" {
