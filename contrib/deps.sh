@@ -12,7 +12,7 @@ build_pc="yajl:libyajl-dev libarchive:libarchive-dev libcap:libcap-dev libseccom
 # command -> Debian package
 build_cmd="cc:gcc make:make pkg-config:pkg-config objdump:binutils"
 run_cmd="newuidmap:uidmap newgidmap:uidmap fuse-overlayfs:fuse-overlayfs fusermount3:fuse3"
-test_cmd="bats:bats setpriv:util-linux gzip:gzip zstd:zstd clang-format:clang-format script:bsdutils docker-registry:docker-registry openssl:openssl htpasswd:apache2-utils python3:python3 curl:curl runc:runc crun:crun jq:jq"
+test_cmd="bats:bats setpriv:util-linux gzip:gzip zstd:zstd clang-format:clang-format script:bsdutils docker-registry:docker-registry openssl:openssl htpasswd:apache2-utils python3:python3 curl:curl runc:runc crun:crun jq:jq tmux:tmux"
 # (the registry tests: docker-registry, test certificates, htpasswd files, the token server)
 # (nook-runtime's command line compared with runc's, and bench/runtime.sh against crun and runc; jq reads their JSON)
 
