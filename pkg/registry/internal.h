@@ -239,6 +239,15 @@ int reg_fetch_finish (struct reg_fetch *f, bool cancel, nook_error_t *err);
 int reg_fetch_small (struct reg_client *c, const char *repo, const struct image_descriptor *d,
                      size_t max, char **out, size_t *len, nook_error_t *err);
 
+/* ---- recompress.c ---- */
+
+/* Write the layer blob IN_FD (gzip, zstd or plain) again compressed with
+   COMPRESSION ("gzip", "zstd") as NAME in DIRFD; *OUT describes it (with
+   MEDIA_TYPE), *OUT_FD reads it.  */
+int reg_recompress (int in_fd, const char *compression, int dirfd, const char *name,
+                    const char *media_type, struct image_descriptor *out, int *out_fd,
+                    nook_error_t *err);
+
 /* ---- progress.c ---- */
 
 /* Lines as Podman prints them ("Copying blob sha256:... done"), or on a

@@ -104,9 +104,10 @@ upload_blob (struct push *ps, const struct image_descriptor *d, int fd, const ch
 }
 
 static int
-push_layer (struct push *ps, size_t i, const struct image_descriptor *d, nook_error_t *err)
+push_layer (struct push *ps, size_t i, const struct image_descriptor *d, int given_fd,
+            nook_error_t *err)
 {
-  _cleanup_close_ int fd = -1;
+  _cleanup_close_ int fd = given_fd;
   bool exists;
 
   reg_progress_blob (ps->p, i, d->digest, d->size);
@@ -117,7 +118,7 @@ push_layer (struct push *ps, size_t i, const struct image_descriptor *d, nook_er
       reg_progress_skipped (ps->p, i);
       return 0;
     }
-  if (storage_blob_open (ps->st, d->digest, &fd, err) < 0)
+  if (fd < 0 && storage_blob_open (ps->st, d->digest, &fd, err) < 0)
     return -1;
   reg_progress_update (ps->p, i, 0);
   if (upload_blob (ps, d, fd, NULL, err) < 0)
@@ -233,11 +234,35 @@ check_options (const struct registry_push_opts *o, const struct image_manifest *
   if (o->compression && strcmp (o->compression, "gzip") != 0
       && strcmp (o->compression, "zstd") != 0)
     return nook_error (err, 0, "unsupported compression format %s", o->compression);
-  for (size_t i = 0; o->compression && i < m->n_layers; i++)
-    if (!str_has_suffix (m->layers[i].media_type, o->compression[0] == 'g' ? "gzip" : "zstd"))
-      return nook_error (err, ENOTSUP,
-                         "layer %s is not %s-compressed and nook does not recompress layers",
-                         m->layers[i].digest, o->compression);
+  (void)m;
+  return 0;
+}
+
+/* --compression-format: the layers compressed otherwise are written again
+   into WORK (their descriptors in M replaced, FDS[i] open on them).  */
+static int
+recompress_layers (struct push *ps, struct image_manifest *m, int work, int *fds, bool *changed,
+                   nook_error_t *err)
+{
+  const char *c = ps->o->compression;
+
+  for (size_t i = 0; i < m->n_layers; i++)
+    {
+      _cleanup_close_ int in = -1;
+      _cleanup_free_ char *mt = NULL, *name = xasprintf ("layer-%zu", i);
+      struct image_descriptor nd = { 0 };
+
+      fds[i] = -1;
+      if (str_has_suffix (m->layers[i].media_type, strcmp (c, "zstd") == 0 ? "zstd" : "gzip"))
+        continue;
+      mt = xasprintf ("application/vnd.oci.image.layer.v1.tar+%s", c);
+      if (storage_blob_open (ps->st, m->layers[i].digest, &in, err) < 0
+          || reg_recompress (in, c, work, name, mt, &nd, &fds[i], err) < 0)
+        return nook_error_prefix (err, "recompress layer %s", m->layers[i].digest);
+      image_descriptor_free (&m->layers[i]);
+      m->layers[i] = nd;
+      *changed = true;
+    }
   return 0;
 }
 
@@ -247,28 +272,43 @@ push_image (struct push *ps, const struct image_save_item *it, const char *tag, 
 {
   struct image_manifest m;
   _cleanup_free_ char *converted = NULL;
-  const char *text = it->manifest, *mt;
+  _cleanup_free_ int *fds = NULL;
+  struct storage_tmp work = { .fd = -1 };
+  const char *text = it->manifest, *mt, *format;
   size_t len = it->manifest_len;
+  bool changed = false;
   char hex[65];
   int r = -1;
 
   if (image_manifest_parse (it->manifest, it->manifest_len, &m, err) < 0)
     return -1;
+  fds = xzalloc ((m.n_layers + 1) * sizeof (int));
+  for (size_t i = 0; i < m.n_layers; i++)
+    fds[i] = -1;
   if (check_options (ps->o, &m, err) < 0)
     goto out;
   mt = manifest_media_type (text, len);
-  if (ps->o->format
-      && strcmp (mt, strcmp (ps->o->format, "oci") == 0 ? MT_OCI_MANIFEST : MT_DOCKER_MANIFEST))
+  format = ps->o->format ? ps->o->format : strcmp (mt, MT_DOCKER_MANIFEST) == 0 ? "v2s2" : "oci";
+  if (ps->o->compression
+      && (storage_tmp_create (ps->st, "push", &work, err) < 0
+          || recompress_layers (ps, &m, work.fd, fds, &changed, err) < 0))
+    goto out;
+  if (changed
+      || strcmp (mt, strcmp (format, "oci") == 0 ? MT_OCI_MANIFEST : MT_DOCKER_MANIFEST) != 0)
     {
-      if (convert_manifest (&m, ps->o->format, &converted, &len, err) < 0)
+      if (convert_manifest (&m, format, &converted, &len, err) < 0)
         goto out;
       text = converted;
-      mt = strcmp (ps->o->format, "oci") == 0 ? MT_OCI_MANIFEST : MT_DOCKER_MANIFEST;
+      mt = strcmp (format, "oci") == 0 ? MT_OCI_MANIFEST : MT_DOCKER_MANIFEST;
     }
   reg_progress_line (ps->p, "Getting image source signatures");
   for (size_t i = 0; i < m.n_layers; i++)
-    if (push_layer (ps, i, &m.layers[i], err) < 0)
-      goto out;
+    {
+      int fd = fds[i];
+      fds[i] = -1;
+      if (push_layer (ps, i, &m.layers[i], fd, err) < 0)
+        goto out;
+    }
   {
     bool exists;
     if (blob_exists (ps, &m.config, &exists, err) < 0
@@ -287,6 +327,10 @@ push_image (struct push *ps, const struct image_save_item *it, const char *tag, 
     }
   r = 0;
 out:
+  for (size_t i = 0; i < m.n_layers; i++)
+    nook_closep (&fds[i]);
+  if (work.name)
+    storage_tmp_discard (ps->st, &work);
   image_manifest_free (&m);
   return r;
 }

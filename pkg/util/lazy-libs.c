@@ -167,6 +167,10 @@ NOOK_LAZY_FN (nook_lib_archive, int, archive_write_set_format_pax_restricted, (s
 NOOK_LAZY_FN (nook_lib_archive, int, archive_write_set_bytes_in_last_block,
               (struct archive * a, int n), (a, n))
 NOOK_LAZY_FN (nook_lib_archive, int, archive_write_open_fd, (struct archive * a, int fd), (a, fd))
+/* (push --compression-format: a blob recompressed as one raw stream) */
+NOOK_LAZY_FN (nook_lib_archive, int, archive_write_set_format_raw, (struct archive * a), (a))
+NOOK_LAZY_FN (nook_lib_archive, int, archive_write_add_filter_gzip, (struct archive * a), (a))
+NOOK_LAZY_FN (nook_lib_archive, int, archive_write_add_filter_zstd, (struct archive * a), (a))
 NOOK_LAZY_FN (nook_lib_archive, int, archive_write_header,
               (struct archive * a, struct archive_entry *e), (a, e))
 NOOK_LAZY_FN (nook_lib_archive, la_ssize_t, archive_write_data,

@@ -164,10 +164,19 @@ image_count () {
     assert_output_contains "application/vnd.oci.image.manifest.v1+json"
     run nook push --format bogus localhost/busybox:latest "$PLAIN/fmt:x"
     assert_status 125
-    # nook sends layers as stored: a gzip image cannot go out as zstd
-    run nook push --compression-format zstd localhost/busybox:latest "$PLAIN/fmt:zstd"
+    # gzip layers recompressed as zstd: a new manifest, the same image
+    nook push -q --compression-format zstd localhost/nook-test:latest "$PLAIN/fmt:zstd"
+    run curl -sf -H 'Accept: application/vnd.oci.image.manifest.v1+json' "http://$PLAIN/v2/fmt/manifests/zstd"
+    assert_output_contains "application/vnd.oci.image.layer.v1.tar+zstd"
+    [[ "$output" != *"tar+gzip"* ]]
+    run nook push --format v2s2 --compression-format zstd localhost/busybox:latest "$PLAIN/fmt:zstd2"
     assert_status 125
     assert_output_contains "zstd"
+    id=$(nook image inspect --format '{{.Id}}' localhost/nook-test:latest)
+    use_empty_store
+    run nook pull -q "$PLAIN/fmt:zstd"
+    assert_status 0
+    assert_output_equals "$id"
     # the v2s2 image pulls back
     use_empty_store
     run nook pull -q "$PLAIN/fmt:v2s2"
