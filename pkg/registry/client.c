@@ -426,7 +426,7 @@ reg_status_message (long status, const char *body, size_t len)
       _cleanup_free_ char *msg = sanitize (json_str (json_get (first, "message")) ?: "", 200);
       for (char *p = code; *p; p++)
         *p = *p == '_' ? ' ' : (char)tolower ((unsigned char)*p);
-      return *msg ? xasprintf ("%s: %s", code, msg) : xstrdup (code);
+      return *msg && strcasecmp (msg, code) != 0 ? xasprintf ("%s: %s", code, msg) : xstrdup (code);
     }
   nook_error_free (&err);
   switch (status)
