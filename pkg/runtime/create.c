@@ -208,17 +208,34 @@ clone_flags (const struct oci_spec *spec, nook_error_t *err)
 }
 
 static int
+deny_setgroups (pid_t pid)
+{
+  _cleanup_free_ char *path = xasprintf ("/proc/%d/setgroups", (int)pid);
+  _cleanup_close_ int fd = open (path, O_WRONLY | O_CLOEXEC);
+  return fd < 0 ? -1 : nook_write_all (fd, "deny", 4);
+}
+
+static int
+write_map_file (const char *path, const struct nook_buf *b)
+{
+  _cleanup_close_ int fd = open (path, O_WRONLY | O_CLOEXEC);
+  return fd < 0 ? -1 : nook_write_all (fd, b->data ? b->data : "", b->len);
+}
+
+static int
 write_idmap (pid_t pid, const char *file, const struct oci_idmap *m, size_t n, nook_error_t *err)
 {
   _cleanup_free_ char *path = xasprintf ("/proc/%d/%s", (int)pid, file);
   struct nook_buf b = { 0 };
-  _cleanup_close_ int fd = -1;
   int ret = 0;
 
   for (size_t i = 0; i < n; i++)
     nook_buf_printf (&b, "%u %u %u\n", m[i].container_id, m[i].host_id, m[i].size);
-  fd = open (path, O_WRONLY | O_CLOEXEC);
-  if (fd < 0 || nook_write_all (fd, b.data ? b.data : "", b.len) < 0)
+  /* Without CAP_SETGID (rootless, mapping our own gid) the kernel takes
+     a gid map only once setgroups is denied.  */
+  if (write_map_file (path, &b) < 0
+      && !(errno == EPERM && strcmp (file, "gid_map") == 0 && deny_setgroups (pid) == 0
+           && write_map_file (path, &b) == 0))
     ret = nook_error (err, errno, "write `%s`", path);
   nook_buf_free (&b);
   return ret;

@@ -63,6 +63,21 @@ seal_fds (int preserve, nook_error_t *err)
   return 0;
 }
 
+/* process.cwd, and nowhere else: a cwd of "/proc/self/fd/N" through an
+   fd of ours to a host directory would put the process outside the root
+   (CVE-2024-21626).  getcwd() says "(unreachable)" or fails then.  */
+static int
+enter_cwd (const char *cwd, nook_error_t *err)
+{
+  char buf[4096];
+
+  if (chdir (cwd) < 0)
+    return nook_error (err, errno, "chdir to cwd (\"%s\") set in config.json failed", cwd);
+  if (getcwd (buf, sizeof (buf)) == NULL || buf[0] != '/')
+    return nook_error (err, 0, "process.cwd `%s` is outside the container's root", cwd);
+  return 0;
+}
+
 /* process.oomScoreAdj, through the host's /proc: the container's is not
    mounted yet.  Lowering it takes CAP_SYS_RESOURCE.  */
 static int
@@ -154,8 +169,8 @@ setup (struct runtime_init_args *a, pid_t pid, char **path, nook_error_t *err)
   if (runtime_console_setup (spec, a->console_fd, err) < 0)
     return -1;
   a->console_fd = -1;
-  if (chdir (spec->cwd) < 0)
-    return nook_error (err, errno, "chdir to cwd (\"%s\") set in config.json failed", spec->cwd);
+  if (enter_cwd (spec->cwd, err) < 0)
+    return -1;
   if (spec->has_personality
       && (oci_personality (spec, &persona, err) < 0 || personality (persona) < 0))
     return *err ? -1 : nook_error (err, errno, "config.json: field `linux.personality`");

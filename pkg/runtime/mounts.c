@@ -143,21 +143,42 @@ remount_bind (const char *target, unsigned long flags, nook_error_t *err)
   return 0;
 }
 
+/* The mount functions below mount on TARGET and leave in *REMOUNT the
+   flags a bind remount must then set (0: none): that remount, as a
+   change of propagation, must reach the new mount, which TARGET (a
+   /proc/self/fd link to the place under it) does not.  */
 static int
 mount_bind (const struct oci_mount *m, const struct mount_opts *o, const char *target,
-            nook_error_t *err)
+            unsigned long *remount, nook_error_t *err)
 {
   if (mount (m->source, target, NULL, MS_BIND | (o->rec ? MS_REC : 0), NULL) < 0)
     return nook_error (err, errno, "bind mount `%s` on `%s`", m->source, m->destination);
-  if ((o->flags & ~MS_REC) != 0)
-    return remount_bind (target, o->flags, err);
+  *remount = o->flags & ~MS_REC;
+  return 0;
+}
+
+/* A "cgroup" mount: cgroup v2, which needs a cgroup namespace of the
+   container's own user namespace; else (rootless without one, or a v1
+   or hybrid host) the host's /sys/fs/cgroup bound, as Podman and crun
+   do.  Never a v1 hierarchy: nook manages no v1 controllers.  */
+static int
+mount_cgroup (const struct oci_mount *m, const struct mount_opts *o, const char *target,
+              unsigned long *remount, nook_error_t *err)
+{
+  if (mount ("cgroup2", target, "cgroup2", o->flags, NULL) == 0)
+    return 0;
+  if (mount ("/sys/fs/cgroup", target, NULL, MS_BIND | MS_REC, NULL) < 0)
+    return nook_error (err, errno, "bind mount /sys/fs/cgroup on `%s`", m->destination);
+  *remount = o->flags;
   return 0;
 }
 
 static int
 mount_fs (const struct oci_mount *m, const struct mount_opts *o, const char *target,
-          nook_error_t *err)
+          unsigned long *remount, nook_error_t *err)
 {
+  if (strcmp (m->type, "cgroup") == 0 || strcmp (m->type, "cgroup2") == 0)
+    return mount_cgroup (m, o, target, remount, err);
   if (mount (m->source[0] ? m->source : m->type, target, m->type, o->flags, o->data) == 0)
     return 0;
   /* Rootless without a network namespace of its own, sysfs cannot be
@@ -166,9 +187,44 @@ mount_fs (const struct oci_mount *m, const struct mount_opts *o, const char *tar
     {
       if (mount ("/sys", target, NULL, MS_BIND | MS_REC, NULL) < 0)
         return nook_error (err, errno, "bind mount /sys on `%s`", m->destination);
-      return remount_bind (target, o->flags | MS_RDONLY, err);
+      *remount = o->flags | MS_RDONLY;
+      return 0;
     }
   return nook_error (err, errno, "mount %s on `%s`", m->type, m->destination);
+}
+
+/* Flags and propagation of the mount just made on M's destination,
+   found again by a walk in the root that crosses into it.  */
+static int
+mount_finish (int rootfd, const struct oci_mount *m, unsigned long remount,
+              unsigned long propagation, nook_error_t *err)
+{
+  _cleanup_close_ int fd = -1;
+  char target[64];
+
+  if (remount == 0 && propagation == 0)
+    return 0;
+  fd = nook_open_in_root (rootfd, m->destination, O_PATH, NOOK_INROOT_NONE, err);
+  if (fd < 0)
+    return nook_error_prefix (err, "mount destination");
+  snprintf (target, sizeof (target), "/proc/self/fd/%d", fd);
+  if (remount && remount_bind (target, remount, err) < 0)
+    return -1;
+  /* The host's cgroup tree bound for a "cgroup" mount: read-only all
+     the way down, its v1 hierarchies included.  */
+  if ((remount & MS_RDONLY) && strcmp (m->type, "cgroup") == 0)
+    {
+      struct
+      {
+        uint64_t set, clr, propagation, userns_fd;
+      } attr = { .set = 0x1 /* MOUNT_ATTR_RDONLY */ };
+      if (syscall (SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof (attr))
+          < 0)
+        return nook_error (err, errno, "make `%s` read-only", m->destination);
+    }
+  if (propagation && mount (NULL, target, NULL, propagation, NULL) < 0)
+    return nook_error (err, errno, "set propagation of `%s`", m->destination);
+  return 0;
 }
 
 static int
@@ -178,6 +234,7 @@ mount_entry (int rootfd, const struct oci_mount *m, nook_error_t *err)
   struct stat st;
   char target[64];
   _cleanup_close_ int fd = -1;
+  unsigned long remount = 0;
   bool file;
   int ret;
 
@@ -195,9 +252,10 @@ mount_entry (int rootfd, const struct oci_mount *m, nook_error_t *err)
     {
       /* The fd pins the resolved place: nothing can swap a symlink in.  */
       snprintf (target, sizeof (target), "/proc/self/fd/%d", fd);
-      ret = o.bind ? mount_bind (m, &o, target, err) : mount_fs (m, &o, target, err);
-      if (ret == 0 && o.propagation && mount (NULL, target, NULL, o.propagation, NULL) < 0)
-        ret = nook_error (err, errno, "set propagation of `%s`", m->destination);
+      ret = o.bind ? mount_bind (m, &o, target, &remount, err)
+                   : mount_fs (m, &o, target, &remount, err);
+      if (ret == 0)
+        ret = mount_finish (rootfd, m, remount, o.propagation, err);
     }
   free (o.data);
   return ret;

@@ -1,0 +1,122 @@
+#!/usr/bin/env bats
+# Known ways out of a container, each closed, checked from inside:
+# the runtime's binary cannot be reached through /proc/PID/exe (it runs
+# from a sealed copy: CVE-2019-5736), no fd of the caller or the runtime
+# crosses into the container and its cwd cannot be outside the root
+# (CVE-2024-21626), masked paths read empty, /proc/sys is read-only,
+# CapEff is exactly the set asked for, a syscall the profile blocks fails
+# with the profile's errno, and no_new_privs keeps a setuid file from
+# gaining anything.
+
+load helpers
+load runtime-bundle
+
+bats_require_minimum_version 1.5.0
+
+setup_file () {
+    rt_setup_file
+}
+
+setup () {
+    rt_setup
+}
+
+@test "the runtime runs from a sealed copy: /proc/PID/exe cannot write its binary" {
+    # A copy the user could write, so only the sealing protects it.
+    local rt="$BATS_TEST_TMPDIR/nook-runtime" sum
+    cp "$RUNTIME" "$rt"
+    sum=$(sha256sum < "$rt")
+    rt_config 'sleep 30'
+    run -0 unshare -Urm sh -c "
+        '$rt' --root '$STATE' create --pid-file '$BATS_TEST_TMPDIR/pid' -b '$BUNDLE' c1 || exit 1
+        pid=\$(cat '$BATS_TEST_TMPDIR/pid')
+        # The created container's init is the runtime, waiting for start.
+        echo exe=\$(readlink /proc/\$pid/exe)
+        printf '#!/bin/sh\necho pwned\n' > /proc/\$pid/exe 2>/dev/null && echo WROTE
+        printf x >> /proc/\$pid/exe 2>/dev/null && echo APPENDED
+        '$rt' --root '$STATE' delete -f c1"
+    assert_output_contains "exe=/memfd:nook-runtime"
+    [[ "$output" != *WROTE* && "$output" != *APPENDED* ]]
+    [ "$(sha256sum < "$rt")" = "$sum" ]
+    assert_no_state
+}
+
+@test "no fd of the caller or the runtime is open in the container" {
+    # The shell's own fds, listed by a child while the shell only waits
+    # (a pipe or a redirection would add the shell's own).
+    rt_config 'ls /proc/$$/fd; readlink /proc/self/cwd'
+    # Fds the caller left open without close-on-exec do not cross.
+    run -0 runtime run -b "$BUNDLE" c1 5</etc/hostname 7>"$BATS_TEST_TMPDIR/x" 9<&0
+    [ "$output" = "$(printf '0\n1\n2\n/')" ]
+    # --preserve-fds 1: fd 3, and only it.
+    run -0 runtime run --preserve-fds 1 -b "$BUNDLE" c2 3</etc/hostname 5</etc/hostname
+    [ "$output" = "$(printf '0\n1\n2\n3\n/')" ]
+}
+
+@test "a cwd through an fd of the runtime cannot leave the root" {
+    local fd
+    for fd in 3 4 5 6 7 8 9 10; do
+        rt_config 'pwd'
+        sed -i "s|\"cwd\": \"/\"|\"cwd\": \"/proc/self/fd/$fd\"|" "$BUNDLE/config.json"
+        run runtime run -b "$BUNDLE" "c$fd"
+        if [ "$status" -eq 0 ]; then
+            [[ "$output" == /* && "$output" != *unreachable* ]]
+        fi
+        assert_no_state
+    done
+}
+
+@test "masked paths read empty or fail" {
+    rt_config 'cat /proc/kcore /proc/keys /proc/timer_list 2>/dev/null | wc -c; { ls -A /proc/acpi; ls -A /sys/firmware; } 2>/dev/null | wc -l' '' \
+        '"mounts": [{"destination": "/proc", "type": "proc", "source": "proc"}, {"destination": "/sys", "type": "sysfs", "source": "sysfs", "options": ["ro", "nosuid", "nodev", "noexec"]}]' \
+        '"maskedPaths": ["/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware", "/sys/fs/selinux", "/sys/dev/block"]'
+    run -0 runtime run -b "$BUNDLE" c1
+    [ "${lines[0]}" = 0 ]
+    [ "${lines[1]}" = 0 ]
+}
+
+@test "/proc/sys and the other read-only paths cannot be written" {
+    rt_config 'echo 4096 > /proc/sys/kernel/shmmni; echo rc=$?; echo h > /proc/sysrq-trigger; echo rc=$?' '' '' \
+        '"readonlyPaths": ["/proc/asound", "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"]'
+    run -0 runtime run -b "$BUNDLE" c1
+    assert_output_contains "Read-only file system"
+    [[ "$output" != *rc=0* ]]
+}
+
+@test "CapEff is exactly the set asked for (Podman's default)" {
+    local caps='"CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_FSETID", "CAP_KILL", "CAP_NET_BIND_SERVICE", "CAP_SETFCAP", "CAP_SETGID", "CAP_SETPCAP", "CAP_SETUID", "CAP_SYS_CHROOT"'
+    rt_config 'grep -E \"^Cap(Eff|Prm|Bnd)\" /proc/self/status' \
+        "\"capabilities\": {\"bounding\": [$caps], \"effective\": [$caps], \"permitted\": [$caps], \"inheritable\": [], \"ambient\": []}"
+    run -0 runtime run -b "$BUNDLE" c1
+    assert_output_contains "CapEff:	00000000800405fb"
+    assert_output_contains "CapPrm:	00000000800405fb"
+    assert_output_contains "CapBnd:	00000000800405fb"
+}
+
+@test "a syscall the profile blocks fails with the profile's errno" {
+    rt_config 'mkdir /tmp/x; echo rc=$?; test -d /tmp/x || echo absent' '"noNewPrivileges": true' '' \
+        '"seccomp": {"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 122}]}'
+    run -0 runtime run -b "$BUNDLE" c1
+    # 122 is EDQUOT.
+    assert_output_contains "Disk quota exceeded"
+    assert_output_contains "absent"
+}
+
+@test "no_new_privs keeps a setuid file from gaining privileges" {
+    command -v cc >/dev/null || skip "a C compiler is needed for the setuid test program"
+    grep -qE "^($(id -un)|$(id -u)):" /etc/subuid || skip "no /etc/subuid range for $(id -un)"
+    printf '#include <stdio.h>\n#include <unistd.h>\nint main (void) { printf ("euid=%%d\\n", (int) geteuid ()); return 0; }\n' \
+        > "$BATS_TEST_TMPDIR/euid.c"
+    cc -static -o "$BUNDLE/rootfs/bin/euid" "$BATS_TEST_TMPDIR/euid.c" 2>/dev/null \
+        || skip "cannot link a static program here"
+    # Owned by the container's root, setuid: euid 0 for anyone, unless
+    # no_new_privs.
+    "$NOOK" unshare sh -c "chown 0:0 '$BUNDLE/rootfs/bin/euid' && chmod 4755 '$BUNDLE/rootfs/bin/euid'"
+    rt_config '/bin/euid' '"user": {"uid": 1000, "gid": 1000}, "noNewPrivileges": false'
+    run -0 "$NOOK" unshare "$RUNTIME" --root "$STATE" run -b "$BUNDLE" c1
+    [ "$output" = euid=0 ]
+    rt_config '/bin/euid' '"user": {"uid": 1000, "gid": 1000}, "noNewPrivileges": true'
+    run -0 "$NOOK" unshare "$RUNTIME" --root "$STATE" run -b "$BUNDLE" c2
+    [ "$output" = euid=1000 ]
+    "$NOOK" unshare rm -rf "$BUNDLE/rootfs"
+}
