@@ -3,6 +3,8 @@
 
 #include "oci/oci.h"
 
+#include <sys/personality.h>
+
 #define USER_ "\"user\": {\"uid\": 0, \"gid\": 0}"
 #define ARGS_ "\"args\": [\"sh\"]"
 #define CWD_  "\"cwd\": \"/\""
@@ -540,6 +542,169 @@ TEST (process_alone)
   CHECK (parse_process_text ("[]", &s, &err) < 0);
   nook_error_free (&err);
   oci_spec_free (&s);
+}
+
+/* Parse TEXT, which must be valid, into S (a failure is reported).  */
+static bool
+parse_ok (const char *text, struct oci_spec *s, const char *file, int line)
+{
+  nook_error_t err = NULL;
+  if (oci_spec_parse (text, strlen (text), s, &err) == 0)
+    return true;
+  unit_fail_ (file, line, "rejected: %s: %s", err ? err->msg : "?", text);
+  nook_error_free (&err);
+  return false;
+}
+#define PARSE_OK(text, s) parse_ok ((text), (s), __FILE__, __LINE__)
+
+/* Generated, parsed again, generated: the same text.  */
+static void
+check_round_trip (const struct oci_spec *s)
+{
+  struct oci_spec again;
+  size_t len = 0, len2 = 0;
+  char *text = unit_keep (oci_spec_to_json (s, &len));
+  if (PARSE_OK (text, &again))
+    {
+      CHECK_STR_EQ (unit_keep (oci_spec_to_json (&again, &len2)), text);
+      oci_spec_free (&again);
+    }
+}
+
+TEST (hooks_parsed)
+{
+  const char *text
+      = config ("", ", \"hooks\": {\"prestart\": [{\"path\": \"/a\", \"args\": [\"a\", \"1\"],"
+                    " \"env\": [\"X=1\"], \"timeout\": 5}, {\"path\": \"/b\"}],"
+                    " \"poststop\": [{\"path\": \"/c\"}], \"startContainer\": []}");
+  struct oci_spec s;
+
+  if (!PARSE_OK (text, &s))
+    return;
+  CHECK_INT_EQ (s.n_hooks[OCI_HOOK_PRESTART], 2);
+  CHECK_STR_EQ (s.hooks[OCI_HOOK_PRESTART][0].path, "/a");
+  CHECK_STR_EQ (s.hooks[OCI_HOOK_PRESTART][0].args[1], "1");
+  CHECK_STR_EQ (s.hooks[OCI_HOOK_PRESTART][0].env[0], "X=1");
+  CHECK_INT_EQ (s.hooks[OCI_HOOK_PRESTART][0].timeout, 5);
+  CHECK_INT_EQ (s.hooks[OCI_HOOK_PRESTART][1].timeout, 0);
+  CHECK (s.hooks[OCI_HOOK_PRESTART][1].args == NULL);
+  CHECK_INT_EQ (s.n_hooks[OCI_HOOK_POSTSTOP], 1);
+  CHECK_INT_EQ (s.n_hooks[OCI_HOOK_START_CONTAINER], 0);
+  CHECK_INT_EQ (s.n_hooks[OCI_HOOK_CREATE_RUNTIME], 0);
+  check_round_trip (&s);
+  oci_spec_free (&s);
+
+  CHECK_REJECTED (config ("", ", \"hooks\": {\"prestart\": [{\"path\": \"rel\"}]}"),
+                  "hooks.prestart[0].path");
+  CHECK_REJECTED (config ("", ", \"hooks\": {\"poststart\": [{\"path\": \"/a\", \"timeout\": 0}]}"),
+                  "hooks.poststart[0].timeout");
+  CHECK_REJECTED (
+      config ("", ", \"hooks\": {\"poststart\": [{\"path\": \"/a\", \"timeout\": -3}]}"),
+      "hooks.poststart[0].timeout");
+  CHECK_REJECTED (config ("", ", \"hooks\": {\"createRuntime\": [{\"args\": []}]}"),
+                  "hooks.createRuntime[0].path");
+  CHECK_REJECTED (config ("", ", \"hooks\": {\"createRuntime\": [{\"path\": \"/a\", \"x\": 1}]}"),
+                  "hooks.createRuntime[0].x");
+  CHECK_REJECTED (config ("", ", \"hooks\": {\"poststop\": {}}"), "hooks.poststop");
+}
+
+TEST (linux_extras_parsed)
+{
+  const char *text = config (
+      ", \"consoleSize\": {\"height\": 24, \"width\": 80}, \"oomScoreAdj\": -500",
+      ", \"linux\": {\"devices\": [{\"path\": \"/dev/fuse\", \"type\": \"c\", \"major\": 10,"
+      " \"minor\": 229, \"fileMode\": 438, \"uid\": 0, \"gid\": 0},"
+      " {\"path\": \"/dev/fifo\", \"type\": \"p\"}],"
+      " \"sysctl\": {\"net.ipv4.ip_forward\": \"1\", \"kernel.shmmax\": \"65536\"},"
+      " \"personality\": {\"domain\": \"LINUX32\", \"flags\": [\"ADDR_NO_RANDOMIZE\"]},"
+      " \"cgroupsPath\": \"/nook/c1\"}");
+  struct oci_spec s;
+  unsigned long p = 0;
+  nook_error_t err = NULL;
+
+  if (!PARSE_OK (text, &s))
+    return;
+  CHECK (s.has_console_size);
+  CHECK_INT_EQ (s.console_width, 80);
+  CHECK (s.oom_score_adj.set && s.oom_score_adj.v == -500);
+  CHECK_INT_EQ (s.n_devices, 2);
+  CHECK_STR_EQ (s.devices[0].type, "c");
+  CHECK_INT_EQ (s.devices[0].major, 10);
+  CHECK_INT_EQ (s.devices[0].minor, 229);
+  CHECK (s.devices[0].file_mode.set && s.devices[0].file_mode.v == 0666);
+  CHECK (!s.devices[1].file_mode.set);
+  CHECK_INT_EQ (strv_len (s.sysctl), 2);
+  CHECK_STR_EQ (s.sysctl[0], "net.ipv4.ip_forward=1");
+  CHECK (s.has_personality);
+  if (CHECK_OK (oci_personality (&s, &p, &err), &err))
+    CHECK_INT_EQ (p, PER_LINUX32 | ADDR_NO_RANDOMIZE);
+  CHECK_STR_EQ (s.cgroups_path, "/nook/c1");
+  check_round_trip (&s);
+  oci_spec_free (&s);
+
+  CHECK_REJECTED (config (", \"oomScoreAdj\": 1001", ""), "process.oomScoreAdj");
+  CHECK_REJECTED (
+      config ("", ", \"linux\": {\"devices\": [{\"path\": \"/dev/x\", \"type\": \"c\"}]}"),
+      "linux.devices[0].major");
+  CHECK_REJECTED (config ("", ", \"linux\": {\"devices\": [{\"path\": \"/dev/x\", \"type\": \"z\","
+                              " \"major\": 1, \"minor\": 1}]}"),
+                  "linux.devices[0].type");
+  CHECK_REJECTED (config ("", ", \"linux\": {\"devices\": [{\"path\": \"x\", \"type\": \"p\"}]}"),
+                  "linux.devices[0].path");
+  CHECK_REJECTED (config ("", ", \"linux\": {\"sysctl\": {\"a\": 1}}"), "linux.sysctl.a");
+  CHECK_REJECTED (config ("", ", \"linux\": {\"personality\": {\"domain\": \"LINUX64\"}}"),
+                  "linux.personality.domain");
+  CHECK_REJECTED (config ("", ", \"linux\": {\"personality\": {\"domain\": \"LINUX\","
+                              " \"flags\": [\"NOPE\"]}}"),
+                  "linux.personality.flags[0]");
+  CHECK_REJECTED (config ("", ", \"linux\": {\"rootfsPropagation\": \"sideways\"}"),
+                  "linux.rootfsPropagation");
+}
+
+TEST (resources_parsed)
+{
+  const char *text = config (
+      "", ", \"linux\": {\"resources\": {\"devices\": [{\"allow\": false, \"access\": \"rwm\"}],"
+          " \"memory\": {\"limit\": 67108864, \"swap\": -1},"
+          " \"cpu\": {\"shares\": 512, \"quota\": 50000, \"period\": 100000, \"cpus\": \"0-1\"},"
+          " \"pids\": {\"limit\": 100},"
+          " \"blockIO\": {\"weight\": 500, \"throttleReadBpsDevice\": [{\"major\": 8,"
+          " \"minor\": 0, \"rate\": 1048576}]},"
+          " \"hugepageLimits\": [{\"pageSize\": \"2MB\", \"limit\": 0}],"
+          " \"unified\": {\"memory.high\": \"max\"}}}");
+  struct oci_spec s;
+  char *first;
+
+  if (!PARSE_OK (text, &s))
+    return;
+  CHECK (s.has_resources);
+  CHECK_INT_EQ (s.resources.n_devices, 1);
+  CHECK (!s.resources.devices[0].allow);
+  CHECK (s.resources.memory.limit.set && s.resources.memory.limit.v == 67108864);
+  CHECK (s.resources.memory.swap.set && s.resources.memory.swap.v == -1);
+  CHECK (s.resources.cpu.shares.set && s.resources.cpu.shares.v == 512);
+  CHECK_STR_EQ (s.resources.cpu.cpus, "0-1");
+  CHECK (s.resources.pids.limit.v == 100);
+  CHECK_INT_EQ (s.resources.block_io.n_throttle_read_bps, 1);
+  CHECK_INT_EQ (s.resources.block_io.throttle_read_bps[0].rate.v, 1048576);
+  CHECK_INT_EQ (s.resources.n_hugepage_limits, 1);
+  CHECK_STR_EQ (s.resources.unified[0], "memory.high=max");
+  first = unit_keep (oci_resources_first_limit (&s.resources));
+  CHECK_STR_EQ (first, "linux.resources.memory.limit");
+  check_round_trip (&s);
+  oci_spec_free (&s);
+
+  /* Device rules alone are not limits.  */
+  text = config ("", ", \"linux\": {\"resources\": {\"devices\": [{\"allow\": true}]}}");
+  if (PARSE_OK (text, &s))
+    {
+      CHECK (oci_resources_first_limit (&s.resources) == NULL);
+      oci_spec_free (&s);
+    }
+  CHECK_REJECTED (config ("", ", \"linux\": {\"resources\": {\"memory\": {\"limit\": \"1g\"}}}"),
+                  "linux.resources.memory.limit");
+  CHECK_REJECTED (config ("", ", \"linux\": {\"resources\": {\"blockIO\": {\"weight\": 70000}}}"),
+                  "linux.resources.blockIO.weight");
 }
 
 UNIT_MAIN ()
