@@ -290,7 +290,7 @@ fetch_blobs (struct pull *pl, int workdir, nook_error_t *err)
     }
   r = fetch_and_extract (pl, workdir, cfg.diff_ids, chains, dl, n, which, err);
   if (r == 0)
-    reg_progress_line (pl->p, "Copying config %s done", pl->m.config.digest);
+    reg_progress_line (pl->p, "Copying config %s", pl->m.config.digest);
 out:
   image_config_free (&cfg);
   return r;
