@@ -214,9 +214,9 @@ prepare_rootfs (struct monitor *m, nook_error_t *err)
 {
   struct container_state *s = &m->c.state;
 
-  if (container_prepare (&m->st, &m->c, m->ids.user ? &m->ids : NULL, m->seccomp_profile,
-                         &m->rootfs, err)
-      < 0)
+  struct container_host host = { m->seccomp_profile, m->init_path };
+
+  if (container_prepare (&m->st, &m->c, m->ids.user ? &m->ids : NULL, &host, &m->rootfs, err) < 0)
     return -1;
   nook_debug ("monitor: rootfs ready");
   s->fuse_pid = m->rootfs.fuse_pid;
@@ -478,6 +478,7 @@ run (struct monitor *m, const char *storage, nook_error_t *err)
   m->runtime_path = xasprintf ("%s/nook-runtime", self);
   m->runtime_root = xasprintf ("%s/runtime", m->runroot);
   m->seccomp_profile = xasprintf ("%s/../../share/nook/seccomp.json", self);
+  m->init_path = xasprintf ("%s/nook-init", self);
   m->rt.path = m->runtime_path;
   m->rt.root = m->runtime_root;
   m->c.state.monitor_pid = getpid ();
@@ -508,6 +509,7 @@ monitor_release (struct monitor *m)
   userns_ids_free (&m->ids);
   free (m->runroot);
   free (m->seccomp_profile);
+  free (m->init_path);
   free (m->runtime_path);
   free (m->runtime_root);
   free (m->runtime_log);

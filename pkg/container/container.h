@@ -8,7 +8,6 @@
 #define NOOK_CONTAINER_H
 
 #include "config/config.h"
-#include "container/security.h"
 #include "image/image.h"
 #include "oci/oci.h"
 #include "storage/storage.h"
@@ -32,7 +31,6 @@ struct container_config
   char *created;
   bool interactive; /* -i: stdin stays open */
   bool rm;          /* --rm */
-  struct container_security sec;
   bool tty;         /* -t: a pty for stdio */
   bool init;        /* --init: nook-init as PID 1 */
   char *log_driver; /* "k8s-file", "none", "passthrough" */
@@ -94,7 +92,6 @@ struct container_create_opts
   const char *hostname;
   bool interactive;
   bool rm;
-  struct container_security sec;
   bool tty;
   bool init;
   const char *log_driver; /* NULL: k8s-file */
@@ -243,12 +240,21 @@ struct container_rootfs
   char *bundle;   /* the OCI bundle directory */
 };
 
+/* What of the host the monitor gives a container.  */
+struct container_host
+{
+  const char *seccomp_profile; /* PREFIX/share/nook/seccomp.json; NULL: none */
+  const char *init_path;       /* nook-init, for --init */
+};
+/* Where --init's nook-init is seen in the container.  */
+#define CONTAINER_INIT_PATH "/run/nook-init"
+
 /* In the monitor, inside the user namespace made with IDS (NULL as real
    root): mount the rootfs, start fuse-overlayfs (a child of the caller)
-   and write the bundle, confined by the seccomp profile at
-   SECCOMP_PROFILE (NULL: none).  */
+   and write the bundle with what HOST gives.  */
 int container_prepare (struct storage *st, struct container *c, const struct userns_ids *ids,
-                       const char *seccomp_profile, struct container_rootfs *r, nook_error_t *err);
+                       const struct container_host *host, struct container_rootfs *r,
+                       nook_error_t *err);
 void container_rootfs_free (struct container_rootfs *r);
 /* Build the OCI spec for C on the mounted rootfs ROOTFD.  */
 int container_spec (const struct container *c, int rootfd, const char *merged,

@@ -164,7 +164,7 @@ gen_config (struct json_gen *g, const struct container_config *cfg)
   json_gen_kv_bool (g, "AttachStdin", cfg->interactive);
   json_gen_kv_bool (g, "AttachStdout", true);
   json_gen_kv_bool (g, "AttachStderr", true);
-  json_gen_kv_bool (g, "Tty", false);
+  json_gen_kv_bool (g, "Tty", cfg->tty);
   json_gen_kv_bool (g, "OpenStdin", cfg->interactive);
   json_gen_kv_bool (g, "StdinOnce", false);
   json_gen_kv_strv (g, "Env", cfg->env);
@@ -179,7 +179,8 @@ gen_config (struct json_gen *g, const struct container_config *cfg)
   json_gen_object_open (g);
   json_gen_kv_string (g, "io.podman.annotations.autoremove", cfg->rm ? "TRUE" : "FALSE");
   json_gen_object_close (g);
-  json_gen_kv_int (g, "StopSignal", 15);
+  json_gen_kv_int (g, "StopSignal", cfg->stop_signal);
+  json_gen_kv_int (g, "StopTimeout", cfg->stop_timeout);
   json_gen_kv_string (g, "HealthcheckOnFailureAction", "none");
   json_gen_kv_string (g, "Umask", "0022");
   json_gen_kv_int (g, "Timeout", 0);
@@ -191,6 +192,9 @@ gen_config (struct json_gen *g, const struct container_config *cfg)
 static void
 gen_host_config (struct json_gen *g, const struct container_config *cfg)
 {
+  _cleanup_free_ char *size
+      = cfg->log_max_size > 0 ? nook_human_size ((double)cfg->log_max_size) : xstrdup ("0B");
+
   json_gen_key (g, "HostConfig");
   json_gen_object_open (g);
   kv_empty_array (g, "Binds");
@@ -199,18 +203,18 @@ gen_host_config (struct json_gen *g, const struct container_config *cfg)
   json_gen_kv_string (g, "ContainerIDFile", "");
   json_gen_key (g, "LogConfig");
   json_gen_object_open (g);
-  json_gen_kv_string (g, "Type", "passthrough");
+  json_gen_kv_string (g, "Type", cfg->log_driver);
   kv_null (g, "Config");
-  json_gen_kv_string (g, "Path", "");
+  json_gen_kv_string (g, "Path", str_eq (cfg->log_driver, "k8s-file") ? cfg->log_path : "");
   json_gen_kv_string (g, "Tag", "");
-  json_gen_kv_string (g, "Size", "0B");
+  json_gen_kv_string (g, "Size", size);
   json_gen_object_close (g);
   json_gen_kv_string (g, "NetworkMode", "none");
   kv_empty_object (g, "PortBindings");
   json_gen_key (g, "RestartPolicy");
   json_gen_object_open (g);
-  json_gen_kv_string (g, "Name", "");
-  json_gen_kv_int (g, "MaximumRetryCount", 0);
+  json_gen_kv_string (g, "Name", str_eq (cfg->restart, "no") ? "" : cfg->restart);
+  json_gen_kv_int (g, "MaximumRetryCount", cfg->restart_max);
   json_gen_object_close (g);
   json_gen_kv_bool (g, "AutoRemove", cfg->rm);
   kv_empty_array (g, "CapAdd");
@@ -281,7 +285,7 @@ container_inspect (struct storage *st, const struct container *c, struct json_ge
   json_gen_kv_string (g, "ConmonPidFile", "");
   json_gen_kv_string (g, "PidFile", "");
   json_gen_kv_string (g, "Name", cfg->name);
-  json_gen_kv_int (g, "RestartCount", 0);
+  json_gen_kv_int (g, "RestartCount", c->state.restart_count);
   json_gen_kv_string (g, "Driver", "overlay");
   json_gen_kv_string (g, "MountLabel", "");
   json_gen_kv_string (g, "ProcessLabel", "");

@@ -45,7 +45,7 @@ static int
 spawn_runtime (const struct container_runtime *rt, const char *const *verb_args, const int stdio[3],
                pid_t *pid, nook_error_t *err)
 {
-  const char *argv[16] = { rt->path, "--root", rt->root, "--log", rt->log, "--log-format", "json" };
+  const char *argv[24] = { rt->path, "--root", rt->root, "--log", rt->log, "--log-format", "json" };
   struct nook_spawn s = { .argv = argv, .stdin_fd = -1, .stdout_fd = -1, .stderr_fd = -1 };
   size_t n = 7;
 

@@ -6,9 +6,29 @@
 #include <string.h>
 #include <sys/stat.h>
 
+/* What the monitor adds: the terminal, and --init's nook-init as PID 1,
+   bound read-only from the host as Podman binds catatonit.  */
+static void
+monitor_settings (const struct container *c, const struct container_host *host,
+                  struct oci_spec *spec)
+{
+  static const char *const ro_bind[] = { "bind", "ro", "nosuid", "nodev", NULL };
+  char **args;
+
+  spec->terminal = c->cfg.tty;
+  if (!c->cfg.init || host->init_path == NULL)
+    return;
+  oci_spec_add_mount (spec, CONTAINER_INIT_PATH, "bind", host->init_path, ro_bind);
+  args = strv_dup ((char *[]){ (char *)CONTAINER_INIT_PATH, (char *)"--", NULL });
+  for (size_t i = 0; spec->args && spec->args[i]; i++)
+    strv_push (&args, xstrdup (spec->args[i]));
+  strv_free (spec->args);
+  spec->args = args;
+}
+
 static int
 write_bundle (struct storage *st, struct container *c, int rootfd, const char *merged,
-              const struct userns_ids *ids, const char *seccomp_profile, nook_error_t *err)
+              const struct userns_ids *ids, const struct container_host *host, nook_error_t *err)
 {
   _cleanup_free_ char *dir = xasprintf ("%s/containers/%s/userdata", st->root, c->cfg.id);
   _cleanup_free_ char *text = NULL;
@@ -21,8 +41,9 @@ write_bundle (struct storage *st, struct container *c, int rootfd, const char *m
   wd = nook_open_in_root (rootfd, c->cfg.workdir, O_PATH | O_DIRECTORY, NOOK_INROOT_DIR, err);
   if (wd < 0)
     return nook_error_prefix (err, "workdir");
-  if (container_spec (c, rootfd, merged, ids, seccomp_profile, &spec, err) < 0)
+  if (container_spec (c, rootfd, merged, ids, host->seccomp_profile, &spec, err) < 0)
     return -1;
+  monitor_settings (c, host, &spec);
   text = oci_spec_to_json (&spec, &len);
   oci_spec_free (&spec);
   dfd = nook_open_dir (AT_FDCWD, dir, err);
@@ -51,7 +72,7 @@ match_top_layer (struct storage *st, const struct container *c, nook_error_t *er
 
 int
 container_prepare (struct storage *st, struct container *c, const struct userns_ids *ids,
-                   const char *seccomp_profile, struct container_rootfs *r, nook_error_t *err)
+                   const struct container_host *host, struct container_rootfs *r, nook_error_t *err)
 {
   _cleanup_close_ int rootfd = -1;
   int ret = -1;
@@ -67,7 +88,7 @@ container_prepare (struct storage *st, struct container *c, const struct userns_
   if (rootfd < 0)
     nook_error (err, errno, "open the rootfs `%s`", r->merged);
   else
-    ret = write_bundle (st, c, rootfd, r->merged, ids, seccomp_profile, err);
+    ret = write_bundle (st, c, rootfd, r->merged, ids, host, err);
   if (ret < 0)
     storage_overlay_unmount (st, c->cfg.id, r->fuse_pid);
   return ret;

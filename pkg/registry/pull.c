@@ -215,7 +215,6 @@ extract_layer (struct pull *pl, int workdir, size_t k, const char *diff_id, cons
       storage_tmp_discard (pl->st, &tmp);
       return -1;
     }
-  nook_debug ("layer %s extracted (%lld bytes)", pl->m.layers[k].digest, (long long)size);
   return 0;
 }
 
@@ -291,7 +290,7 @@ fetch_blobs (struct pull *pl, int workdir, nook_error_t *err)
     }
   r = fetch_and_extract (pl, workdir, cfg.diff_ids, chains, dl, n, which, err);
   if (r == 0)
-    reg_progress_line (pl->p, "Copying config %s", pl->m.config.digest);
+    reg_progress_line (pl->p, "Copying config %s done", pl->m.config.digest);
 out:
   image_config_free (&cfg);
   return r;
@@ -331,7 +330,6 @@ pull_source (struct pull *pl, char id[65], nook_error_t *err)
       memcpy (src.images[0].digest, pl->digest, sizeof (pl->digest));
       src.images[0].names = xzalloc (2 * sizeof (char *));
       src.images[0].names[0] = xstrdup (pl->t->name);
-      nook_debug ("layers of %s in the store: committing the image", pl->s->full);
       r = storage_import (pl->st, &src, pl->aopts, &loaded, err);
       image_source_free (&src);
     }
