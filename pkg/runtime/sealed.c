@@ -13,8 +13,10 @@
    A constructor, so it happens before the command line opens anything
    (a console socket, a --log file) that the re-exec would close; it
    only acts in a program named nook-runtime (libnook links it into
-   others, the unit tests among them).  Any failure to seal is fatal:
-   running unsealed would be silently unsafe.  */
+   others, the unit tests among them), and only for the verbs that put a
+   runtime process in a container (create, run, exec): state, start,
+   kill, delete and the rest stay as fast as they were.  Any failure to
+   seal is fatal: running unsealed would be silently unsafe.  */
 #include "runtime/runtime-internal.h"
 
 #include <fcntl.h>
@@ -59,6 +61,26 @@ copy_fd (int from, int to, off_t size)
     }
 }
 
+/* The verb of nook-runtime's command line: the first word that is not
+   a global option or the value of one.  */
+static const char *
+verb_of (char **argv)
+{
+  static const char *const with_value[]
+      = { "--root", "--log", "--log-format", "--criu", "--rootless" };
+  for (int i = 1; argv[i]; i++)
+    {
+      bool takes = false;
+      if (argv[i][0] != '-')
+        return argv[i];
+      for (size_t k = 0; k < NOOK_ARRAY_SIZE (with_value); k++)
+        takes = takes || strcmp (argv[i], with_value[k]) == 0;
+      if (takes && argv[i + 1])
+        i++;
+    }
+  return "";
+}
+
 __attribute__ ((constructor)) static void
 reexec_sealed (int argc, char **argv, char **envp)
 {
@@ -72,6 +94,9 @@ reexec_sealed (int argc, char **argv, char **envp)
   base = strrchr (argv[0], '/');
   base = base ? base + 1 : argv[0];
   if (strcmp (base, "nook-runtime") != 0)
+    return;
+  base = verb_of (argv);
+  if (strcmp (base, "create") != 0 && strcmp (base, "run") != 0 && strcmp (base, "exec") != 0)
     return;
   self = open ("/proc/self/exe", O_RDONLY | O_CLOEXEC);
   if (self < 0)
