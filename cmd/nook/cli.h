@@ -71,6 +71,10 @@ int cli_parse (const struct cmd_spec *spec, int argc, char **argv, char ***args,
 /* One table of the entries of TABLES (ended by NULL), in order, for
    commands that share groups of flags (create and run); free() it.  */
 struct opt *cli_opts_join (const struct opt *const tables[]);
+/* run's and create's security flags, bound to S (whose defaults it
+   sets); free() it.  In secopts.c.  */
+struct container_security;
+struct opt *cli_security_opts (struct container_security *s);
 
 /* ---- commands over containers ---- */
 

@@ -34,7 +34,8 @@ cli_create_opts (struct cli_create *c)
     { "workdir", 'w', OPT_STRING, &o->workdir, "DIR", "Working directory inside the container" },
     { 0 },
   };
-  const struct opt *tables[] = { opts, NULL };
+  _cleanup_free_ struct opt *sec = cli_security_opts (&o->sec);
+  const struct opt *tables[] = { opts, sec, NULL };
 
   o->stop_timeout = -1;
   return cli_opts_join (tables);

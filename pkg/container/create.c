@@ -254,7 +254,8 @@ compute_settings (struct storage *st, const struct container_create_opts *o,
   cfg->created = nook_time_format (nook_now_ns ());
   cfg->interactive = o->interactive;
   cfg->rm = o->rm;
-  if (container_run_settings (st, o, cfg, err) < 0)
+  if (container_security_check (&o->sec, &cfg->sec, err) < 0
+      || container_run_settings (st, o, cfg, err) < 0)
     return -1;
   c->state.status = CONTAINER_CREATED;
   return 0;

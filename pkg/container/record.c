@@ -31,6 +31,7 @@ container_config_free (struct container_config *cfg)
   strv_free (cfg->layers);
   strv_free (cfg->labels);
   free (cfg->created);
+  container_security_free (&cfg->sec);
   free (cfg->log_driver);
   free (cfg->log_path);
   free (cfg->restart);
@@ -74,6 +75,7 @@ config_json (const struct container_config *cfg, size_t *len)
   json_gen_kv_string (g, "created", cfg->created);
   json_gen_kv_bool (g, "interactive", cfg->interactive);
   json_gen_kv_bool (g, "rm", cfg->rm);
+  container_security_write (g, &cfg->sec);
   json_gen_kv_bool (g, "tty", cfg->tty);
   json_gen_kv_bool (g, "init", cfg->init);
   json_gen_kv_string (g, "log_driver", cfg->log_driver);
@@ -154,6 +156,7 @@ config_parse (const char *text, size_t len, struct container_config *cfg, nook_e
       || get_string (j, "created", &cfg->created, err) < 0
       || json_get_bool (j, "interactive", "interactive", false, &cfg->interactive, err) < 0
       || json_get_bool (j, "rm", "rm", false, &cfg->rm, err) < 0
+      || container_security_read (j, &cfg->sec, err) < 0
       || config_parse_run (j, cfg, err) < 0)
     {
       container_config_free (cfg);

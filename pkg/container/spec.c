@@ -225,19 +225,6 @@ set_env (struct oci_spec *spec, const char *key, const char *value, bool keep)
 }
 
 static void
-process_caps (struct oci_spec *spec, bool root)
-{
-  char **none = xzalloc (sizeof (char *));
-  spec->has_caps = true;
-  spec->caps.bounding = strv_dup ((char *const *)container_default_caps);
-  /* As Podman: a non-root user gets no effective capabilities.  */
-  spec->caps.effective = root ? strv_dup ((char *const *)container_default_caps) : strv_dup (none);
-  spec->caps.permitted = root ? strv_dup ((char *const *)container_default_caps) : strv_dup (none);
-  spec->caps.inheritable = strv_dup (none);
-  spec->caps.ambient = none;
-}
-
-static void
 process_rlimits (struct oci_spec *spec)
 {
   static const struct
@@ -283,6 +270,26 @@ check_mapped (const struct userns_ids *ids, const struct resolved_user *u, struc
   return 0;
 }
 
+/* --group-add: ids as they are, names from the container's /etc/group.  */
+static int
+group_add (int rootfd, char *const *groups, struct oci_spec *spec, nook_error_t *err)
+{
+  _cleanup_free_ char *text = NULL;
+  size_t n = strv_len (groups);
+
+  if (n == 0)
+    return 0;
+  if (read_etc (rootfd, "/etc/group", &text, err) < 0)
+    return -1;
+  spec->additional_gids
+      = xrealloc (spec->additional_gids, sizeof (uint32_t) * (spec->n_additional_gids + n));
+  for (size_t i = 0; i < n; i++)
+    if (resolve_group (text, groups[i], &spec->additional_gids[spec->n_additional_gids++], err)
+        < 0)
+      return -1;
+  return 0;
+}
+
 int
 container_spec (const struct container *c, int rootfd, const char *merged,
                 const struct userns_ids *ids, const char *seccomp_profile, struct oci_spec *spec,
@@ -315,15 +322,7 @@ container_spec (const struct container *c, int rootfd, const char *merged,
   set_env (spec, "HOSTNAME", cfg->hostname, false);
   set_env (spec, "HOME", u.home, true);
   spec->cwd = xstrdup (cfg->workdir);
-  process_caps (spec, u.uid == 0);
   process_rlimits (spec);
-  if (seccomp_profile && container_seccomp_profile (spec, seccomp_profile, NULL, NULL, err) < 0)
-    {
-      free (u.home);
-      free (u.name);
-      oci_spec_free (spec);
-      return -1;
-    }
   spec->root_path = xstrdup (merged);
   spec->hostname = xstrdup (cfg->hostname);
   default_mounts (spec, ids);
@@ -331,6 +330,16 @@ container_spec (const struct container *c, int rootfd, const char *merged,
     oci_spec_add_namespace (spec, ns[i], NULL);
   spec->masked_paths = strv_dup ((char *const *)masked);
   spec->readonly_paths = strv_dup ((char *const *)readonly);
+  /* The flags, then the profile, whose rules follow the capabilities.  */
+  if (container_security_apply (&cfg->sec, u.uid == 0, ids != NULL, spec, err) < 0
+      || group_add (rootfd, cfg->sec.group_add, spec, err) < 0
+      || container_security_seccomp (&cfg->sec, seccomp_profile, spec, err) < 0)
+    {
+      free (u.home);
+      free (u.name);
+      oci_spec_free (spec);
+      return -1;
+    }
   free (u.home);
   free (u.name);
   return 0;

@@ -200,6 +200,7 @@ xfer_verify (struct xfer *x, nook_error_t *err)
                        got);
   if (renameat (x->dl->dirfd, x->part, x->dl->dirfd, x->hex) < 0)
     return nook_error (err, errno, "store blob %s", d->digest);
+  nook_debug ("blob %s verified (%lld bytes)", d->digest, (long long)d->size);
   nook_closep (&x->fd);
   return 0;
 }

@@ -1,5 +1,5 @@
 /* What a pull or push says while it works.  Not a terminal: the lines
-   Podman prints ("Copying blob sha256:... done").  A terminal: one line
+   Podman prints ("Copying blob sha256:HEX" as each starts).  A terminal: one line
    per blob, redrawn in place at most ten times a second, with the bytes
    so far and the rate.  Nothing at all with -q (OUT NULL).  */
 #include "registry/internal.h"
@@ -123,11 +123,6 @@ reg_progress_done (struct reg_progress *p, size_t i)
     return;
   reg_progress_update (p, i, l->size);
   l->state = LINE_DONE;
-  if (p->out && !p->tty)
-    {
-      fprintf (p->out, "Copying blob %s done\n", l->short_digest);
-      fflush (p->out);
-    }
 }
 
 void
@@ -140,7 +135,7 @@ reg_progress_skipped (struct reg_progress *p, size_t i)
   l->state = LINE_SKIPPED;
   if (p->out && !p->tty)
     {
-      fprintf (p->out, "Copying blob %s skipped: already exists\n", l->short_digest);
+      fprintf (p->out, "Copying blob %s skipped: already exists\n", l->digest);
       fflush (p->out);
     }
 }

@@ -14,6 +14,7 @@
 #include "registry/internal.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <string.h>
 
 #define MAX_LAYERS 1000
@@ -215,27 +216,105 @@ extract_layer (struct pull *pl, int workdir, size_t k, const char *diff_id, cons
       storage_tmp_discard (pl->st, &tmp);
       return -1;
     }
+  nook_debug ("layer %s extracted (%lld bytes)", pl->m.layers[k].digest, (long long)size);
   return 0;
 }
 
-/* Download what the store lacks on a thread, and extract each layer here
-   as soon as it (and those below it) are verified.  */
+/* Layers are independent directories: a few are extracted at once, each
+   on a thread of its own, once its blob is verified.  */
+#define EXTRACTORS 2
+
+struct extractor
+{
+  struct pull *pl;
+  int workdir;
+  size_t k;
+  const char *diff_id, *parent, *chain;
+  pthread_t thread;
+  bool running;
+  int ret;
+  nook_error_t err;
+};
+
+static void *
+extractor_run (void *data)
+{
+  struct extractor *x = data;
+
+  x->ret = extract_layer (x->pl, x->workdir, x->k, x->diff_id, x->parent, x->chain, &x->err);
+  return NULL;
+}
+
+/* Wait for X; its error goes to *ERR unless one is there already.  */
+static int
+extractor_join (struct extractor *x, nook_error_t *err)
+{
+  int ret;
+
+  if (!x->running)
+    return 0;
+  pthread_join (x->thread, NULL);
+  x->running = false;
+  ret = x->ret;
+  if (ret < 0 && *err == NULL)
+    *err = steal_pointer (&x->err);
+  nook_error_free (&x->err);
+  return ret;
+}
+
+static int
+extractor_start (struct extractor *x, nook_error_t *err)
+{
+  int r = pthread_create (&x->thread, NULL, extractor_run, x);
+
+  if (r != 0)
+    return nook_error (err, r, "start an extraction thread");
+  x->running = true;
+  return 0;
+}
+
+/* Download what the store lacks on a thread, and extract each layer as
+   soon as its blob is verified, a few at a time.  */
 static int
 fetch_and_extract (struct pull *pl, int workdir, char **diff_ids, char (*chains)[65],
                    const struct reg_download *dl, size_t n, const ssize_t *which, nook_error_t *err)
 {
+  struct extractor xs[EXTRACTORS] = { 0 };
   struct reg_fetch *f = NULL;
   int r = 0;
 
+  /* Loaded here, before any thread runs: the threads only look symbols up.  */
+  if (nook_lazy_load (&nook_lib_archive, err) < 0)
+    return -1;
   if (n && reg_fetch_start (pl->c, pl->s->repo, dl, n, pl->p, &f, err) < 0)
     return -1;
   for (size_t k = 0; r == 0 && k < pl->m.n_layers; k++)
     {
+      struct extractor *x = &xs[k % EXTRACTORS];
+
       if (which[k] >= 0 && reg_fetch_wait (f, (size_t)which[k], err) < 0)
-        r = -1;
-      else
-        r = extract_layer (pl, workdir, k, diff_ids[k], k ? chains[k - 1] : NULL, chains[k], err);
+        {
+          r = -1;
+          break;
+        }
+      if (storage_layer_exists (pl->st, chains[k]))
+        continue;
+      if (extractor_join (x, err) < 0)
+        {
+          r = -1;
+          break;
+        }
+      *x = (struct extractor){ .pl = pl,
+                               .workdir = workdir,
+                               .k = k,
+                               .diff_id = diff_ids[k],
+                               .parent = k ? chains[k - 1] : NULL,
+                               .chain = chains[k] };
+      r = extractor_start (x, err);
     }
+  for (size_t i = 0; i < EXTRACTORS; i++)
+    if (extractor_join (&xs[i], err) < 0)
+      r = -1;
   if (r < 0)
     {
       reg_fetch_finish (f, true, NULL);
@@ -290,7 +369,7 @@ fetch_blobs (struct pull *pl, int workdir, nook_error_t *err)
     }
   r = fetch_and_extract (pl, workdir, cfg.diff_ids, chains, dl, n, which, err);
   if (r == 0)
-    reg_progress_line (pl->p, "Copying config %s done", pl->m.config.digest);
+    reg_progress_line (pl->p, "Copying config %s", pl->m.config.digest);
 out:
   image_config_free (&cfg);
   return r;
@@ -330,6 +409,7 @@ pull_source (struct pull *pl, char id[65], nook_error_t *err)
       memcpy (src.images[0].digest, pl->digest, sizeof (pl->digest));
       src.images[0].names = xzalloc (2 * sizeof (char *));
       src.images[0].names[0] = xstrdup (pl->t->name);
+      nook_debug ("layers of %s in the store: committing the image", pl->s->full);
       r = storage_import (pl->st, &src, pl->aopts, &loaded, err);
       image_source_free (&src);
     }

@@ -315,7 +315,7 @@ push_image (struct push *ps, const struct image_save_item *it, const char *tag, 
         || (!exists && upload_blob (ps, &m.config, -1, it->config, err) < 0))
       goto out;
   }
-  reg_progress_line (ps->p, "Copying config %s done", m.config.digest);
+  reg_progress_line (ps->p, "Copying config %s", m.config.digest);
   reg_progress_line (ps->p, "Writing manifest to image destination");
   if (put_manifest (ps, tag, text, len, mt, err) < 0 || nook_sha256_hex (text, len, hex, err) < 0)
     goto out;

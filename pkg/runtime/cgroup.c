@@ -353,16 +353,46 @@ plan_resources (const struct oci_spec *spec, struct cg_plan *p, nook_error_t *er
              : 0;
 }
 
-static int
-apply (const char *target, const struct cg_plan *p, char **ctrls, nook_error_t *err)
+/* The deepest cgroup above TARGET that exists already (MNT at worst):
+   where the controllers must be offered, and enabled down from.  */
+static char *
+existing_ancestor (const char *mnt, const char *target)
 {
-  _cleanup_free_ char *parent = xstrndup (target, (size_t)(strrchr (target, '/') - target));
+  char *p = xstrdup (target);
+  char *slash;
 
-  for (size_t i = 0; ctrls && ctrls[i]; i++)
+  while ((slash = strrchr (p, '/')) != NULL && (size_t)(slash - p) > strlen (mnt))
     {
-      _cleanup_free_ char *plus = xasprintf ("+%s", ctrls[i]);
-      if (write_to (parent, "cgroup.subtree_control", plus, err) < 0)
-        return nook_error_prefix (err, "enable the `%s` controller", ctrls[i]);
+      *slash = '\0';
+      if (access (p, F_OK) == 0)
+        return p;
+    }
+  free (p);
+  return xstrdup (mnt);
+}
+
+/* Enable CTRLS in the subtree_control of FROM and of every cgroup
+   between it and TARGET, then write the limits.  */
+static int
+apply (const char *from, const char *target, const struct cg_plan *p, char **ctrls,
+       nook_error_t *err)
+{
+  _cleanup_free_ char *dir = xstrdup (target);
+
+  for (char *s = dir + strlen (from); s && ctrls && ctrls[0]; s = strchr (s + 1, '/'))
+    {
+      char c = *s;
+      *s = '\0';
+      for (size_t i = 0; ctrls[i]; i++)
+        {
+          _cleanup_free_ char *plus = xasprintf ("+%s", ctrls[i]);
+          if (write_to (dir, "cgroup.subtree_control", plus, err) < 0)
+            {
+              *s = c;
+              return nook_error_prefix (err, "enable the `%s` controller", ctrls[i]);
+            }
+        }
+      *s = c;
     }
   for (size_t i = 0; i < p->n; i++)
     if (write_to (target, p->w[i].file, p->w[i].value, err) < 0)
@@ -402,7 +432,7 @@ runtime_cgroup_prepare (const struct oci_spec *spec, const char *id, struct runt
   ret = -1;
   if (target_path (spec, id, mnt, &target, err) < 0)
     goto out;
-  parent = xstrndup (target, (size_t)(strrchr (target, '/') - target));
+  parent = existing_ancestor (mnt, target);
   if (check_controllers (&p, parent, &ctrls, err) < 0)
     goto out;
   if (make_cgroup (mnt, target, err) < 0)
@@ -416,7 +446,7 @@ runtime_cgroup_prepare (const struct oci_spec *spec, const char *id, struct runt
       goto out;
     }
   cg->path = xstrdup (target);
-  if (apply (target, &p, ctrls, err) < 0)
+  if (apply (parent, target, &p, ctrls, err) < 0)
     goto out;
   cg->fd = open (target, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (cg->fd < 0)
