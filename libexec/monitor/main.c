@@ -27,6 +27,9 @@
 #include <getopt.h>
 #include <signal.h>
 #include <string.h>
+#include <malloc.h>
+#include <sys/epoll.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
@@ -321,25 +324,35 @@ record_exit (struct monitor *m, nook_error_t *err)
   return save_state (m, true, err);
 }
 
+/* Let go of nook's terminal or pipes: tell nook why (TYPE, CODE) and put
+   /dev/null in their place, so nothing of ours keeps them open.  */
+static void
+let_go (struct monitor *m, int type, int code)
+{
+  _cleanup_close_ int null = open ("/dev/null", O_RDWR | O_CLOEXEC);
+
+  if (!m->attached)
+    return;
+  monitor_msg_send (m->sync_fd, type, code, NULL);
+  m->attached = false;
+  if (m->fg_in >= 0 && m->epfd >= 0)
+    epoll_ctl (m->epfd, EPOLL_CTL_DEL, m->fg_in, NULL);
+  m->fg_in = m->fg_out = m->fg_err = -1;
+  for (int fd = 0; fd < 3 && null >= 0; fd++)
+    dup2 (null, fd);
+}
+
 /* An attached nook gets the first run's exit; later runs are detached.  */
 static void
 detach_nook (struct monitor *m, int code)
 {
-  if (!m->attached)
-    return;
-  monitor_msg_send (m->sync_fd, MONITOR_MSG_EXIT, code, NULL);
-  m->attached = false;
-  nook_closep (&m->fg_in);
-  m->fg_out = m->fg_err = -1;
+  let_go (m, MONITOR_MSG_EXIT, code);
 }
 
 void
 monitor_detach_nook (struct monitor *m)
 {
-  monitor_msg_send (m->sync_fd, MONITOR_MSG_DETACHED, 0, NULL);
-  m->attached = false;
-  nook_closep (&m->fg_in);
-  m->fg_out = m->fg_err = -1;
+  let_go (m, MONITOR_MSG_DETACHED, 0);
 }
 
 /* Steps 3 to 5 again after a back-off that doubles from 100 ms (to 51 s);
@@ -433,6 +446,27 @@ failed (struct monitor *m, nook_error_t *err)
   return -1;
 }
 
+/* The steady state needs little of what setting up needed: give back
+   the free heap, and the resident pages of code (libc's, yajl's, ours),
+   which come back from the page cache as they are run again.  Only
+   read-only executable mappings: never a page that was written.  */
+static void
+shrink (void)
+{
+  _cleanup_fclose_ FILE *f = fopen ("/proc/self/maps", "re");
+  char line[512];
+
+  malloc_trim (0);
+  while (f && fgets (line, sizeof (line), f))
+    {
+      unsigned long start, end;
+      char perms[5];
+      if (sscanf (line, "%lx-%lx %4s", &start, &end, perms) == 3 && strcmp (perms, "r-xp") == 0
+          && strchr (line, '/'))
+        madvise ((void *)start, end - start, MADV_DONTNEED);
+    }
+}
+
 /* Steps 4 and 5, as often as the restart policy says.  */
 static void
 supervise (struct monitor *m)
@@ -488,6 +522,7 @@ run (struct monitor *m, const char *storage, nook_error_t *err)
       || start_run (m, err) < 0)
     return failed (m, err);
   monitor_msg_send (m->sync_fd, MONITOR_MSG_PID, m->c.state.pid, NULL);
+  shrink ();
   supervise (m);
   teardown_visible (m);
   monitor_io_exit (m, m->exit_code, true);

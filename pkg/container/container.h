@@ -8,6 +8,7 @@
 #define NOOK_CONTAINER_H
 
 #include "config/config.h"
+#include "container/security.h"
 #include "image/image.h"
 #include "oci/oci.h"
 #include "storage/storage.h"
@@ -31,6 +32,7 @@ struct container_config
   char *created;
   bool interactive; /* -i: stdin stays open */
   bool rm;          /* --rm */
+  struct container_security sec;
   bool tty;         /* -t: a pty for stdio */
   bool init;        /* --init: nook-init as PID 1 */
   char *log_driver; /* "k8s-file", "none", "passthrough" */
@@ -92,6 +94,7 @@ struct container_create_opts
   const char *hostname;
   bool interactive;
   bool rm;
+  struct container_security sec;
   bool tty;
   bool init;
   const char *log_driver; /* NULL: k8s-file */
