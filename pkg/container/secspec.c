@@ -224,6 +224,18 @@ apply_device (const char *entry, bool rootless, struct oci_spec *spec, nook_erro
   return 0;
 }
 
+static bool
+is_default_device (const char *entry)
+{
+  static const char *const devs[]
+      = { "/dev/null:", "/dev/zero:",    "/dev/full:", "/dev/random:", "/dev/urandom:", "/dev/tty:",
+          "/dev/ptmx:", "/dev/console:", NULL };
+  for (size_t i = 0; devs[i]; i++)
+    if (str_has_prefix (entry, devs[i]))
+      return true;
+  return false;
+}
+
 static int
 apply_devices (const struct container_security *s, bool rootless, struct oci_spec *spec,
                nook_error_t *err)
@@ -232,8 +244,9 @@ apply_devices (const struct container_security *s, bool rootless, struct oci_spe
 
   if (s->privileged)
     container_devices_under ("/dev", "/dev", "rwm", &host);
+  /* The runtime makes /dev/null and its kind in every container.  */
   for (size_t i = 0; host[i]; i++)
-    if (apply_device (host[i], rootless, spec, err) < 0)
+    if (!is_default_device (host[i]) && apply_device (host[i], rootless, spec, err) < 0)
       return -1;
   for (size_t i = 0; s->devices && s->devices[i]; i++)
     if (apply_device (s->devices[i], rootless, spec, err) < 0)
