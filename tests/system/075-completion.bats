@@ -105,3 +105,172 @@ setup () {
     assert_output_equals "compl-one"
     nook rm compl-one
 }
+
+# ---- the container lifecycle: create, start, stop, restart, kill, wait,
+# attach, logs, and run's and rm's new options ----------------------------
+
+@test "completion: the lifecycle commands and their container subcommands" {
+    run complete_line "sta"
+    assert_output_equals "start"
+    run complete_line "st"
+    assert_output_equals "$(printf 'start\nstop')"
+    run complete_line "a"
+    assert_output_equals "attach"
+    run complete_line "cr"
+    assert_output_equals "create"
+    run complete_line "k"
+    assert_output_equals "kill"
+    run complete_line "res"
+    assert_output_equals "restart"
+    run complete_line "w"
+    assert_output_equals "wait"
+    run complete_line "logs"
+    assert_output_equals "logs"
+    run complete_line "container st"
+    assert_output_equals "$(printf 'start\nstop')"
+    run complete_line "container l"
+    assert_output_equals "$(printf 'list\nlogs\nls')"
+    for sub in attach create kill restart wait; do
+        run complete_line "container ${sub:0:3}"
+        assert_output_equals "$sub"
+    done
+}
+
+@test "completion: options of start, stop, restart, kill, wait, attach, logs and rm" {
+    run complete_line "start --"
+    assert_output_equals "$(printf -- '--attach\n--detach-keys\n--help\n--interactive\n--sig-proxy')"
+    run complete_line "stop -"
+    assert_output_equals "$(printf -- '--all\n--help\n--ignore\n--time\n-a\n-i\n-t')"
+    run complete_line "restart --"
+    assert_output_equals "$(printf -- '--all\n--help\n--ignore\n--running\n--time')"
+    run complete_line "kill -"
+    assert_output_equals "$(printf -- '--all\n--help\n--signal\n-a\n-s')"
+    run complete_line "wait --"
+    assert_output_equals "$(printf -- '--condition\n--help')"
+    run complete_line "attach --"
+    assert_output_equals "$(printf -- '--detach-keys\n--help\n--latest\n--no-stdin\n--sig-proxy')"
+    run complete_line "logs --"
+    assert_output_equals "$(printf -- '--follow\n--help\n--latest\n--names\n--since\n--tail\n--timestamps\n--until')"
+    run complete_line "logs -"
+    assert_output_contains "-f"
+    assert_output_contains "-n"
+    assert_output_contains "-t"
+    run complete_line "rm --"
+    assert_output_equals "$(printf -- '--all\n--force\n--help\n--time\n--volumes')"
+    run complete_line "container stop --t"
+    assert_output_equals "--time"
+    run complete_line "container logs --ti"
+    assert_output_equals "--timestamps"
+}
+
+@test "completion: run's and create's options; create has none of run's own" {
+    run complete_line "run --"
+    for opt in --detach --detach-keys --init --interactive --log-driver --log-opt --restart \
+        --rm --sig-proxy --stop-signal --stop-timeout --tty --name --env-file; do
+        assert_output_contains "$opt"$'\n'
+    done
+    run complete_line "run -"
+    assert_output_contains $'\n-d\n'
+    assert_output_contains $'\n-t\n'
+    run complete_line "create --"
+    for opt in --init --interactive --log-driver --log-opt --restart --rm --stop-signal \
+        --stop-timeout --tty --name; do
+        assert_output_contains "$opt"$'\n'
+    done
+    [[ $output != *--detach* ]] || { echo "create offers run's --detach: $output"; false; }
+    [[ $output != *--sig-proxy* ]] || { echo "create offers run's --sig-proxy: $output"; false; }
+    run complete_line "container create --st"
+    assert_output_equals "$(printf -- '--stop-signal\n--stop-timeout')"
+    # Options end at the image: what follows is the container's command.
+    run complete_line "create --rm busybox -"
+    assert_output_equals ""
+    run complete_line "create nook-t"
+    assert_output_equals "nook-test:latest"
+}
+
+@test "completion: values of --log-driver, --log-opt, --restart, --condition, --sig-proxy" {
+    run complete_line "run --log-driver "
+    assert_output_equals "$(printf 'k8s-file\nnone\npassthrough')"
+    run complete_line "create --log-driver=p"
+    assert_output_equals "passthrough"
+    run complete_line "run --log-opt max-"
+    assert_output_equals "$(printf 'max-file=\nmax-size=')"
+    run complete_line "run --restart "
+    assert_output_equals "$(printf 'always\nno\non-failure\nunless-stopped')"
+    run complete_line "create --restart=un"
+    assert_output_equals "unless-stopped"
+    run complete_line "wait --condition "
+    assert_output_equals "$(printf 'created\nexited\nrunning\nstopped')"
+    run complete_line "container wait --condition=r"
+    assert_output_equals "running"
+    run complete_line "run --sig-proxy="
+    assert_output_equals "$(printf 'false\ntrue')"
+    # The option's value is not taken for the image.
+    run complete_line "run --restart always nook-t"
+    assert_output_equals "nook-test:latest"
+}
+
+@test "completion: signal names for kill -s and --stop-signal" {
+    run complete_line "kill -s "
+    assert_output_contains $'SIGHUP\n'
+    assert_output_contains $'SIGKILL\n'
+    assert_output_contains $'SIGTERM\n'
+    assert_output_contains $'SIGUSR1\n'
+    [ "${#lines[@]}" -eq 31 ] || { echo "expected 31 signals, got ${#lines[@]}: $output"; false; }
+    run complete_line "kill --signal SIGK"
+    assert_output_equals "SIGKILL"
+    run complete_line "kill -s K"
+    assert_output_equals "KILL"
+    run complete_line "kill --signal=SIGUS"
+    assert_output_equals "$(printf 'SIGUSR1\nSIGUSR2')"
+    run complete_line "run --stop-signal SIGQ"
+    assert_output_equals "SIGQUIT"
+    run complete_line "create --stop-signal=TE"
+    assert_output_equals "TERM"
+    run complete_line "container kill -s W"
+    assert_output_equals "WINCH"
+}
+
+@test "completion: container names by state for start, stop, restart, kill, attach, logs, wait, rm" {
+    require_rootless
+    nook create --name cst-new busybox true >/dev/null
+    nook run --name cst-done busybox true
+    nook run -d --name cst-up busybox sleep 1000 >/dev/null
+    upid=$(nook ps -q --filter name=cst-up)
+    [ -n "$upid" ]
+
+    # start: what can be started, created or exited.
+    run complete_line "start cst"
+    assert_output_equals "$(printf 'cst-done\ncst-new')"
+    run complete_line "container start -a cst"
+    assert_output_equals "$(printf 'cst-done\ncst-new')"
+    run complete_line "start cst-new cst"
+    assert_output_equals "cst-done"
+    run complete_line "start ${upid:0:5}"
+    assert_output_equals ""
+    # stop, restart, kill, attach: what runs.
+    for cmd in stop restart kill attach "container stop" "container kill" "stop -t 3" "kill -s TERM"; do
+        run complete_line "$cmd cst"
+        assert_output_equals "cst-up"
+    done
+    run complete_line "stop ${upid:0:5}"
+    assert_output_equals "$upid"
+    # attach takes one container.
+    run complete_line "attach cst-up "
+    assert_output_equals ""
+    # logs, wait and rm: all of them, less those already given.
+    for cmd in logs wait rm "logs -f -n" "wait --condition exited" "container logs"; do
+        run complete_line "$cmd cst"
+        assert_output_equals "$(printf 'cst-done\ncst-new\ncst-up')"
+    done
+    run complete_line "logs cst-up cst"
+    assert_output_equals "$(printf 'cst-done\ncst-new')"
+
+    # Once stopped, it is start's and no longer stop's.
+    nook stop -t 0 cst-up >/dev/null
+    run complete_line "stop cst"
+    assert_output_equals ""
+    run complete_line "start cst"
+    assert_output_equals "$(printf 'cst-done\ncst-new\ncst-up')"
+    nook rm cst-new cst-done cst-up >/dev/null
+}
