@@ -16,16 +16,11 @@ teardown () {
     remove_all_containers
 }
 
-# Start a long-running container NAME (extra run flags before the name):
-# `run -d` when nook has it, else `run` in the background; wait until ps
-# shows it running.
+# Start a long-running container NAME (extra run flags before the name)
+# with run -d, and wait until ps shows it running.
 start_container () {
     local name=$1 tries=200; shift
-    if "$NOOK" run --help 2>&1 | grep -q -- '--detach'; then
-        "$NOOK" run -d --name "$name" "$@" busybox sleep 1000 >/dev/null || return 1
-    else
-        "$NOOK" run --name "$name" "$@" busybox sleep 1000 > "$BATS_TEST_TMPDIR/$name.out" 2>&1 3>&- &
-    fi
+    "$NOOK" run -d --name "$name" "$@" busybox sleep 1000 >/dev/null || return 1
     while [ "$tries" -gt 0 ]; do
         "$NOOK" ps --format '{{.Names}}' | grep -qx "$name" && return 0
         sleep 0.05; tries=$((tries - 1))
