@@ -509,7 +509,9 @@ run (struct monitor *m, const char *storage, nook_error_t *err)
   if (storage_open (&m->st, storage, err) < 0 || container_load (&m->st, m->id, &m->c, err) < 0)
     return -1;
   m->loaded = true;
-  m->runtime_path = xasprintf ("%s/nook-runtime", self);
+  m->runtime_path = container_runtime_resolve (&m->c.cfg, self, err); /* --runtime */
+  if (m->runtime_path == NULL)
+    return failed (m, err);
   m->runtime_root = xasprintf ("%s/runtime", m->runroot);
   m->seccomp_profile = xasprintf ("%s/../../share/nook/seccomp.json", self);
   m->init_path = xasprintf ("%s/nook-init", self);
