@@ -447,23 +447,36 @@ failed (struct monitor *m, nook_error_t *err)
 }
 
 /* The steady state needs little of what setting up needed: give back
-   the free heap, and the resident pages of code (libc's, yajl's, ours),
-   which come back from the page cache as they are run again.  Only
-   read-only executable mappings: never a page that was written.  */
+   the free heap, and the resident pages of the libraries' and our own
+   code and read-only data, which come back from the page cache if they
+   are used again.  Only read-only file mappings with no private page:
+   never a page that was written (relocated data is private).  */
 static void
 shrink (void)
 {
-  _cleanup_fclose_ FILE *f = fopen ("/proc/self/maps", "re");
+  _cleanup_fclose_ FILE *f = fopen ("/proc/self/smaps", "re");
+  unsigned long start = 0, end = 0;
+  bool candidate = false;
   char line[512];
 
   malloc_trim (0);
   while (f && fgets (line, sizeof (line), f))
     {
-      unsigned long start, end;
+      unsigned long a, b, anon;
       char perms[5];
-      if (sscanf (line, "%lx-%lx %4s", &start, &end, perms) == 3 && strcmp (perms, "r-xp") == 0
-          && strchr (line, '/'))
-        madvise ((void *)start, end - start, MADV_DONTNEED);
+
+      if (sscanf (line, "%lx-%lx %4s", &a, &b, perms) == 3)
+        {
+          start = a;
+          end = b;
+          candidate = perms[0] == 'r' && perms[1] == '-' && perms[3] == 'p' && strchr (line, '/');
+        }
+      else if (candidate && sscanf (line, "Anonymous: %lu kB", &anon) == 1)
+        {
+          if (anon == 0)
+            madvise ((void *)start, end - start, MADV_DONTNEED);
+          candidate = false;
+        }
     }
 }
 
