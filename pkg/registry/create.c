@@ -1,7 +1,8 @@
 /* What `run` and `create` call before they look an image up: find it, and
    pull it as --pull says.  Layers hold files of subordinate ids, so the
    pull itself runs in a child that enters the user namespace; the caller
-   stays where it is and gets the image ID (or the error) over a pipe.  */
+   stays where it is and gets the image ID (or the error) over a pipe.  A
+   caller already inside the namespace (or real root) pulls in-process.  */
 #include "registry/internal.h"
 #include "userns/userns.h"
 
@@ -125,6 +126,27 @@ pull_in_child (struct storage *st, const char *image, const struct registry_pull
   return ret;
 }
 
+/* Already inside the user namespace (a caller that entered it), or real
+   root: pull in this process.  */
+static int
+pull_here_or_in_child (struct storage *st, const char *image, const struct registry_pull_opts *o,
+                       char id[65], nook_error_t *err)
+{
+  struct apply_opts aopts = { .rootless = userns_is_inside () };
+  _cleanup_free_ char *map = NULL;
+  struct userns_map m;
+  size_t len;
+
+  if (!userns_is_inside () && !nook_is_real_root ())
+    return pull_in_child (st, image, o, id, err);
+  if (aopts.rootless
+      && nook_read_file_at (AT_FDCWD, "/proc/self/uid_map", 1 << 16, &map, &len, err) == 0
+      && userns_parse_map (map, &m, err) == 0)
+    aopts.ignore_ids = userns_map_size (&m) <= 1;
+  nook_error_free (err);
+  return registry_pull (st, image, o, &aopts, id, err);
+}
+
 int
 registry_pull_for_create (struct storage *st, const char *image, enum registry_pull_policy policy,
                           const struct registry_pull_opts *o, char id[65], nook_error_t *err)
@@ -144,7 +166,7 @@ registry_pull_for_create (struct storage *st, const char *image, enum registry_p
       nook_error (err, 0, "%s: image not known", image);
       return nook_error_set_errno (err, ENOENT);
     }
-  if (pull_in_child (st, image, o, id, err) == 0)
+  if (pull_here_or_in_child (st, image, o, id, err) == 0)
     return 0;
   if (found)
     {

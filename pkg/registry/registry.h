@@ -57,8 +57,12 @@ int registry_pull_all_tags (struct storage *st, const char *name,
 
 /* What `run` and `create` call before looking IMAGE up: find it in ST
    (short names as registries.conf resolves them) and pull it as POLICY
-   says, in a child process that enters the user namespace (the caller
-   stays where it is).  *ID gets the ID of the image to use.  */
+   says: missing (pull when not found), always, never (not found is an
+   ENOENT error "IMAGE: image not known"), newer (pull; a registry that
+   cannot be reached leaves the local image).  The pull runs in a child
+   that enters the user namespace (the caller stays where it is), or in
+   this process when the caller is inside it already.  Progress goes to
+   O->r.progress (NULL: quiet).  *ID gets the ID of the image to use.  */
 int registry_pull_for_create (struct storage *st, const char *image,
                               enum registry_pull_policy policy, const struct registry_pull_opts *o,
                               char id[65], nook_error_t *err);

@@ -318,6 +318,16 @@ image_count () {
     [ -z "$(ls -A "$NOOK_STORE/tmp" 2>/dev/null)" ]
 }
 
+@test "Ctrl-C during a pull leaves nothing visible" {
+    use_empty_store
+    run timeout -s INT 2 "$NOOK" pull -q "$FAKE/hang"
+    [ "$status" -ne 0 ]
+    [ "$(image_count)" -eq 0 ]
+    run nook pull -q "$FAKE/good"
+    assert_status 0
+    [ -z "$(ls -A "$NOOK_STORE/tmp" 2>/dev/null)" ]
+}
+
 @test "transient failures are retried" {
     use_empty_store
     run nook pull -q "$FAKE/flaky"
