@@ -163,6 +163,7 @@ bench: all fixtures
 	bench/startup.sh "$(BUILD)"
 	bench/images.sh "$(BUILD)"
 	bench/pull.sh "$(BUILD)"
+	bench/runtime.sh "$(BUILD)"
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR)/nook $(DESTDIR)$(MANDIR)/man1 \
