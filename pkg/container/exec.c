@@ -7,18 +7,19 @@
       "container state improper" otherwise).
    2. Build the process: the container's own (config.json) with the
       command, the environment plus -e/--env-file, -w, -u (resolved in the
-      running container's /etc/passwd and /etc/group through
-      /proc/PID/root), the capabilities (--privileged: all) and the
-      terminal.  It reaches the runtime in a memfd (--process), and the
-      runtime's errors come back in another (--log): nothing on disk.
-   3. -t: a console socket in the runtime dir; the runtime sends the pty
-      master over it (SCM_RIGHTS).  The runtime runs in a session of its
-      own; the signals we get are passed on to it, and it passes them to
-      the process.
+      running container's /etc/passwd and /etc/group, from inside its user
+      namespace), the capabilities (--privileged: all) and the terminal.
+      It goes to the runtime in a memfd (--process): nothing on disk.
+   3. The runtime's exec runs in this process when our binary is one the
+      user cannot write (see can_exec_in_process): the process is then our
+      child and its pty master comes straight back.  Otherwise nook-runtime
+      is spawned in a session of its own, its errors come back in another
+      memfd (--log), and with -t the master comes over a console socket in
+      the runtime dir (SCM_RIGHTS).  The signals we get are passed on.
    4. Copy the terminal (raw mode, window size, detach keys) or just wait;
-      the runtime's exit status is the process's, unless it logged an
-      error.  A detach leaves the pty master with a small holder process
-      that drains it until the process ends (Podman has conmon for that).  */
+      the exit status is the process's, unless the runtime failed.  A
+      detach leaves the pty master with a small holder process that drains
+      it until the process ends (Podman has conmon for that).  */
 #include "container/exec.h"
 #include "container/internal.h"
 #include "container/tty.h"
@@ -52,7 +53,8 @@ struct exec_run
   int listen_fd;  /* the console socket, -1 without -t */
   char *console_path;
   int master;
-  pid_t runtime;
+  pid_t runtime; /* the nook-runtime we spawned, or the process itself (DIRECT) */
+  bool direct;   /* the runtime's exec ran in this process */
   int sigfd;
   sigset_t old_mask;
   bool mask_set;
@@ -429,6 +431,120 @@ spawn_runtime (struct exec_run *r, nook_error_t *err)
   return 0;
 }
 
+/* The runtime failed with MSG: the exit code Podman gives.  */
+static int
+runtime_error (const char *msg, nook_error_t *err)
+{
+  if (strstr (msg, "executable file") && strstr (msg, "not found"))
+    {
+      nook_error (err, 0,
+                  "nook-runtime: %s: OCI runtime attempted to invoke a command that was "
+                  "not found",
+                  msg);
+      return nook_error_exit (err, 127);
+    }
+  if (strstr (msg, "no such file or directory") || strstr (msg, "No such file or directory"))
+    {
+      nook_error (err, 0,
+                  "nook-runtime: %s: OCI runtime attempted to invoke a command that was "
+                  "not found",
+                  msg);
+      return nook_error_exit (err, 127);
+    }
+  if (strstr (msg, "ermission denied"))
+    {
+      nook_error (err, 0, "nook-runtime: %s: OCI permission denied", msg);
+      return nook_error_exit (err, 126);
+    }
+  if (strstr (msg, "stopped container"))
+    return nook_error (err, 0,
+                       "can only create exec sessions on running containers: container "
+                       "state improper");
+  return nook_error (err, 0, "nook-runtime: %s", msg);
+}
+
+/* Whether the runtime's exec may run in this process instead of a
+   spawned nook-runtime, which saves two execs (the runtime, and its
+   re-exec from a sealed copy of itself) of the four an exec costs.  The
+   seal is against CVE-2019-5736: a container process that reaches the
+   binary through /proc/PID/exe of a process joining it, and writes it.
+   A binary we cannot write, it cannot write either (its ids map to ours
+   or to our subordinate ones, with no capability on the host), so the
+   seal adds nothing for an installed nook; a nook the user can write
+   spawns the sealed runtime.  */
+static bool
+can_exec_in_process (void)
+{
+  return access ("/proc/self/exe", W_OK) < 0;
+}
+
+/* Put FD (-1: /dev/null) on TARGET, keeping the old one in *SAVED.  */
+static int
+stdio_swap (int fd, int target, int *saved, nook_error_t *err)
+{
+  _cleanup_close_ int null = -1;
+
+  if (fd == target)
+    return 0;
+  if (fd < 0)
+    {
+      fd = null = open ("/dev/null", O_RDWR | O_CLOEXEC);
+      if (fd < 0)
+        return nook_error (err, errno, "open /dev/null");
+    }
+  *saved = fcntl (target, F_DUPFD_CLOEXEC, 3);
+  if (*saved < 0 || dup2 (fd, target) < 0)
+    return nook_error (err, errno, "dup2");
+  return 0;
+}
+
+static void
+stdio_restore (int saved[3])
+{
+  for (int fd = 0; fd < 3; fd++)
+    if (saved[fd] >= 0)
+      {
+        dup2 (saved[fd], fd);
+        close (saved[fd]);
+      }
+}
+
+/* runtime_exec in this process: the process becomes our child and, with
+   a terminal, its pty master comes straight to us.  It inherits our
+   stdio, so for the time of the call those are what it should get, and
+   SIGPIPE is back to its default (an ignored signal stays ignored across
+   execve).  */
+static int
+start_in_process (struct exec_run *r, nook_error_t *err)
+{
+  const struct container_exec_opts *o = r->o;
+  _cleanup_free_ char *root = xasprintf ("%s/runtime", r->paths->runroot);
+  char process[64];
+  struct runtime_exec_opts eo = { .process_file = process, .console_fd = -1 };
+  int saved[3] = { -1, -1, -1 }, ret = 0;
+  bool quiet = o->tty || o->detach;
+  void (*old_pipe) (int);
+
+  snprintf (process, sizeof (process), "/proc/self/fd/%d", r->process_fd);
+  if (stdio_swap (o->interactive && !quiet ? STDIN_FILENO : -1, STDIN_FILENO, &saved[0], err) < 0
+      || stdio_swap (quiet ? -1 : STDOUT_FILENO, STDOUT_FILENO, &saved[1], err) < 0
+      || stdio_swap (quiet ? -1 : STDERR_FILENO, STDERR_FILENO, &saved[2], err) < 0)
+    ret = -1;
+  old_pipe = signal (SIGPIPE, SIG_DFL);
+  if (ret == 0)
+    ret = runtime_exec (root, r->c.cfg.id, &eo, &r->runtime, &r->master, err);
+  signal (SIGPIPE, old_pipe);
+  stdio_restore (saved);
+  if (ret < 0)
+    {
+      _cleanup_free_ char *msg = xstrdup ((*err)->msg);
+      nook_error_free (err);
+      return runtime_error (msg, err);
+    }
+  r->direct = true;
+  return 0;
+}
+
 /* The last error the runtime logged, or NULL.  */
 static char *
 runtime_log_error (int log_fd)
@@ -464,43 +580,11 @@ runtime_log_error (int log_fd)
   return found;
 }
 
-/* The runtime failed with MSG: the exit code Podman gives.  */
-static int
-runtime_error (const char *msg, nook_error_t *err)
-{
-  if (strstr (msg, "executable file") && strstr (msg, "not found"))
-    {
-      nook_error (err, 0,
-                  "nook-runtime: %s: OCI runtime attempted to invoke a command that was "
-                  "not found",
-                  msg);
-      return nook_error_exit (err, 127);
-    }
-  if (strstr (msg, "no such file or directory") || strstr (msg, "No such file or directory"))
-    {
-      nook_error (err, 0,
-                  "nook-runtime: %s: OCI runtime attempted to invoke a command that was "
-                  "not found",
-                  msg);
-      return nook_error_exit (err, 127);
-    }
-  if (strstr (msg, "ermission denied"))
-    {
-      nook_error (err, 0, "nook-runtime: %s: OCI permission denied", msg);
-      return nook_error_exit (err, 126);
-    }
-  if (strstr (msg, "stopped container"))
-    return nook_error (err, 0,
-                       "can only create exec sessions on running containers: container "
-                       "state improper");
-  return nook_error (err, 0, "nook-runtime: %s", msg);
-}
-
 /* The runtime ended with STATUS: the process's exit code, or an error.  */
 static int
 runtime_result (struct exec_run *r, int status, nook_error_t *err)
 {
-  _cleanup_free_ char *msg = runtime_log_error (r->log_fd);
+  _cleanup_free_ char *msg = r->direct ? NULL : runtime_log_error (r->log_fd);
 
   if (msg)
     return runtime_error (msg, err);
@@ -687,11 +771,17 @@ exec_start (struct exec_run *r, struct storage *st, nook_error_t *err)
   r->log_fd = memfd_with ("nook-exec-log", NULL, 0, err);
   if (r->log_fd < 0)
     return -1;
+  if (setup_signals (r, err) < 0)
+    return -1;
+  if (can_exec_in_process ())
+    {
+      nook_debug ("exec: the runtime's exec in this process");
+      return start_in_process (r, err);
+    }
+  nook_debug ("exec: nook is writable: a sealed nook-runtime");
   if (r->o->tty && console_listen (r, err) < 0)
     return -1;
-  if (setup_signals (r, err) < 0 || spawn_runtime (r, err) < 0)
-    return -1;
-  return 0;
+  return spawn_runtime (r, err);
 }
 
 int
@@ -719,11 +809,14 @@ container_exec (const struct nook_paths *paths, struct storage *st, const char *
     return -1;
   if (tty_detach_keys_parse (o->detach_keys, &keys, err) < 0 || exec_start (&r, st, err) < 0)
     return -1;
-  if (o->tty && receive_master (&r, err) < 0)
+  if (o->tty && !r.direct && receive_master (&r, err) < 0)
     return -1;
   if (o->detach)
     {
-      if (wait_runtime (&r, &status, err) < 0 || runtime_result (&r, status, err) < 0)
+      /* A spawned runtime --detach ends once the process runs; a direct
+         one is ours already running, reparented when we exit.  */
+      if (!r.direct
+          && (wait_runtime (&r, &status, err) < 0 || runtime_result (&r, status, err) < 0))
         return -1;
       if (o->tty && hand_off_master (&r, err) < 0)
         return -1;

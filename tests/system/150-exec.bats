@@ -165,6 +165,31 @@ start_container () {
     run -5 nook exec -t c1 sh -c 'exit 5'
 }
 
+@test "exec: an installed nook runs the runtime's exec itself; one the user can write spawns the sealed nook-runtime" {
+    start_container c1
+    run -0 nook --log-level debug exec c1 true
+    assert_output_contains "the runtime's exec in this process"
+    cp -r "$NOOK_PREFIX" "$BATS_TEST_TMPDIR/prefix"
+    local mine="$BATS_TEST_TMPDIR/prefix/bin/nook"
+    run -0 "$mine" --log-level debug exec c1 echo spawned
+    assert_output_contains "a sealed nook-runtime"
+    run -0 "$mine" exec c1 echo spawned
+    assert_output_equals "spawned"
+    run -3 "$mine" exec c1 sh -c 'exit 3'
+    run -127 "$mine" exec c1 no-such-command
+    assert_output_contains "not found"
+    run -0 bash -c "echo piped | '$mine' exec -i c1 cat"
+    assert_output_equals "piped"
+    run -0 "$mine" exec -t c1 tty
+    assert_output_contains "/dev/pts/"
+    run -0 "$mine" exec -d c1 sleep 125
+    [[ "$output" =~ ^[0-9a-f]{64}$ ]]
+    run -0 "$mine" exec -d -t c1 sleep 126
+    run -0 nook top c1 tty args
+    assert_output_contains "sleep 125"
+    [[ "$output" =~ pts/[0-9]+\ +sleep\ 126 ]] || { echo "$output"; return 1; }
+}
+
 # ---- under a real terminal: tmux ----
 
 # Start a tmux server of our own with a 100x30 window running bash.
