@@ -24,7 +24,7 @@ static const int forwarded[] = { SIGHUP,  SIGINT,  SIGQUIT, SIGTERM, SIGUSR1, SI
 struct attach
 {
   pid_t pid;
-  int master;     /* -1: no terminal */
+  int master; /* -1: no terminal */
   int sigfd;
   bool stdin_open;
   bool master_open;
@@ -136,8 +136,8 @@ loop (struct attach *a, nook_error_t *err)
       if (a->master_open)
         {
           out = (int)n;
-          p[n++] = (struct pollfd){ .fd = a->master,
-                                    .events = POLLIN | (a->n_pending ? POLLOUT : 0) };
+          p[n++]
+              = (struct pollfd){ .fd = a->master, .events = POLLIN | (a->n_pending ? POLLOUT : 0) };
           if (a->stdin_open && a->n_pending == 0)
             {
               in = (int)n;

@@ -18,12 +18,11 @@
 /* mounts.c: the flags it maps (an unknown option is passed to the file
    system as data), the propagation types, bind and rbind.  */
 static const char *const mount_options[] = {
-  "async",      "atime",    "bind",        "dev",        "diratime",   "dirsync",
-  "exec",       "mand",     "noatime",     "nodev",      "nodiratime", "noexec",
-  "nomand",     "norelatime", "nostrictatime", "nosuid", "private",    "rbind",
-  "relatime",   "ro",       "rprivate",    "rshared",    "rslave",     "runbindable",
-  "rw",         "shared",   "slave",       "strictatime", "suid",      "sync",
-  "unbindable", NULL,
+  "async",         "atime",   "bind",        "dev",        "diratime", "dirsync", "exec",
+  "mand",          "noatime", "nodev",       "nodiratime", "noexec",   "nomand",  "norelatime",
+  "nostrictatime", "nosuid",  "private",     "rbind",      "relatime", "ro",      "rprivate",
+  "rshared",       "rslave",  "runbindable", "rw",         "shared",   "slave",   "strictatime",
+  "suid",          "sync",    "unbindable",  NULL,
 };
 
 /* create.c's clone flags and exec.c's joins.  */
@@ -33,23 +32,22 @@ static const char *const namespaces[]
 /* pkg/oci's schema as pkg/runtime/seccomp.c translates it: every action
    but SCMP_ACT_NOTIFY (no seccomp agent), every operator.  */
 static const char *const seccomp_actions[]
-    = { "SCMP_ACT_ALLOW",      "SCMP_ACT_ERRNO", "SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS",
-        "SCMP_ACT_KILL_THREAD", "SCMP_ACT_LOG",   "SCMP_ACT_TRACE", "SCMP_ACT_TRAP",
-        NULL };
+    = { "SCMP_ACT_ALLOW",        "SCMP_ACT_ERRNO",       "SCMP_ACT_KILL",
+        "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD", "SCMP_ACT_LOG",
+        "SCMP_ACT_TRACE",        "SCMP_ACT_TRAP",        NULL };
 static const char *const seccomp_operators[]
-    = { "SCMP_CMP_EQ", "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_LE",
+    = { "SCMP_CMP_EQ", "SCMP_CMP_GE",        "SCMP_CMP_GT", "SCMP_CMP_LE",
         "SCMP_CMP_LT", "SCMP_CMP_MASKED_EQ", "SCMP_CMP_NE", NULL };
 /* The schema's; listed when this libseccomp knows them (seccomp.c
    skips the others).  */
-static const char *const seccomp_arches[]
-    = { "SCMP_ARCH_AARCH64",  "SCMP_ARCH_ARM",         "SCMP_ARCH_LOONGARCH64",
-        "SCMP_ARCH_M68K",     "SCMP_ARCH_MIPS",        "SCMP_ARCH_MIPS64",
-        "SCMP_ARCH_MIPS64N32", "SCMP_ARCH_MIPSEL",     "SCMP_ARCH_MIPSEL64",
-        "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_PARISC",   "SCMP_ARCH_PARISC64",
-        "SCMP_ARCH_PPC",      "SCMP_ARCH_PPC64",       "SCMP_ARCH_PPC64LE",
-        "SCMP_ARCH_RISCV64",  "SCMP_ARCH_S390",        "SCMP_ARCH_S390X",
-        "SCMP_ARCH_SH",       "SCMP_ARCH_SHEB",        "SCMP_ARCH_X32",
-        "SCMP_ARCH_X86",      "SCMP_ARCH_X86_64",      NULL };
+static const char *const seccomp_arches[] = {
+  "SCMP_ARCH_AARCH64",  "SCMP_ARCH_ARM",         "SCMP_ARCH_LOONGARCH64", "SCMP_ARCH_M68K",
+  "SCMP_ARCH_MIPS",     "SCMP_ARCH_MIPS64",      "SCMP_ARCH_MIPS64N32",   "SCMP_ARCH_MIPSEL",
+  "SCMP_ARCH_MIPSEL64", "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_PARISC",      "SCMP_ARCH_PARISC64",
+  "SCMP_ARCH_PPC",      "SCMP_ARCH_PPC64",       "SCMP_ARCH_PPC64LE",     "SCMP_ARCH_RISCV64",
+  "SCMP_ARCH_S390",     "SCMP_ARCH_S390X",       "SCMP_ARCH_SH",          "SCMP_ARCH_SHEB",
+  "SCMP_ARCH_X32",      "SCMP_ARCH_X86",         "SCMP_ARCH_X86_64",      NULL
+};
 static const struct
 {
   const char *name;
@@ -155,11 +153,12 @@ gen_linux (struct json_gen *g)
   json_gen_object_open (g);
   gen_list (g, "namespaces", namespaces);
   gen_caps (g);
-  /* No cgroup manager: linux.resources and cgroupsPath are refused.  */
+  /* cgroup.c: cgroupsPath and linux.resources on cgroup v2 only, no
+     systemd manager.  */
   json_gen_key (g, "cgroup");
   json_gen_object_open (g);
   json_gen_kv_bool (g, "v1", false);
-  json_gen_kv_bool (g, "v2", false);
+  json_gen_kv_bool (g, "v2", true);
   json_gen_kv_bool (g, "systemd", false);
   json_gen_kv_bool (g, "systemdUser", false);
   json_gen_object_close (g);
@@ -175,14 +174,16 @@ runtime_features_json (void)
   _cleanup_json_gen_ struct json_gen *g = json_gen_new_indent ("    ");
   const struct scmp_version *v = seccomp_version ();
   _cleanup_free_ char *libseccomp = xasprintf ("%u.%u.%u", v->major, v->minor, v->micro);
-  static const char *const none[] = { NULL };
+  /* hooks.c runs all six kinds.  */
+  static const char *const hooks[]
+      = { "prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop",
+          NULL };
   size_t len;
 
   json_gen_object_open (g);
   json_gen_kv_string (g, "ociVersionMin", OCI_VERSION_MIN);
   json_gen_kv_string (g, "ociVersionMax", OCI_VERSION);
-  /* Refused by create for now.  */
-  gen_list (g, "hooks", none);
+  gen_list (g, "hooks", hooks);
   gen_list (g, "mountOptions", mount_options);
   gen_linux (g);
   json_gen_key (g, "annotations");

@@ -38,7 +38,7 @@ struct runtime_exec_opts
   const char *process_file;
   char **args;
   const char *cwd;
-  char **env; /* KEY=VALUE, replacing KEY */
+  char **env;       /* KEY=VALUE, replacing KEY */
   const char *user; /* UID[:GID] */
   char **additional_gids;
   char **caps; /* added to the bounding, effective and permitted sets */

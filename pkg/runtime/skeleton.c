@@ -12,10 +12,17 @@
 
 static const char *const caps[] = { "CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE", NULL };
 
-static const char *const masked[]
-    = { "/proc/acpi",          "/proc/asound",      "/proc/kcore",       "/proc/keys",
-        "/proc/latency_stats", "/proc/timer_list",  "/proc/timer_stats", "/proc/sched_debug",
-        "/sys/firmware",       "/proc/scsi",        NULL };
+static const char *const masked[] = { "/proc/acpi",
+                                      "/proc/asound",
+                                      "/proc/kcore",
+                                      "/proc/keys",
+                                      "/proc/latency_stats",
+                                      "/proc/timer_list",
+                                      "/proc/timer_stats",
+                                      "/proc/sched_debug",
+                                      "/sys/firmware",
+                                      "/proc/scsi",
+                                      NULL };
 
 static const char *const readonly[]
     = { "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL };

@@ -342,7 +342,8 @@ scan_proc (const struct stat *ns, struct proc_entry **out, size_t *n, nook_error
       if (*n == cap)
         *out = xrealloc (*out, sizeof (**out) * (cap = cap ? cap * 2 : 256));
       nspath = xasprintf ("/proc/%s/ns/pid", e->d_name);
-      (*out)[*n] = (struct proc_entry){ .pid = (pid_t)pid, .ppid = parent_of (e->d_name),
+      (*out)[*n] = (struct proc_entry){ .pid = (pid_t)pid,
+                                        .ppid = parent_of (e->d_name),
                                         .in_ns = ns && same_file (nspath, ns) };
       (*n)++;
     }
@@ -363,8 +364,8 @@ own_pid_ns (pid_t init, struct stat *ns)
 }
 
 int
-runtime_container_pids (const char *root, const struct runtime_state *st, pid_t **pids,
-                        size_t *n, nook_error_t *err)
+runtime_container_pids (const char *root, const struct runtime_state *st, pid_t **pids, size_t *n,
+                        nook_error_t *err)
 {
   _cleanup_free_ struct proc_entry *procs = NULL;
   struct stat ns;
