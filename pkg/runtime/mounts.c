@@ -244,6 +244,11 @@ mount_entry (int rootfd, const struct oci_mount *m, nook_error_t *err)
   file = o.bind && stat (m->source, &st) == 0 && !S_ISDIR (st.st_mode);
   if (o.bind && m->source[0] != '/')
     ret = nook_error (err, 0, "bind mount source `%s` is not an absolute path", m->source);
+  else if (o.bind && o.data)
+    /* A bind mount has no file system to take them: never dropped.  */
+    ret = nook_error (err, 0,
+                      "config.json: field `mounts[].options` of `%s`: `%s` is not supported",
+                      m->destination, o.data);
   else if ((fd = nook_open_in_root (rootfd, m->destination, O_PATH,
                                     file ? NOOK_INROOT_FILE : NOOK_INROOT_DIR, err))
            < 0)

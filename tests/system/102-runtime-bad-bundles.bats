@@ -117,3 +117,11 @@ create_fails () {
     rt_config 'true' '' '' '"sysctl": {"kernel.panic": "1"}'
     create_fails 'kernel.panic'
 }
+
+@test "a bind mount option that is not known is an error naming it" {
+    mkdir -p "$BATS_TEST_TMPDIR/data"
+    rt_config 'true' '' "\"mounts\": [{\"destination\": \"/data\", \"type\": \"bind\", \"source\": \"$BATS_TEST_TMPDIR/data\", \"options\": [\"rbind\", \"rro\"]}]"
+    create_fails 'mounts[].options'
+    run -1 runtime create -b "$BUNDLE" bad
+    assert_output_contains '`rro` is not supported'
+}
