@@ -1,0 +1,248 @@
+#!/usr/bin/env bats
+# Terminals and attach, under a real terminal (tmux): run -it gets a pty of
+# the outer terminal's size, raw mode is restored, ctrl-p ctrl-q (or
+# --detach-keys) detaches and attach comes back; and attach with pipes:
+# --no-stdin, stdin of a run -d -i container, signals proxied.
+
+load helpers
+
+bats_require_minimum_version 1.5.0
+
+setup_file () { nook_setup_file; }
+teardown_file () { remove_all_containers; nook_teardown_file; }
+setup () { require_rootless; }
+teardown () {
+    [ -z "${TMUX_SOCK:-}" ] || tmux -L "$TMUX_SOCK" kill-server 2>/dev/null || true
+    remove_all_containers
+    assert_no_leftovers
+}
+
+state_of () { "$NOOK" inspect --format '{{.State.Status}}' "$1" 2>/dev/null; }
+
+wait_state () {
+    local tries=200 got
+    while [ "$tries" -gt 0 ]; do
+        got=$(state_of "$1")
+        [ "$got" = "$2" ] && return 0
+        sleep 0.05; tries=$((tries - 1))
+    done
+    echo "container $1 is '$got', not '$2'"; "$NOOK" ps -a; return 1
+}
+
+# ---- tmux ------------------------------------------------------------------
+
+# A tmux server of our own with a 100x30 window running bash.
+tmux_start () {
+    command -v tmux >/dev/null || skip "tmux is not installed"
+    TMUX_SOCK="nook-tty-$$-$BATS_TEST_NUMBER"
+    tmux -L "$TMUX_SOCK" -f /dev/null new-session -d -s t -x 100 -y 30 \
+        "env PS1='$ ' bash --norc --noprofile"
+    sleep 0.2
+}
+
+tmux_type () { tmux -L "$TMUX_SOCK" send-keys -t t "$@"; }
+
+tmux_screen () { tmux -L "$TMUX_SOCK" capture-pane -p -t t; }
+
+# Wait until the pane shows TEXT (at most 10 s).
+tmux_wait () {
+    local i
+    for i in $(seq 200); do
+        tmux_screen | grep -qF -- "$1" && return 0
+        sleep 0.05
+    done
+    echo "the terminal never showed '$1':"; tmux_screen; return 1
+}
+
+# Save the outer terminal's settings (to $BATS_TEST_TMPDIR/before).
+tmux_save_stty () {
+    tmux_type "stty -g > $BATS_TEST_TMPDIR/before; clear" Enter
+    wait_for_text "$BATS_TEST_TMPDIR/before" ":"
+}
+
+# After nook returned to bash: its exit code shows as code=N, and the
+# terminal's settings are those saved before.
+tmux_check_return () {
+    tmux_type "echo code=\$?; stty -g > $BATS_TEST_TMPDIR/after" Enter
+    tmux_wait "code=$1"
+    wait_for_text "$BATS_TEST_TMPDIR/after" ":"
+    cmp "$BATS_TEST_TMPDIR/before" "$BATS_TEST_TMPDIR/after" \
+        || { echo "terminal settings not restored"; cat "$BATS_TEST_TMPDIR/before" "$BATS_TEST_TMPDIR/after"; false; }
+}
+
+# ---- run -it ------------------------------------------------------------------
+
+@test "run -it: a tty of the outer terminal's size, resized, raw mode restored, exit code" {
+    tmux_start
+    tmux_save_stty
+    tmux_type "'$NOOK' run -it --name t1 busybox sh" Enter
+    tmux_type "echo tty=\$(tty)" Enter
+    tmux_wait "tty=/dev/pts/"
+    tmux_type "echo size=\$(stty size)" Enter
+    tmux_wait "size=30 100"
+    tmux -L "$TMUX_SOCK" resize-window -t t -x 90 -y 25
+    sleep 0.2
+    tmux_type "echo resized=\$(stty size)" Enter
+    tmux_wait "resized=25 90"
+    tmux_type "exit 3" Enter
+    tmux_check_return 3
+    [ "$(state_of t1)" = exited ]
+    run -0 nook inspect --format '{{.Config.Tty}} {{.State.ExitCode}}' t1
+    assert_output_equals "true 3"
+}
+
+@test "run -it: ctrl-p ctrl-q detaches and leaves the container running; attach comes back" {
+    tmux_start
+    tmux_save_stty
+    tmux_type "'$NOOK' run -it --name t2 busybox sh -c 'echo started; while read l; do echo got:\$l; done; exit 4'" Enter
+    tmux_wait "started"
+    tmux_type "one" Enter
+    tmux_wait "got:one"
+    tmux_type C-p
+    sleep 0.1
+    tmux_type C-q
+    tmux_check_return 0
+    [ "$(state_of t2)" = running ]
+    # Back in: what we type reaches the container.
+    tmux_type clear Enter
+    tmux_type "'$NOOK' attach t2" Enter
+    sleep 0.5
+    tmux_type "two" Enter
+    tmux_wait "got:two"
+    # Detach again, from attach.
+    tmux_type C-p C-q
+    tmux_check_return 0
+    [ "$(state_of t2)" = running ]
+    # And once more, to end it: attach returns the container's exit code.
+    tmux_type clear Enter
+    tmux_type "'$NOOK' attach t2" Enter
+    sleep 0.5
+    tmux_type "three" Enter
+    tmux_wait "got:three"
+    tmux_type C-d
+    tmux_check_return 4
+    wait_state t2 exited
+    run -0 nook logs t2
+    assert_output_contains "got:one"
+    assert_output_contains "got:three"
+}
+
+@test "run -it --detach-keys: the custom sequence detaches, ctrl-p goes through" {
+    tmux_start
+    tmux_save_stty
+    tmux_type "'$NOOK' run -it --detach-keys=ctrl-x,x --name t3 busybox sh -c 'echo started; cat -v'" Enter
+    tmux_wait "started"
+    tmux_type C-p C-q zz Enter
+    tmux_wait "^Pzz"
+    [ "$(state_of t3)" = running ]
+    tmux_type C-x x
+    tmux_check_return 0
+    [ "$(state_of t3)" = running ]
+    # attach --detach-keys: its own sequence.
+    tmux_type clear Enter
+    tmux_type "'$NOOK' attach --detach-keys=ctrl-y t3" Enter
+    sleep 0.5
+    tmux_type "back" Enter
+    tmux_wait "back"
+    tmux_type C-y
+    tmux_check_return 0
+    [ "$(state_of t3)" = running ]
+    run -125 nook attach --detach-keys=ctrl-p,bogus t3
+    assert_output_contains "invalid detach keys: Unknown character: 'bogus'"
+}
+
+@test "run -d -t -i, then attach: the pty takes the attaching terminal's size" {
+    run -0 nook run -d -t -i --name t4 busybox sh
+    wait_state t4 running
+    tmux_start
+    tmux_save_stty
+    tmux_type "'$NOOK' attach t4" Enter
+    sleep 0.5
+    tmux_type "echo size=\$(stty size) tty=\$(tty)" Enter
+    tmux_wait "size=30 100 tty=/dev/pts/"
+    tmux_type "exit 5" Enter
+    tmux_check_return 5
+    wait_state t4 exited
+    run -0 nook inspect --format '{{.State.ExitCode}}' t4
+    assert_output_equals "5"
+}
+
+@test "run -d -t: a tty, its output in the log with CR LF" {
+    run -0 nook run -d -t --name t5 busybox sh -c 'tty; echo out'
+    run -0 nook wait t5
+    run -0 nook logs t5
+    [[ "$output" == "/dev/pts/"* ]] || { echo "$output"; false; }
+    assert_output_contains "out"
+}
+
+@test "attach -l attaches to the latest container" {
+    run -0 nook run -d -t -i --name old busybox sh
+    run -0 nook run -d -t -i --name latest busybox sh
+    wait_state latest running
+    tmux_start
+    tmux_save_stty
+    tmux_type "'$NOOK' attach -l" Enter
+    sleep 0.5
+    tmux_type "exit 6" Enter
+    tmux_check_return 6
+    [ "$(state_of latest)" = exited ]
+    [ "$(state_of old)" = running ]
+}
+
+# ---- attach with pipes -------------------------------------------------------
+
+@test "a run -d -i container receives stdin through attach; --no-stdin sends none" {
+    run -0 nook run -d -i --name p1 busybox sh -c 'echo ready; while read l; do echo got:$l; done; echo eof; exit 8'
+    wait_state p1 running
+    local quiet=$BATS_TEST_TMPDIR/quiet.out
+    # A client that must not send its stdin (which holds "secret" and ends).
+    echo secret | "$NOOK" attach --no-stdin p1 > "$quiet" 2>&1 &
+    local qpid=$!
+    sleep 0.5
+    kill -0 "$qpid" || { echo "attach --no-stdin ended early:"; cat "$quiet"; false; }
+    [ "$(state_of p1)" = running ]
+    # A client that sends: the container reads it, and the end of its input.
+    run -8 bash -c "printf 'hello\nworld\n' | '$NOOK' attach p1"
+    assert_output_contains "got:hello"
+    assert_output_contains "got:world"
+    assert_output_contains "eof"
+    wait_for_exit "$qpid" 10
+    [ "$wait_status" -eq 8 ]
+    run cat "$quiet"
+    assert_output_contains "got:hello"
+    [[ "$output" != *secret* ]]
+    run -0 nook logs p1
+    [[ "$output" != *secret* ]]
+}
+
+@test "attach of a container without -i reads no stdin, and ends with the container" {
+    run -0 nook run -d --name p2 busybox sh -c 'echo ready; sleep 0.8; cat; echo done; exit 2'
+    wait_state p2 running
+    run -2 bash -c "echo ignored | '$NOOK' attach p2"
+    assert_output_contains "done"
+    [[ "$output" != *ignored* ]]
+}
+
+@test "attach --sig-proxy: a signal to attach reaches the container" {
+    run -0 nook run -d --name p3 busybox sh -c "trap 'echo termed; exit 12' TERM; echo ready; while :; do sleep 0.05; done"
+    wait_state p3 running
+    local out=$BATS_TEST_TMPDIR/attach.out
+    "$NOOK" attach --no-stdin p3 > "$out" 2>&1 &
+    local pid=$!
+    sleep 0.5
+    kill -TERM "$pid"
+    wait_for_exit "$pid" 10
+    [ "$wait_status" -eq 12 ] || { echo "attach: $wait_status"; cat "$out"; false; }
+    wait_for_text "$out" termed
+    wait_state p3 exited
+}
+
+@test "run (not detached) proxies signals: TERM to nook reaches the container" {
+    local out=$BATS_TEST_TMPDIR/run.out
+    "$NOOK" run --name p4 busybox sh -c "trap 'echo termed; exit 13' TERM; echo ready; while :; do sleep 0.05; done" > "$out" 2>&1 &
+    local pid=$!
+    wait_for_text "$out" ready
+    kill -TERM "$pid"
+    wait_for_exit "$pid" 10
+    [ "$wait_status" -eq 13 ] || { echo "run: $wait_status"; cat "$out"; false; }
+}
