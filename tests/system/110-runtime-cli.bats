@@ -163,6 +163,18 @@ wait_status () {
         "$BUNDLE/config.json"
 }
 
+@test "the bundle of spec --rootless runs as it is, rootless" {
+    rm "$BUNDLE/config.json"
+    rt spec --rootless -b "$BUNDLE"
+    jq '.process.terminal = false | .process.args = ["sh", "-c", "id -u; cat /proc/self/uid_map; ls /sys/kernel >/dev/null && echo sys"]' \
+        "$BUNDLE/config.json" > "$BATS_TEST_TMPDIR/c" && mv "$BATS_TEST_TMPDIR/c" "$BUNDLE/config.json"
+    run rt run -b "$BUNDLE" sr1
+    assert_status 0
+    [ "${lines[0]}" = 0 ]
+    [ "$(echo ${lines[1]})" = "0 $(id -u) 1" ]
+    [ "${lines[2]}" = sys ]
+}
+
 @test "features prints the OCI features document" {
     run rt features
     assert_status 0
@@ -495,6 +507,12 @@ EOF
     run rt run --preserve-fds 1 -b "$BUNDLE" p2 3<&-
     assert_status 1
     assert_output_contains "fd 3"
+    write_config 'sleep 1000'
+    rtq run -d -b "$BUNDLE" p4
+    run rt exec --preserve-fds 1 p4 sh -c 'cat <&3; ls /proc/self/fd | wc -l' 3< "$BATS_TEST_TMPDIR/fd3" 4< "$BATS_TEST_TMPDIR/fd3"
+    assert_status 0
+    [ "${lines[0]}" = preserved ]
+    [ "$(echo ${lines[1]})" = 5 ]
     write_config "grep -c ' / ' /proc/1/mountinfo"
     run rt run --no-pivot -b "$BUNDLE" p3
     assert_status 0
