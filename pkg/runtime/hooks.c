@@ -137,7 +137,9 @@ hook_wait (struct hook_io *io, int64_t timeout_ns)
           if (io->state_left == 0 || (w < 0 && errno != EAGAIN && errno != EINTR))
             io_close (&io->in);
         }
-      if (p[0].revents)
+      /* Exited; or, with no pidfd (before Linux 5.3), nothing left to
+         watch: the caller's waitpid() blocks until it is.  */
+      if (p[0].revents || (io->pidfd < 0 && io->out < 0 && !deadline))
         return 0;
     }
 }
