@@ -35,6 +35,11 @@ cli_each_container (struct nook_ctx *ctx, char **refs, int nrefs, bool all,
         }
       if (err == NULL) /* skipped */
         continue;
+      if (err->errnum == ENOENT && e->missing_code == 0) /* --ignore */
+        {
+          nook_error_free (&err);
+          continue;
+        }
       c = err->errnum == ENOENT ? e->missing_code : err->exit_code ? err->exit_code : 125;
       if (c > code)
         code = c;

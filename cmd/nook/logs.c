@@ -20,9 +20,11 @@ struct followed
   char *prefix;
 };
 
+/* With several containers each line starts with the container's short ID,
+   or with --names its name, as Podman's.  */
 static int
-open_log (struct nook_ctx *ctx, const char *ref, const struct log_read_opts *o, bool names,
-          bool follow, struct followed *f, nook_error_t *err)
+open_log (struct nook_ctx *ctx, const char *ref, const struct log_read_opts *o, bool multi,
+          bool names, bool follow, struct followed *f, nook_error_t *err)
 {
   struct container c;
   char id[65];
@@ -38,7 +40,7 @@ open_log (struct nook_ctx *ctx, const char *ref, const struct log_read_opts *o, 
                     "log driver, cannot read logs: this container is not using the k8s-file log "
                     "driver",
                     ref, c.cfg.log_driver);
-  f->prefix = names ? xstrndup (c.cfg.name, 64) : NULL;
+  f->prefix = !multi ? NULL : names ? xstrdup (c.cfg.name) : xstrndup (c.cfg.id, 12);
   mine.prefix = f->prefix;
   if (r == 0)
     log_reader_init (&f->r, c.cfg.log_path, &mine);
@@ -156,7 +158,7 @@ cmd_logs (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err)
   for (int i = 0; r == 0 && i < (latest ? 1 : nargs); i++, n++)
     {
       fs[i].monitor = -1;
-      r = open_log (ctx, latest ? last : args[i], &o, names, follow_, &fs[i], err);
+      r = open_log (ctx, latest ? last : args[i], &o, nargs > 1, names, follow_, &fs[i], err);
     }
   for (int i = 0; r == 0 && i < n; i++)
     r = log_reader_run (&fs[i].r, STDOUT_FILENO, STDERR_FILENO, !follow_, err);

@@ -3,6 +3,20 @@
 
 #include "container/container.h"
 
+struct rm_args
+{
+  bool force;
+  int64_t timeout;
+};
+
+static int
+rm_one (struct nook_ctx *ctx, const char *id, const char *ref, void *data, nook_error_t *err)
+{
+  struct rm_args *a = data;
+  (void)ref;
+  return container_remove (&ctx->store, &ctx->paths, id, a->force, a->timeout, err);
+}
+
 int
 cmd_rm (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err)
 {
@@ -20,9 +34,10 @@ cmd_rm (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err)
   const struct cmd_spec spec = {
     "rm", "[options] CONTAINER [CONTAINER...]", "Remove one or more containers", opts, false, 0, -1
   };
-  _cleanup_strv_ char **ids = NULL;
+  struct rm_args a = { 0 };
+  struct cli_each each = { rm_one, &a, true, 1 };
   char **args;
-  int nargs, r, code = 0;
+  int nargs, r;
 
   r = cli_parse (&spec, argc, argv, &args, &nargs, err);
   if (r != 0)
@@ -35,30 +50,13 @@ cmd_rm (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err)
                        "must specify at least one container name or ID\nSee 'nook rm --help'");
   if (all && nargs > 0)
     return nook_error (err, 0, "--all and containers cannot be given together");
-  if (all && storage_container_ids (&ctx->store, &ids, err) < 0)
-    return -1;
   /* Deleting an upper layer means files of subordinate ids.  */
   if (cli_need (ctx, NEED_USERNS, err) < 0)
     return -1;
   storage_tmp_sweep (&ctx->store);
-  for (int i = 0; all ? ids[i] != NULL : i < nargs; i++)
-    {
-      const char *ref = all ? ids[i] : args[i];
-      char id[65];
-      nook_error_t e = NULL;
-
-      /* Each failure is reported and the rest still removed, as Podman.  */
-      if (storage_container_resolve (&ctx->store, ref, id, &e) < 0
-          || container_remove (&ctx->store, &ctx->paths, id, force, timeout, &e) < 0)
-        {
-          int c = e->errnum == ENOENT ? 1 : e->exit_code ? e->exit_code : 125;
-          if (code == 0 || c > code)
-            code = c;
-          fprintf (stderr, "Error: %s\n", e->msg);
-          nook_error_free (&e);
-          continue;
-        }
-      printf ("%s\n", all ? id : ref);
-    }
-  return code;
+  a.force = force;
+  a.timeout = timeout;
+  /* -f: a container that is not there is no error, as Podman's.  */
+  each.missing_code = force ? 0 : 1;
+  return cli_each_container (ctx, args, nargs, all, &each);
 }

@@ -13,22 +13,27 @@ struct stop_args
   bool running_only;
 };
 
+/* 1 when ID is running, 0 when not, -1 on error.  */
+static int
+is_running (struct nook_ctx *ctx, const char *id, nook_error_t *err)
+{
+  struct container c;
+  bool running;
+
+  if (container_load (&ctx->store, id, &c, err) < 0)
+    return -1;
+  running = c.state.status == CONTAINER_RUNNING;
+  container_free (&c);
+  return running;
+}
+
 static int
 stop_one (struct nook_ctx *ctx, const char *id, const char *ref, void *data, nook_error_t *err)
 {
   struct stop_args *a = data;
   (void)ref;
-  if (a->running_only)
-    {
-      struct container c;
-      bool running;
-      if (container_load (&ctx->store, id, &c, err) < 0)
-        return -1;
-      running = c.state.status == CONTAINER_RUNNING;
-      container_free (&c);
-      if (!running)
-        return -1; /* skipped */
-    }
+  if (a->running_only && is_running (ctx, id, err) <= 0)
+    return -1; /* an error, or skipped */
   if (container_stop (&ctx->store, &ctx->paths, id, a->timeout, err) < 0)
     return -1;
   return a->start ? container_start (&ctx->paths, &ctx->store, id, NULL, err) : 0;
@@ -42,17 +47,20 @@ stop_or_restart (struct nook_ctx *ctx, int argc, char **argv, bool restart, nook
   const struct opt opts[] = {
     { "all", 'a', OPT_BOOL, &all, NULL,
       restart ? "Restart all non-running containers" : "Stop all running containers" },
-    { "ignore", 'i', OPT_BOOL, &ignore, NULL,
-      "Ignore errors when a specified container is missing" },
     { "time", 't', OPT_INT, &a.timeout, "SECONDS",
       "Seconds to wait for stop before killing the container" },
+    { 0 },
+  };
+  const struct opt stop_opts[] = {
+    { "ignore", 'i', OPT_BOOL, &ignore, NULL,
+      "Ignore errors when a specified container is missing" },
     { 0 },
   };
   const struct opt restart_opts[] = {
     { "running", 0, OPT_BOOL, &a.running_only, NULL, "Restart only running containers" },
     { 0 },
   };
-  const struct opt *tables[] = { opts, restart ? restart_opts : NULL, NULL };
+  const struct opt *tables[] = { opts, restart ? restart_opts : stop_opts, NULL };
   _cleanup_free_ struct opt *all_opts = cli_opts_join (tables);
   const struct cmd_spec spec
       = { restart ? "restart" : "stop",
@@ -91,11 +99,20 @@ cmd_restart (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err)
   return stop_or_restart (ctx, argc, argv, true, err);
 }
 
+struct kill_args
+{
+  int sig;
+  bool all; /* only the running ones, the rest skipped */
+};
+
 static int
 kill_one (struct nook_ctx *ctx, const char *id, const char *ref, void *data, nook_error_t *err)
 {
+  struct kill_args *a = data;
   (void)ref;
-  return container_kill (&ctx->store, &ctx->paths, id, *(int *)data, err);
+  if (a->all && is_running (ctx, id, err) <= 0)
+    return -1; /* an error, or skipped */
+  return container_kill (&ctx->store, &ctx->paths, id, a->sig, err);
 }
 
 int
@@ -115,16 +132,17 @@ cmd_kill (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err)
                                  false,
                                  0,
                                  -1 };
-  int sig;
-  struct cli_each each = { kill_one, &sig, true, 125 };
+  struct kill_args ka = { 0 };
+  struct cli_each each = { kill_one, &ka, true, 125 };
   char **args;
   int nargs, r;
 
   r = cli_parse (&spec, argc, argv, &args, &nargs, err);
   if (r != 0)
     return r > 0 ? 0 : -1;
-  if (nook_signal_parse (signame, &sig) < 0)
+  if (nook_signal_parse (signame, &ka.sig) < 0)
     return nook_error (err, 0, "invalid signal: %s", signame);
+  ka.all = all;
   if (nargs == 0 && !all)
     return nook_error (err, 0, "you must provide at least one container name or ID");
   if (all && nargs > 0)
@@ -147,8 +165,7 @@ wait_one (struct nook_ctx *ctx, const char *id, const char *ref, void *data, noo
 int
 cmd_wait (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err)
 {
-  static const char *const known[]
-      = { "created", "exited", "running", "stopped", "configured", "paused", NULL };
+  static const char *const known[] = { "created", "exited", "running", "stopped", NULL };
   _cleanup_strv_ char **conditions = NULL;
   const struct opt opts[] = {
     { "condition", 0, OPT_STRINGS, &conditions, "CONDITION",

@@ -94,7 +94,7 @@ monitor_io_prepare (struct monitor *m, int stdio[3], char **console, int *consol
   stdio[0] = stdio[1] = stdio[2] = -1;
   if (str_eq (cfg->log_driver, "passthrough"))
     {
-      stdio[0] = dup (STDIN_FILENO);
+      stdio[0] = cfg->interactive ? dup (STDIN_FILENO) : -1;
       stdio[1] = dup (STDOUT_FILENO);
       stdio[2] = dup (STDERR_FILENO);
       return 0;

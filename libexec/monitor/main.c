@@ -225,7 +225,8 @@ prepare_rootfs (struct monitor *m, nook_error_t *err)
   s->fuse_pid = m->rootfs.fuse_pid;
   nook_proc_start_time (s->fuse_pid, &s->fuse_start);
   m->pid_file = xasprintf ("%s/pidfile", m->rootfs.bundle);
-  m->runtime_log = xasprintf ("%s/runtime.log", m->rootfs.bundle);
+  /* Not in the bundle: --rm takes that away before the runtime's delete.  */
+  m->runtime_log = xasprintf ("%s/monitor/%s.log", m->runroot, m->id);
   m->rt.log = m->runtime_log;
   m->created = true;
   s->stopped = false;
@@ -423,6 +424,8 @@ teardown_rest (struct monitor *m)
       nook_debug ("%s", err->msg);
       nook_error_free (&err);
     }
+  if (m->runtime_log)
+    unlink (m->runtime_log);
   if (storage_container_purge (&m->st, m->gone, &err) < 0)
     nook_error_free (&err);
   while (waitpid (-1, NULL, WNOHANG) > 0)

@@ -33,16 +33,16 @@ struct container_config
   bool interactive; /* -i: stdin stays open */
   bool rm;          /* --rm */
   struct container_security sec;
-  bool tty;         /* -t: a pty for stdio */
-  bool init;        /* --init: nook-init as PID 1 */
-  char *log_driver; /* "k8s-file", "none", "passthrough" */
-  char *log_path;   /* k8s-file: the log file */
+  bool tty;             /* -t: a pty for stdio */
+  bool init;            /* --init: nook-init as PID 1 */
+  char *log_driver;     /* "k8s-file", "none", "passthrough" */
+  char *log_path;       /* k8s-file: the log file */
   int64_t log_max_size; /* bytes; 0: no rotation */
   int64_t log_max_files;
-  char *restart;          /* "no", "on-failure", "always", "unless-stopped" */
-  int64_t restart_max;    /* on-failure:N; 0: no limit */
-  int64_t stop_signal;    /* default SIGTERM */
-  int64_t stop_timeout;   /* seconds before SIGKILL */
+  char *restart;        /* "no", "on-failure", "always", "unless-stopped" */
+  int64_t restart_max;  /* on-failure:N; 0: no limit */
+  int64_t stop_signal;  /* default SIGTERM */
+  int64_t stop_timeout; /* seconds before SIGKILL */
 };
 
 enum container_status
@@ -110,6 +110,8 @@ int container_create (struct storage *st, const struct container_create_opts *o,
                       struct container *c, nook_error_t *err);
 /* Read config and state; a dead monitor is noticed and the state fixed.  */
 int container_load (struct storage *st, const char *id, struct container *c, nook_error_t *err);
+/* Its monitor is there: running, or waiting to restart it.  */
+bool container_monitor_alive (const struct container_state *s);
 /* Write DIRFD/state.json whole; fsync'ed when DURABLE.  A running state
    need not be: after a machine crash nothing is running anyway.  No
    state.json means created and never started.  */
@@ -178,9 +180,9 @@ int container_start (const struct nook_paths *paths, struct storage *st, const c
 
 enum
 {
-  MONITOR_MSG_PID = 1, /* value: the container's pid */
-  MONITOR_MSG_EXIT,    /* value: the exit code; sent after cleanup */
-  MONITOR_MSG_ERROR,   /* value: exit code for the CLI (125-127); msg */
+  MONITOR_MSG_PID = 1,  /* value: the container's pid */
+  MONITOR_MSG_EXIT,     /* value: the exit code; sent after cleanup */
+  MONITOR_MSG_ERROR,    /* value: exit code for the CLI (125-127); msg */
   MONITOR_MSG_DETACHED, /* the detach keys were typed */
 };
 

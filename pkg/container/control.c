@@ -29,12 +29,13 @@ recv_msg (int fd, int32_t *value, nook_error_t *err)
     }
 }
 
-/* Connect to ID's monitor; 1 when there is none to talk to.  */
+/* Connect to ID's monitor; 1 when there is none to talk to.  A monitor
+   waiting to restart its container is there too.  */
 static int
 connect_monitor (const struct nook_paths *paths, const struct container *c, int *fd,
                  nook_error_t *err)
 {
-  if (c->state.status != CONTAINER_RUNNING)
+  if (!container_monitor_alive (&c->state))
     return 1;
   if (container_monitor_connect (paths->runroot, c->cfg.id, fd, err) == 0)
     return 0;
@@ -71,10 +72,10 @@ container_stop (struct storage *st, const struct nook_paths *paths, const char *
       while ((r = recv_msg (fd, &v, err)) > 0)
         ;
       if (args[1] > 0 && nook_now_ns () - started >= (int64_t)args[1] * 1000000000LL)
-        nook_warn ("StopSignal %s failed to stop container %s in %d seconds, resorting to SIGKILL",
-                   sigabbrev_np ((int)c.cfg.stop_signal) ? sigabbrev_np ((int)c.cfg.stop_signal)
-                                                         : "?",
-                   c.cfg.name, (int)args[1]);
+        nook_warn (
+            "StopSignal SIG%s failed to stop container %s in %d seconds, resorting to SIGKILL",
+            sigabbrev_np ((int)c.cfg.stop_signal) ? sigabbrev_np ((int)c.cfg.stop_signal) : "?",
+            c.cfg.name, (int)args[1]);
     }
   else if (r == 1 && c.state.status == CONTAINER_RUNNING)
     kill_if_alive (c.state.pid, c.state.pid_start, SIGKILL);
@@ -93,7 +94,7 @@ container_kill (struct storage *st, const struct nook_paths *paths, const char *
 
   if (container_load (st, id, &c, err) < 0)
     return -1;
-  r = connect_monitor (paths, &c, &fd, err);
+  r = c.state.status == CONTAINER_RUNNING ? connect_monitor (paths, &c, &fd, err) : 1;
   if (r == 1)
     nook_error (err, 0,
                 "can only kill running containers. %s is in state %s: container state improper", id,
@@ -140,7 +141,8 @@ container_wait (struct storage *st, const struct nook_paths *paths, const char *
       if (container_load (st, id, &c, err) < 0)
         return -1;
       done = condition_holds (c.state.status, conditions);
-      *code = c.state.exit_code;
+      /* A state reached, not an exit: no code, as Podman's -1.  */
+      *code = c.state.status == CONTAINER_EXITED ? c.state.exit_code : -1;
       /* Running: the monitor says when it ends.  */
       if (!done && on_exit && c.state.status == CONTAINER_RUNNING
           && connect_monitor (paths, &c, &fd, err) == 0

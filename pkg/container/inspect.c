@@ -180,11 +180,10 @@ gen_config (struct json_gen *g, const struct container_config *cfg)
   json_gen_kv_string (g, "io.podman.annotations.autoremove", cfg->rm ? "TRUE" : "FALSE");
   json_gen_object_close (g);
   json_gen_kv_int (g, "StopSignal", cfg->stop_signal);
-  json_gen_kv_int (g, "StopTimeout", cfg->stop_timeout);
   json_gen_kv_string (g, "HealthcheckOnFailureAction", "none");
   json_gen_kv_string (g, "Umask", "0022");
   json_gen_kv_int (g, "Timeout", 0);
-  json_gen_kv_int (g, "StopTimeout", 10);
+  json_gen_kv_int (g, "StopTimeout", cfg->stop_timeout);
   json_gen_kv_bool (g, "Passwd", true);
   json_gen_object_close (g);
 }
@@ -194,7 +193,11 @@ gen_host_config (struct json_gen *g, const struct container_config *cfg)
 {
   _cleanup_free_ char *size
       = cfg->log_max_size > 0 ? nook_human_size ((double)cfg->log_max_size) : xstrdup ("0B");
+  char *blank = strchr (size, ' ');
 
+  /* units.HumanSize: "10MB", no blank.  */
+  if (blank)
+    memmove (blank, blank + 1, strlen (blank));
   json_gen_key (g, "HostConfig");
   json_gen_object_open (g);
   kv_empty_array (g, "Binds");

@@ -156,8 +156,7 @@ config_parse (const char *text, size_t len, struct container_config *cfg, nook_e
       || get_string (j, "created", &cfg->created, err) < 0
       || json_get_bool (j, "interactive", "interactive", false, &cfg->interactive, err) < 0
       || json_get_bool (j, "rm", "rm", false, &cfg->rm, err) < 0
-      || container_security_read (j, &cfg->sec, err) < 0
-      || config_parse_run (j, cfg, err) < 0)
+      || container_security_read (j, &cfg->sec, err) < 0 || config_parse_run (j, cfg, err) < 0)
     {
       container_config_free (cfg);
       return -1;
@@ -272,6 +271,8 @@ container_load (struct storage *st, const char *id, struct container *c, nook_er
     {
       c->state.status = CONTAINER_EXITED;
       c->state.exit_code = -1;
+      if (c->state.finished_at == NULL && c->state.started_at)
+        c->state.finished_at = xstrdup (c->state.started_at);
     }
   return 0;
 }
@@ -398,4 +399,10 @@ container_record_commit (struct storage *st, const struct container *c, nook_err
 fail:
   storage_tmp_discard (st, &tmp);
   return -1;
+}
+
+bool
+container_monitor_alive (const struct container_state *s)
+{
+  return s->monitor_pid > 0 && nook_proc_alive (s->monitor_pid, s->monitor_start);
 }

@@ -54,12 +54,14 @@ container_remove (struct storage *st, const struct nook_paths *paths, const char
   struct container c;
   _cleanup_free_ char *rtdir = xasprintf ("%s/runtime/%s", paths->runroot, id);
   _cleanup_free_ char *sock = xasprintf ("%s/monitor/%s", paths->runroot, id);
+  _cleanup_free_ char *log = xasprintf ("%s/monitor/%s.log", paths->runroot, id);
   _cleanup_close_ int dfd = -1;
   nook_error_t ignored = NULL;
 
   if (container_load (st, id, &c, err) < 0)
     return -1;
-  if (c.state.status == CONTAINER_RUNNING)
+  /* A monitor in a restart back-off counts as running.  */
+  if (c.state.status == CONTAINER_RUNNING || container_monitor_alive (&c.state))
     {
       if (!force)
         {
@@ -93,7 +95,8 @@ container_remove (struct storage *st, const struct nook_paths *paths, const char
       return -1;
     }
   storage_container_name_release (st, c.cfg.name, id);
-  unlink (sock); /* a monitor that was killed left it */
+  unlink (sock); /* what a monitor that was killed left */
+  unlink (log);
   if (nook_rm_tree_at (AT_FDCWD, rtdir, &ignored) < 0)
     nook_error_free (&ignored);
   container_free (&c);

@@ -89,16 +89,14 @@ restart_settings (const struct container_create_opts *o, struct container_config
 
   if (!str_eq (name, "no") && !str_eq (name, "always") && !str_eq (name, "on-failure")
       && !str_eq (name, "unless-stopped"))
-    return nook_error (err, 0,
-                       "invalid restart policy \"%s\": no, always, on-failure[:N] or "
-                       "unless-stopped",
-                       r);
+    return nook_error (err, 0, "\"%s\" is not a valid restart policy: invalid argument", r);
   if (colon && !str_eq (name, "on-failure"))
     return nook_error (err, 0,
                        "restart policy retries can only be specified with on-failure restart "
                        "policy");
   if (colon && (!str_to_int64 (colon + 1, &cfg->restart_max) || cfg->restart_max < 0))
-    return nook_error (err, 0, "invalid restart policy \"%s\": the count must be a number", r);
+    return nook_error (err, 0,
+                       "must specify restart policy retry count as a number greater than 0");
   if (o->rm && !str_eq (name, "no"))
     return nook_error (err, 0,
                        "the --rm option conflicts with --restart, when the restartPolicy is not "
@@ -114,7 +112,11 @@ container_run_settings (struct storage *st, const struct container_create_opts *
   int sig = SIGTERM;
 
   if (o->stop_signal && nook_signal_parse (o->stop_signal, &sig) < 0)
-    return nook_error (err, 0, "invalid signal: %s", o->stop_signal);
+    return nook_error (err, 0,
+                       str_to_int64 (o->stop_signal, &(int64_t){ 0 })
+                           ? "valid signals are 1 through 64"
+                           : "invalid signal: %s",
+                       o->stop_signal);
   if (o->tty && o->log_driver && str_eq (o->log_driver, "passthrough"))
     return nook_error (err, 0, "the passthrough log driver cannot be used with a tty");
   cfg->tty = o->tty;

@@ -130,25 +130,32 @@ log_writer_write (struct log_writer *w, enum log_stream stream, const char *data
     {
       int n = 0, lines = 0;
       uint64_t bytes = 0;
+      bool full = false;
       while (p < end && lines < BATCH_LINES)
         {
           const char *nl = memchr (p, '\n', (size_t)(end - p));
           bool partial = nl == NULL;
           size_t msg = partial ? (size_t)(end - p) : (size_t)(nl - p) + 1;
           size_t h = header (w, now_ns, stream, partial, headers[lines]);
+          uint64_t rec = h + msg + partial;
+          /* A file holds at most max-size bytes, unless one record alone
+             is bigger.  */
+          full = w->max_size && w->size + bytes > 0 && w->size + bytes + rec > w->max_size;
+          if (full)
+            break;
           iov[n++] = (struct iovec){ headers[lines], h };
           iov[n++] = (struct iovec){ (void *)p, msg };
           /* A P record ends its line in the file too.  */
           if (partial)
             iov[n++] = (struct iovec){ (void *)&newline, 1 };
-          bytes += h + msg + partial;
+          bytes += rec;
           p += msg;
           lines++;
         }
-      if (writev_all (w->fd, iov, n, err) < 0)
+      if (n > 0 && writev_all (w->fd, iov, n, err) < 0)
         return -1;
       w->size += bytes;
-      if (w->max_size && w->size >= w->max_size && rotate (w, err) < 0)
+      if ((full || (w->max_size && w->size >= w->max_size)) && rotate (w, err) < 0)
         return -1;
     }
   return 0;

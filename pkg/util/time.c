@@ -48,10 +48,11 @@ int
 nook_time_parse (const char *s, int64_t *ns)
 {
   struct tm tm = { 0 };
-  const char *p = strptime (s, "%Y-%m-%dT%H:%M:%S", &tm);
+  const char *p = s ? strptime (s, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
   int64_t frac = 0, secs;
   long off = 0;
 
+  *ns = 0;
   if (p == NULL)
     return -1;
   if (*p == '.')
