@@ -300,9 +300,19 @@ proxy_read_input (struct proxy_state *s, nook_error_t *err)
     return nook_error (err, errno, "read from stdin");
   if (n <= 0)
     {
+      struct termios t;
+      /* Keys held back as a possible detach: they were not one.  */
+      if (s->matcher.held > 0)
+        {
+          memcpy (s->pending + s->npending, s->p->keys->seq, s->matcher.held);
+          s->npending += s->matcher.held;
+          s->matcher.held = 0;
+        }
       s->in_open = false;
       if (s->p->remote_is_socket)
         shutdown (s->p->remote, SHUT_WR);
+      else if (s->p->eof_to_pty && tcgetattr (s->p->remote, &t) == 0)
+        s->pending[s->npending++] = t.c_cc[VEOF];
       return 0;
     }
   detached = tty_detach_feed (&s->matcher, buf, (size_t)n, s->pending + s->npending, &nout);

@@ -109,6 +109,10 @@ struct tty_proxy
   /* At end of IN: shutdown (SHUT_WR) on a socket REMOTE, so the far side
      sees it; a pty master is left alone (a pty has no end of input).  */
   bool remote_is_socket;
+  /* At end of IN on a pty REMOTE: type its end-of-file character (VEOF,
+     ctrl-d), so a process reading it in canonical mode sees the end too,
+     as `echo ls | exec -it sh` expects.  */
+  bool eof_to_pty;
 };
 
 /* Copy IN -> REMOTE and REMOTE -> OUT until one of the results above.

@@ -332,6 +332,52 @@ TEST (proxy_ends_when_the_pty_closes)
   CHECK_INT_EQ (rig_wait (&r), TTY_PROXY_EOF);
 }
 
+TEST (proxy_end_of_input_reaches_the_pty)
+{
+  int um, us, cm, cs, in[2], out[2];
+  char buf[64];
+  ssize_t n;
+  pid_t child;
+
+  if (!open_pty (&um, &us) || !open_pty (&cm, &cs))
+    SKIP ("no ptys here");
+  CHECK (pipe (in) == 0 && pipe (out) == 0);
+  child = fork ();
+  if (child == 0)
+    {
+      struct tty_detach_keys k = keys_of (NULL);
+      struct tty_proxy p = { .in = in[0],
+                             .out = out[1],
+                             .remote = cm,
+                             .winsize_from = -1,
+                             .keys = &k,
+                             .wake_fd = -1,
+                             .eof_to_pty = true };
+      enum tty_proxy_result res;
+      nook_error_t err = NULL;
+      close (in[1]);
+      close (cs);
+      _exit (tty_proxy_run (&p, &res, &err) < 0 ? 99 : (int)res);
+    }
+  close (in[0]);
+  close (out[1]);
+  /* A line, then a ctrl-p held back as a possible detach, then the end:
+     the ctrl-p goes through after all, and VEOF follows.  */
+  CHECK (write (in[1], "hi\n\x10", 4) == 4);
+  close (in[1]);
+  n = read (cs, buf, sizeof (buf));
+  CHECK_MEM_EQ (buf, n > 0 ? (size_t)n : 0, "hi\n", 3);
+  n = read (cs, buf, sizeof (buf));
+  CHECK_MEM_EQ (buf, n > 0 ? (size_t)n : 0, "\x10", 1);
+  /* The second VEOF of an empty line would read as the end; one came.  */
+  close (cs);
+  {
+    int st;
+    CHECK (waitpid (child, &st, 0) == child);
+    CHECK (WIFEXITED (st) && WEXITSTATUS (st) == TTY_PROXY_EOF);
+  }
+}
+
 TEST (proxy_wake_fd)
 {
   int m, s, wake[2], out[2];
