@@ -176,17 +176,17 @@ restore_termios (struct termios **t)
 int
 runtime_attach (pid_t pid, int master, int *status, nook_error_t *err)
 {
-  static struct attach a;
+  /* On the heap: its buffer is too big for a stack frame.  */
+  _cleanup_free_ struct attach *a = xzalloc (sizeof (*a));
   struct termios saved, raw;
   struct termios *restore __attribute__ ((cleanup (restore_termios))) = NULL;
   _cleanup_close_ int sigfd = -1;
   sigset_t set, old;
   int ret;
 
-  memset (&a, 0, sizeof (a));
-  a.pid = pid;
-  a.master = master;
-  a.master_open = a.stdin_open = master >= 0;
+  a->pid = pid;
+  a->master = master;
+  a->master_open = a->stdin_open = master >= 0;
   sigemptyset (&set);
   sigaddset (&set, SIGCHLD);
   sigaddset (&set, SIGWINCH);
@@ -194,7 +194,7 @@ runtime_attach (pid_t pid, int master, int *status, nook_error_t *err)
     sigaddset (&set, forwarded[i]);
   if (sigprocmask (SIG_BLOCK, &set, &old) < 0)
     return nook_error (err, errno, "sigprocmask");
-  sigfd = a.sigfd = signalfd (-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+  sigfd = a->sigfd = signalfd (-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
   if (sigfd < 0)
     {
       sigprocmask (SIG_SETMASK, &old, NULL);
@@ -213,10 +213,10 @@ runtime_attach (pid_t pid, int master, int *status, nook_error_t *err)
         }
     }
   /* It may have exited before SIGCHLD was blocked.  */
-  reap (&a);
-  ret = loop (&a, err);
+  reap (a);
+  ret = loop (a, err);
   sigprocmask (SIG_SETMASK, &old, NULL);
   if (ret == 0)
-    *status = a.status;
+    *status = a->status;
   return ret;
 }
