@@ -246,7 +246,7 @@ one l2" ]
     local size
     for i in "$f.1" "$f.2"; do
         size=$(stat -c %s "$i")
-        [ "$size" -ge 1024 ] && [ "$size" -lt 8192 ] || { echo "$i: $size bytes"; false; }
+        [ "$size" -ge 500 ] && [ "$size" -lt 8192 ] || { echo "$i: $size bytes"; false; }
     done
     # logs: the files oldest first, exactly what they hold, ending at 300.
     run -0 nook logs rot
