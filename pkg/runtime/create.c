@@ -378,7 +378,8 @@ runtime_create (const char *root, const char *id, const struct runtime_create_op
   if (bundle == NULL)
     return nook_error (err, errno, "bundle `%s`", o->bundle ? o->bundle : ".");
   nook_debug ("runtime: create %s (%s)", id,
-              runtime_exe_sealed () ? "from a sealed copy" : "not from a sealed copy");
+              runtime_exe_sealed () ? "from a sealed copy"
+                                    : "not from a sealed copy: nobody here can write the binary");
   if (load_spec (bundle, &spec, &rootfs, err) < 0)
     return -1;
   a.rootfs = rootfs;

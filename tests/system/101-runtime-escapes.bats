@@ -21,7 +21,7 @@ setup () {
     rt_setup
 }
 
-@test "the runtime runs from a sealed copy: /proc/PID/exe cannot write its binary" {
+@test "the runtime runs from a sealed copy when its binary could be written: /proc/PID/exe cannot write it" {
     # A copy the user could write, so only the sealing protects it.
     local rt="$BATS_TEST_TMPDIR/nook-runtime" sum
     cp "$RUNTIME" "$rt"
@@ -39,6 +39,14 @@ setup () {
     [[ "$output" != *WROTE* && "$output" != *APPENDED* ]]
     [ "$(sha256sum < "$rt")" = "$sum" ]
     assert_no_state
+    # One that nobody here can write (root's, installed) needs no copy.
+    rt_config 'true'
+    run -0 runtime --debug run -b "$BUNDLE" c3
+    if [ "$(stat -c %u "$RUNTIME")" != "$(id -u)" ] && [ -z "$(find "$RUNTIME" -perm /022)" ]; then
+        assert_output_contains "not from a sealed copy: nobody here can write the binary"
+    else
+        assert_output_contains "(from a sealed copy)"
+    fi
 }
 
 @test "no fd of the caller or the runtime is open in the container" {
