@@ -164,6 +164,7 @@ bench: all fixtures
 	bench/images.sh "$(BUILD)"
 	bench/pull.sh "$(BUILD)"
 	bench/runtime.sh "$(BUILD)"
+	bench/lifecycle.sh "$(BUILD)"
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR)/nook $(DESTDIR)$(MANDIR)/man1 \

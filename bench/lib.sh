@@ -110,7 +110,8 @@ bench_podman_dirs=()
 bench_cleanup_hooks=()
 bench_cleanup () {
     local d dirs=() hook pause
-    trap '' INT TERM    # a second Ctrl-C must not cut the clean-up short
+    trap : INT TERM     # a second Ctrl-C must not cut the clean-up short (: and not '':
+                        # an ignored signal would stay ignored in every command it runs)
     set +eu
     cd /
     wait    # a background job of the script may still be using the stores

@@ -2,7 +2,7 @@
    the monotonic clock.  Used by bench/startup.sh and bench/images.sh, which
    alternate two commands and so cannot hand the loop to hyperfine.
 
-     timeit [-r] [-n] LOG COMMAND [ARG...]
+     timeit [-r] [-n] [-t SECONDS] LOG COMMAND [ARG...]
 
    COMMAND runs with stdin from /dev/null and its stdout and stderr written
    to LOG, so the terminal costs nothing and a failure can be shown.  The
@@ -18,7 +18,11 @@
    detaches and is reaped by someone else is not counted.
 
    With -n COMMAND's stdout goes to /dev/null and only its stderr to LOG:
-   for commands that write hundreds of megabytes (bench/lifecycle.sh).  */
+   for commands that write hundreds of megabytes (bench/lifecycle.sh).
+
+   With -t COMMAND is killed (SIGKILL) if it has not ended after SECONDS;
+   timeit then says so on stderr and exits with 124, as timeout(1) does.
+   The wait is a poll on a pidfd, so nothing else runs in between.  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -26,7 +30,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <signal.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -43,25 +50,57 @@ now_ns (void)
 static int
 usage (void)
 {
-  fprintf (stderr, "usage: timeit [-r] [-n] LOG COMMAND [ARG...]\n");
+  fprintf (stderr, "usage: timeit [-r] [-n] [-t SECONDS] LOG COMMAND [ARG...]\n");
   return 2;
+}
+
+/* Wait up to LIMIT seconds for PID to end; kill it if it has not.  Returns
+   false if it was killed.  */
+static bool
+wait_limit (pid_t pid, long limit)
+{
+  struct pollfd p = { .events = POLLIN };
+  int r;
+
+  p.fd = (int)syscall (SYS_pidfd_open, pid, 0);
+  if (p.fd < 0)
+    {
+      perror ("timeit: pidfd_open");
+      return true; /* wait without a limit */
+    }
+  do
+    r = poll (&p, 1, (int)(limit * 1000));
+  while (r < 0 && errno == EINTR);
+  close (p.fd);
+  if (r != 0)
+    return true;
+  kill (pid, SIGKILL);
+  return false;
 }
 
 int
 main (int argc, char **argv)
 {
   int log_fd, null_fd, out_fd, status, opt;
-  bool rss = false, discard = false;
+  bool rss = false, discard = false, ended = true;
+  long limit = 0;
+  char *end_arg;
   long long start, end;
   struct rusage ru;
   pid_t pid;
 
-  while ((opt = getopt (argc, argv, "+rn")) != -1)
+  while ((opt = getopt (argc, argv, "+rnt:")) != -1)
     {
       if (opt == 'r')
         rss = true;
       else if (opt == 'n')
         discard = true;
+      else if (opt == 't')
+        {
+          limit = strtol (optarg, &end_arg, 10);
+          if (*end_arg || limit <= 0 || limit > 86400)
+            return usage ();
+        }
       else
         return usage ();
     }
@@ -92,6 +131,8 @@ main (int argc, char **argv)
       dprintf (2, "timeit: cannot execute %s: %s\n", argv[2], strerror (errno));
       _exit (127);
     }
+  if (limit > 0)
+    ended = wait_limit (pid, limit);
   while (wait4 (pid, &status, 0, &ru) < 0)
     {
       if (errno != EINTR)
@@ -101,6 +142,12 @@ main (int argc, char **argv)
         }
     }
   end = now_ns ();
+  if (!ended)
+    {
+      dprintf (log_fd, "timeit: %s did not end within %ld s: killed\n", argv[2], limit);
+      fprintf (stderr, "timeit: %s did not end within %ld s: killed\n", argv[2], limit);
+      return 124;
+    }
   if (rss)
     printf ("%lld %ld\n", end - start, ru.ru_maxrss);
   else
