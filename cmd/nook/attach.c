@@ -6,6 +6,7 @@
 #include "container/container.h"
 #include "container/tty.h"
 
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -72,10 +73,11 @@ from_monitor (struct attach *a, int *code, nook_error_t *err)
 
   if (r < 0 && errno == EINTR)
     return 1;
+  /* The monitor gone at the end: the code is in the record.  */
+  if (r == 0 || (r < 0 && errno == ECONNRESET))
+    return 0;
   if (r < 0)
     return nook_error (err, errno, "read from the monitor");
-  if (r == 0)
-    return 0;
   if (p[0] == MON_STDOUT || p[0] == MON_STDERR)
     {
       int fd = p[0] == MON_STDOUT ? STDOUT_FILENO : STDERR_FILENO;
@@ -140,7 +142,7 @@ attach_to (struct nook_ctx *ctx, const struct container *c, struct attach *a, no
   _cleanup_close_ int sigfd = -1;
   char with_stdin = a->in >= 0;
   sigset_t set;
-  int code = 0, r;
+  int code = INT_MIN, r;
 
   if (container_monitor_connect (ctx->paths.runroot, c->cfg.id, &a->sock, err) < 0)
     return -1;
@@ -159,7 +161,17 @@ attach_to (struct nook_ctx *ctx, const struct container *c, struct attach *a, no
   a->matcher.keys = &a->keys;
   r = attach_loop (a, sigfd, &code, err);
   sigprocmask (SIG_UNBLOCK, &set, NULL);
-  return r < 0 ? -1 : code;
+  if (r < 0)
+    return -1;
+  if (code == INT_MIN) /* no exit message: read it from the record */
+    {
+      struct container now;
+      if (container_load (&ctx->store, c->cfg.id, &now, err) < 0)
+        return -1;
+      code = now.state.status == CONTAINER_EXITED ? now.state.exit_code : 0;
+      container_free (&now);
+    }
+  return code;
 }
 
 int

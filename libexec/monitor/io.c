@@ -235,6 +235,12 @@ monitor_io_close_run (struct monitor *m)
 static void
 client_drop (struct monitor *m, struct monitor_client *c)
 {
+  char junk[MON_PACKET_MAX + 1];
+
+  /* What the client sent and we did not read would make our close a
+     reset, which it could see before our last message.  */
+  while (c->fd >= 0 && recv (c->fd, junk, sizeof (junk), MSG_DONTWAIT) > 0)
+    ;
   unwatch_close (m, &c->fd);
   memset (c, 0, sizeof (*c));
   c->fd = -1;

@@ -303,7 +303,7 @@ should_restart (const struct monitor *m)
 {
   const struct container_config *cfg = &m->c.cfg;
 
-  if (m->c.state.stopped || str_eq (cfg->restart, "no"))
+  if (m->c.state.stopped || !cfg->restart[0] || str_eq (cfg->restart, "no"))
     return false;
   if (str_eq (cfg->restart, "on-failure"))
     return m->exit_code != 0

@@ -19,10 +19,11 @@ recv_msg (int fd, int32_t *value, nook_error_t *err)
       ssize_t r = recv (fd, p, sizeof (p), 0);
       if (r < 0 && errno == EINTR)
         continue;
+      /* A monitor that ended before it read us resets the connection.  */
+      if (r == 0 || (r < 0 && errno == ECONNRESET))
+        return 0;
       if (r < 0)
         return nook_error (err, errno, "read from the monitor");
-      if (r == 0)
-        return 0;
       if (r >= 5)
         memcpy (value, p + 1, 4);
       return p[0];
@@ -120,6 +121,24 @@ condition_holds (enum container_status s, const char *const *conditions)
   return false;
 }
 
+/* The exit code from C's monitor; false when it could not tell (it ended
+   meanwhile: the record has it).  */
+static bool
+wait_exit (const struct nook_paths *paths, const struct container *c, int *code)
+{
+  _cleanup_close_ int fd = -1;
+  nook_error_t err = NULL;
+  int32_t v = 0;
+  bool got = connect_monitor (paths, c, &fd, &err) == 0
+             && container_monitor_send (fd, MON_WAIT, NULL, 0, &err) == 0
+             && recv_msg (fd, &v, &err) == MON_EXIT;
+
+  nook_error_free (&err);
+  if (got)
+    *code = v;
+  return got;
+}
+
 int
 container_wait (struct storage *st, const struct nook_paths *paths, const char *id,
                 const char *const *conditions, int *code, nook_error_t *err)
@@ -134,8 +153,6 @@ container_wait (struct storage *st, const struct nook_paths *paths, const char *
   for (;;)
     {
       struct container c;
-      _cleanup_close_ int fd = -1;
-      int32_t v = 0;
       bool done;
 
       if (container_load (st, id, &c, err) < 0)
@@ -144,17 +161,9 @@ container_wait (struct storage *st, const struct nook_paths *paths, const char *
       /* A state reached, not an exit: no code, as Podman's -1.  */
       *code = c.state.status == CONTAINER_EXITED ? c.state.exit_code : -1;
       /* Running: the monitor says when it ends.  */
-      if (!done && on_exit && c.state.status == CONTAINER_RUNNING
-          && connect_monitor (paths, &c, &fd, err) == 0
-          && container_monitor_send (fd, MON_WAIT, NULL, 0, err) == 0
-          && recv_msg (fd, &v, err) == MON_EXIT)
-        {
-          *code = v;
-          done = true;
-        }
+      if (!done && on_exit && c.state.status == CONTAINER_RUNNING && wait_exit (paths, &c, code))
+        done = true;
       container_free (&c);
-      if (*err)
-        return -1;
       if (done)
         return 0;
       nanosleep (&tick, NULL);

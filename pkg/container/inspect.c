@@ -216,10 +216,11 @@ gen_host_config (struct json_gen *g, const struct container_config *cfg)
   kv_empty_object (g, "PortBindings");
   json_gen_key (g, "RestartPolicy");
   json_gen_object_open (g);
-  json_gen_kv_string (g, "Name", str_eq (cfg->restart, "no") ? "" : cfg->restart);
+  json_gen_kv_string (g, "Name", cfg->restart);
   json_gen_kv_int (g, "MaximumRetryCount", cfg->restart_max);
   json_gen_object_close (g);
   json_gen_kv_bool (g, "AutoRemove", cfg->rm);
+  json_gen_kv_bool (g, "Init", cfg->init);
   kv_empty_array (g, "CapAdd");
   json_gen_key (g, "CapDrop");
   json_gen_array_open (g);

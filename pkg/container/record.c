@@ -124,11 +124,6 @@ config_parse_run (const nook_json *j, struct container_config *cfg, nook_error_t
       free (cfg->log_driver);
       cfg->log_driver = xstrdup ("k8s-file");
     }
-  if (!cfg->restart[0])
-    {
-      free (cfg->restart);
-      cfg->restart = xstrdup ("no");
-    }
   if (cfg->stop_signal < 1 || cfg->stop_signal > 64 || cfg->log_max_files < 1)
     return nook_error (err, 0, "invalid stop signal or log file count");
   return 0;

@@ -83,11 +83,12 @@ static int
 restart_settings (const struct container_create_opts *o, struct container_config *cfg,
                   nook_error_t *err)
 {
-  const char *r = o->restart && o->restart[0] ? o->restart : "no";
+  /* "" (none given) and "no" mean the same, and inspect shows which.  */
+  const char *r = o->restart ? o->restart : "";
   const char *colon = strchr (r, ':');
   _cleanup_free_ char *name = colon ? xstrndup (r, (size_t)(colon - r)) : xstrdup (r);
 
-  if (!str_eq (name, "no") && !str_eq (name, "always") && !str_eq (name, "on-failure")
+  if (name[0] && !str_eq (name, "no") && !str_eq (name, "always") && !str_eq (name, "on-failure")
       && !str_eq (name, "unless-stopped"))
     return nook_error (err, 0, "\"%s\" is not a valid restart policy: invalid argument", r);
   if (colon && !str_eq (name, "on-failure"))
@@ -97,7 +98,7 @@ restart_settings (const struct container_create_opts *o, struct container_config
   if (colon && (!str_to_int64 (colon + 1, &cfg->restart_max) || cfg->restart_max < 0))
     return nook_error (err, 0,
                        "must specify restart policy retry count as a number greater than 0");
-  if (o->rm && !str_eq (name, "no"))
+  if (o->rm && name[0] && !str_eq (name, "no"))
     return nook_error (err, 0,
                        "the --rm option conflicts with --restart, when the restartPolicy is not "
                        "\"\" and \"no\"");
