@@ -15,20 +15,6 @@ teardown () {
     assert_no_leftovers
 }
 
-# The container's state (.State.Status).
-state_of () { "$NOOK" inspect --format '{{.State.Status}}' "$1" 2>/dev/null; }
-
-# Wait (polling, at most SECONDS, default 10) until NAME is in STATE.
-wait_state () {
-    local name=$1 want=$2 tries=$(( ${3:-10} * 20 )) got
-    while [ "$tries" -gt 0 ]; do
-        got=$(state_of "$name")
-        [ "$got" = "$want" ] && return 0
-        sleep 0.05; tries=$((tries - 1))
-    done
-    echo "container $name is '$got', not '$want'"; "$NOOK" ps -a; return 1
-}
-
 # Start a detached container NAME running SCRIPT under sh (extra run flags
 # before the name) and wait until it runs; sets $CID.
 run_detached () {

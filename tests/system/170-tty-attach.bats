@@ -17,18 +17,6 @@ teardown () {
     assert_no_leftovers
 }
 
-state_of () { "$NOOK" inspect --format '{{.State.Status}}' "$1" 2>/dev/null; }
-
-wait_state () {
-    local tries=200 got
-    while [ "$tries" -gt 0 ]; do
-        got=$(state_of "$1")
-        [ "$got" = "$2" ] && return 0
-        sleep 0.05; tries=$((tries - 1))
-    done
-    echo "container $1 is '$got', not '$2'"; "$NOOK" ps -a; return 1
-}
-
 # ---- tmux ------------------------------------------------------------------
 
 # A tmux server of our own with a 100x30 window running bash.

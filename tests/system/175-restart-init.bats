@@ -15,18 +15,7 @@ teardown () {
     assert_no_leftovers
 }
 
-state_of () { "$NOOK" inspect --format '{{.State.Status}}' "$1" 2>/dev/null; }
 restarts_of () { "$NOOK" inspect --format '{{.RestartCount}}' "$1" 2>/dev/null; }
-
-wait_state () {
-    local tries=$(( ${3:-10} * 20 )) got
-    while [ "$tries" -gt 0 ]; do
-        got=$(state_of "$1")
-        [ "$got" = "$2" ] && return 0
-        sleep 0.05; tries=$((tries - 1))
-    done
-    echo "container $1 is '$got', not '$2'"; "$NOOK" ps -a; return 1
-}
 
 # Wait (at most SECONDS, default 15) until NAME's RestartCount is at least N.
 wait_restarts () {
