@@ -52,7 +52,6 @@ nook_time_parse (const char *s, int64_t *ns)
   int64_t frac = 0, secs;
   long off = 0;
 
-  *ns = 0;
   if (p == NULL)
     return -1;
   if (*p == '.')
