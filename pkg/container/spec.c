@@ -284,8 +284,7 @@ group_add (int rootfd, char *const *groups, struct oci_spec *spec, nook_error_t 
   spec->additional_gids
       = xrealloc (spec->additional_gids, sizeof (uint32_t) * (spec->n_additional_gids + n));
   for (size_t i = 0; i < n; i++)
-    if (resolve_group (text, groups[i], &spec->additional_gids[spec->n_additional_gids++], err)
-        < 0)
+    if (resolve_group (text, groups[i], &spec->additional_gids[spec->n_additional_gids++], err) < 0)
       return -1;
   return 0;
 }
