@@ -719,6 +719,7 @@ run_terminal (struct exec_run *r, int *status, bool *detached, nook_error_t *err
     .winsize_from = size_from,
     .keys = &keys,
     .wake_fd = r->sigfd,
+    .eof_to_pty = true,
   };
 
   *detached = false;

@@ -163,6 +163,9 @@ start_container () {
     run -0 nook exec -t c1 sh -c 'tty; echo $TERM'
     assert_output_contains "/dev/pts/"
     run -5 nook exec -t c1 sh -c 'exit 5'
+    # -it fed from a pipe: the end of the input reaches the process (VEOF).
+    run -0 timeout 20 bash -c "printf 'from-pipe\\n' | '$NOOK' exec -it c1 cat"
+    assert_output_contains "from-pipe"
 }
 
 @test "exec: an installed nook runs the runtime's exec itself; one the user can write spawns the sealed nook-runtime" {
