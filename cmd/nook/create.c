@@ -23,6 +23,8 @@ cmd_create (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err)
   if (r != 0)
     return r > 0 ? 0 : -1;
   cli_create_finish (&c, args);
+  if (cli_create_pull (ctx, &c, err) < 0)
+    return -1;
   if (container_create (&ctx->store, &c.o, &ctr, err) < 0)
     return -1;
   printf ("%s\n", ctr.cfg.id);

@@ -1,6 +1,10 @@
 /* The flags create and run share, bound to one struct.  */
 #include "ctropts.h"
 
+#include "registry/registry.h"
+
+#include <stdio.h>
+
 struct opt *
 cli_create_opts (struct cli_create *c)
 {
@@ -19,6 +23,9 @@ cli_create_opts (struct cli_create *c)
       "Logging driver for the container (k8s-file, none, passthrough)" },
     { "log-opt", 0, OPT_STRINGS, &c->log_opts, "OPT", "Logging driver options" },
     { "name", 0, OPT_STRING, &o->name, "NAME", "Assign a name to the container" },
+    { "pull", 0, OPT_STRING, &c->pull, "POLICY",
+      "Pull image policy (always, missing, never, newer)" },
+    { "quiet", 'q', OPT_BOOL, &c->quiet, NULL, "Suppress output information when pulling images" },
     { "restart", 0, OPT_STRING, &o->restart, "POLICY",
       "Restart policy to apply when a container exits (no, always, on-failure[:N], "
       "unless-stopped)" },
@@ -57,4 +64,28 @@ cli_create_release (struct cli_create *c)
   strv_free (c->env);
   strv_free (c->env_files);
   strv_free (c->log_opts);
+}
+
+int
+cli_create_pull (struct nook_ctx *ctx, struct cli_create *c, nook_error_t *err)
+{
+  enum registry_pull_policy policy = REGISTRY_PULL_MISSING;
+  struct registry_pull_opts po
+      = { .r = { .tls_verify = -1, .progress = c->quiet ? NULL : stderr } };
+  struct storage_image img;
+  nook_error_t missing = NULL;
+
+  /* An image we have, by the name given, needs no registry at all.  */
+  if (c->pull == NULL && storage_image_lookup (&ctx->store, c->o.image, &img, &missing) == 0)
+    {
+      storage_image_free (&img);
+      return 0;
+    }
+  nook_error_free (&missing);
+  if (c->pull && registry_pull_policy_parse (c->pull, &policy, err) < 0)
+    return -1;
+  if (registry_pull_for_create (&ctx->store, c->o.image, policy, &po, c->image_id, err) < 0)
+    return -1;
+  c->o.image = c->image_id;
+  return 0;
 }

@@ -34,6 +34,8 @@ cmd_run (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err)
   if (r != 0)
     return r > 0 ? 0 : -1;
   cli_create_finish (&c, args);
+  if (cli_create_pull (ctx, &c, err) < 0)
+    return -1;
   a.detach_keys = keys;
   r = container_run (&ctx->paths, &ctx->store, &c.o, detach ? NULL : &a, id, err);
   if (r == 0 && detach)

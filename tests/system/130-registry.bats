@@ -5,6 +5,8 @@
 # must refuse.
 
 load helpers
+
+bats_require_minimum_version 1.5.0
 load ../registry/registry
 
 setup_file () {
@@ -87,6 +89,28 @@ image_count () {
     run nook pull "$PLAIN/busybox:latest"
     assert_status 0
     assert_output_contains "skipped: already exists"
+}
+
+@test "run and create pull a missing image (--pull missing, always, never; -q)" {
+    nook push -q localhost/busybox:latest "$PLAIN/busybox:runme"
+    use_empty_store
+    run --separate-stderr nook run --rm --pull never "$PLAIN/busybox:runme" echo no
+    assert_status 125
+    [ "$stderr" = "Error: $PLAIN/busybox:runme: image not known" ]
+    run --separate-stderr nook run --rm "$PLAIN/busybox:runme" echo pulled-and-ran
+    assert_status 0
+    [ "$output" = pulled-and-ran ]
+    [[ "$stderr" == *"Copying blob"* ]]
+    # Found locally now: no registry is asked, nothing is printed.
+    run --separate-stderr nook run --rm "$PLAIN/busybox:runme" echo again
+    assert_status 0
+    [ "$output" = again ] && [ -z "$stderr" ]
+    run --separate-stderr nook create -q --pull always --name pa "$PLAIN/busybox:runme" true
+    assert_status 0
+    [[ "$output" =~ ^[0-9a-f]{64}$ ]] && [ -z "$stderr" ]
+    run --separate-stderr nook run --rm --pull bogus "$PLAIN/busybox:runme" true
+    assert_status 125
+    [[ "$stderr" == *'unsupported pull policy "bogus"'* ]]
 }
 
 @test "pull by digest; a digest the registry does not have is an error" {
