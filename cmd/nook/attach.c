@@ -191,7 +191,6 @@ cmd_attach (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err)
   };
   const struct cmd_spec spec
       = { "attach", "[options] CONTAINER", "Attach to a running container", opts, false, 0, 1 };
-  _cleanup_free_ char *last = NULL;
   struct container c;
   char **args, id[65];
   int nargs, r;
@@ -201,8 +200,7 @@ cmd_attach (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err)
     return r > 0 ? 0 : -1;
   if (nargs == 0 && !latest)
     return nook_error (err, 0, "attach requires the name or ID of a container");
-  if ((latest && (last = cli_latest_container (ctx, err)) == NULL)
-      || storage_container_resolve (&ctx->store, latest ? last : args[0], id, err) < 0
+  if (cli_container_arg (ctx, latest, args[0], id, err) < 0
       || tty_detach_keys_parse (keys, &a.keys, err) < 0
       || container_load (&ctx->store, id, &c, err) < 0)
     return -1;

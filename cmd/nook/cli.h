@@ -93,8 +93,10 @@ struct cli_each
 int cli_each_container (struct nook_ctx *ctx, char **refs, int nrefs, bool all,
                         const struct cli_each *e);
 
-/* The newest container's ID (--latest); NULL with *ERR when there is none.  */
-char *cli_latest_container (struct nook_ctx *ctx, nook_error_t *err);
+/* The container the user named (REF), or with --latest (LATEST) the
+   newest one: its full ID.  */
+int cli_container_arg (struct nook_ctx *ctx, bool latest, const char *ref, char id[65],
+                       nook_error_t *err);
 
 /* ---- output ---- */
 

@@ -3,6 +3,7 @@
 #include "cli.h"
 
 #include "container/container.h"
+#include "container/exec.h"
 
 #include <stdio.h>
 
@@ -50,19 +51,11 @@ cli_each_container (struct nook_ctx *ctx, char **refs, int nrefs, bool all,
   return code;
 }
 
-char *
-cli_latest_container (struct nook_ctx *ctx, nook_error_t *err)
+int
+cli_container_arg (struct nook_ctx *ctx, bool latest, const char *ref, char id[65],
+                   nook_error_t *err)
 {
-  struct container *cs = NULL;
-  size_t n = 0;
-  char *id = NULL;
-
-  if (container_list (&ctx->store, &cs, &n, err) < 0)
-    return NULL;
-  if (n > 0)
-    id = xstrdup (cs[0].cfg.id);
-  else
-    nook_error (err, 0, "no containers to act on: no such container");
-  container_list_free (cs, n);
-  return id;
+  if (latest)
+    return container_latest (&ctx->store, id, err);
+  return storage_container_resolve (&ctx->store, ref, id, err);
 }

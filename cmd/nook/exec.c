@@ -44,8 +44,7 @@ cmd_exec (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err)
     return r > 0 ? 0 : -1;
   if (nargs == 0 && !latest)
     return nook_error (err, 0, "exec requires the name or ID of a container or the --latest flag");
-  if (latest ? container_latest (&ctx->store, id, err) < 0
-             : storage_container_resolve (&ctx->store, args[0], id, err) < 0)
+  if (cli_container_arg (ctx, latest, args[0], id, err) < 0)
     return -1;
   o.args = latest ? args : args + 1;
   o.env = env;

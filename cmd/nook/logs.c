@@ -4,6 +4,7 @@
 #include "cli.h"
 
 #include "container/container.h"
+#include "container/exec.h"
 #include "logs/logs.h"
 
 #include <libgen.h>
@@ -139,7 +140,7 @@ cmd_logs (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err)
                                  0,
                                  -1 };
   _cleanup_free_ struct followed *fs = NULL;
-  _cleanup_free_ char *last = NULL;
+  char last[65];
   char **args;
   int nargs, r, n = 0;
 
@@ -150,7 +151,7 @@ cmd_logs (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err)
     return nook_error (err, 0, "--latest and containers cannot be used together");
   if (!latest && nargs == 0)
     return nook_error (err, 0, "specify at least one container name or ID to log");
-  if (latest && (last = cli_latest_container (ctx, err)) == NULL)
+  if (latest && container_latest (&ctx->store, last, err) < 0)
     return -1;
   if (parse_opts (since, until, tail, &o, err) < 0)
     return -1;

@@ -35,8 +35,7 @@ cmd_top (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err)
     }
   if (nargs == 0 && !latest)
     return nook_error (err, 0, "you must provide the name or id of a running container");
-  if (latest ? container_latest (&ctx->store, id, err) < 0
-             : storage_container_resolve (&ctx->store, args[0], id, err) < 0)
+  if (cli_container_arg (ctx, latest, args[0], id, err) < 0)
     return -1;
   return container_top (&ctx->store, id, latest ? args : args + 1, stdout, err);
 }

@@ -38,7 +38,6 @@
 #include <sys/wait.h>
 
 #define CONFIG_MAX (OCI_CONFIG_MAX)
-#define LOG_MAX    (1 << 20)
 
 /* Signals passed on to the process (through the runtime).  */
 static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
@@ -549,35 +548,10 @@ start_in_process (struct exec_run *r, nook_error_t *err)
 static char *
 runtime_log_error (int log_fd)
 {
-  _cleanup_free_ char *text = NULL;
   char path[64];
-  nook_error_t err = NULL;
-  char *found = NULL;
 
   snprintf (path, sizeof (path), "/proc/self/fd/%d", log_fd);
-  if (nook_read_file_at (AT_FDCWD, path, LOG_MAX, &text, NULL, &err) < 0)
-    {
-      nook_error_free (&err);
-      return NULL;
-    }
-  for (char *save = NULL, *line = strtok_r (text, "\n", &save); line;
-       line = strtok_r (NULL, "\n", &save))
-    {
-      _cleanup_json_ nook_json *j = NULL;
-      const char *msg;
-      if (json_parse (line, strlen (line), &j, &err) < 0)
-        {
-          nook_error_free (&err);
-          continue;
-        }
-      msg = json_str (json_get (j, "msg"));
-      if (msg && str_eq (json_str (json_get (j, "level")), "error"))
-        {
-          free (found);
-          found = xstrdup (msg);
-        }
-    }
-  return found;
+  return container_runtime_log_error (path);
 }
 
 /* The runtime ended with STATUS: the process's exit code, or an error.  */

@@ -10,6 +10,8 @@ extern const char *const container_default_caps[];
 /* The settings of run's monitor flags (runcfg.c).  */
 int container_run_settings (struct storage *st, const struct container_create_opts *o,
                             struct container_config *cfg, nook_error_t *err);
+/* The last error an OCI runtime wrote to its JSON --log at LOG, or NULL.  */
+char *container_runtime_log_error (const char *log);
 int container_record_commit (struct storage *st, const struct container *c, nook_error_t *err);
 /* A free random name, as Docker's "adjective_surname".  */
 char *container_random_name (struct storage *st, nook_error_t *err);

@@ -8,9 +8,8 @@
 
 #define LOG_MAX (1 << 20)
 
-/* The last error the runtime logged, or NULL.  */
-static char *
-last_log_error (const char *log)
+char *
+container_runtime_log_error (const char *log)
 {
   _cleanup_free_ char *text = NULL;
   nook_error_t err = NULL;
@@ -75,7 +74,7 @@ wait_runtime (const struct container_runtime *rt, const char *verb, pid_t pid, n
     return nook_error (err, errno, "wait for the OCI runtime");
   if (status != 0)
     {
-      _cleanup_free_ char *msg = last_log_error (rt->log);
+      _cleanup_free_ char *msg = container_runtime_log_error (rt->log);
       const char *name = strrchr (rt->path, '/') ? strrchr (rt->path, '/') + 1 : rt->path;
       return nook_error (err, 0, "%s: %s failed: %s", name, verb, msg ? msg : "no error message");
     }
