@@ -47,7 +47,8 @@ fi
 stage=$("$src/tests/stage.sh" "$build") || { echo "staging the install failed"; exit 1; }
 trap 'rm -rf "$stage"' EXIT
 cp -r "$src/tests/system" "$stage/system"
-chmod -R a+rX "$stage/system"
+cp -r "$src/tests/registry" "$stage/registry" # loaded as ../registry/registry
+chmod -R a+rX "$stage/system" "$stage/registry"
 
 env_vars=(NOOK="$stage/prefix/bin/nook" NOOK_FIXTURES="$stage/fixtures"
           NOOK_PREFIX="$stage/prefix" PATH="/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin")
