@@ -129,10 +129,16 @@ assert_load_rejected () {
 # ---- unknown images, flags and commands ---------------------------------------
 
 @test "run of an unknown image is refused and creates no container" {
-    run --separate-stderr nook run --rm localhost/no-such-image:latest true
+    run --separate-stderr nook run --rm --pull never localhost/no-such-image:latest true
     assert_status 125
     assert_one_error_line
     [[ "$stderr" == *no-such-image* ]]
+    [ -z "$(nook ps -a -q)" ]
+    # By default it is pulled, as Podman does: here from a registry that is
+    # not there (loopback only), an error after the "Trying to pull" line.
+    run --separate-stderr nook run --rm localhost/no-such-image:latest true
+    assert_status 125
+    [[ "$(echo "$stderr" | tail -1)" == "Error: "*no-such-image* ]] || { echo "$stderr"; false; }
     [ -z "$(nook ps -a -q)" ]
     [ -z "$(ls "$NOOK_STORE/containers" | grep -E '^[0-9a-f]{64}$')" ]
     assert_no_leftovers

@@ -48,6 +48,17 @@ tmux_save_stty () {
     wait_for_text "$BATS_TEST_TMPDIR/before" ":"
 }
 
+# Wait until nook ARGS has returned: what is typed while it runs goes to
+# the container, not to bash.
+nook_gone () {
+    local i
+    for i in $(seq 200); do
+        pgrep -u "$(id -u)" -f "bin/nook $1" >/dev/null || return 0
+        sleep 0.05
+    done
+    echo "nook $1 is still running"; return 1
+}
+
 # After nook returned to bash: its exit code shows as code=N, and the
 # terminal's settings are those saved before.
 tmux_check_return () {
@@ -73,6 +84,7 @@ tmux_check_return () {
     tmux_type "echo resized=\$(stty size)" Enter
     tmux_wait "resized=25 90"
     tmux_type "exit 3" Enter
+    nook_gone "run -it --name t1"
     tmux_check_return 3
     [ "$(state_of t1)" = exited ]
     run -0 nook inspect --format '{{.Config.Tty}} {{.State.ExitCode}}' t1
@@ -149,6 +161,7 @@ tmux_check_return () {
     tmux_type "echo size=\$(stty size) tty=\$(tty)" Enter
     tmux_wait "size=30 100 tty=/dev/pts/"
     tmux_type "exit 5" Enter
+    nook_gone "attach t4"
     tmux_check_return 5
     wait_state t4 exited
     run -0 nook inspect --format '{{.State.ExitCode}}' t4
@@ -172,6 +185,7 @@ tmux_check_return () {
     tmux_type "'$NOOK' attach -l" Enter
     sleep 0.5
     tmux_type "exit 6" Enter
+    nook_gone "attach -l"
     tmux_check_return 6
     [ "$(state_of latest)" = exited ]
     [ "$(state_of old)" = running ]
