@@ -211,7 +211,8 @@ void
 nook_buf_append (struct nook_buf *b, const void *data, size_t len)
 {
   buf_reserve (b, len);
-  memcpy (b->data + b->len, data, len);
+  if (len > 0) /* DATA may be NULL then */
+    memcpy (b->data + b->len, data, len);
   b->len += len;
   b->data[b->len] = '\0';
 }
