@@ -47,6 +47,18 @@ stop_container (struct storage *st, const struct nook_paths *paths, const char *
   kill_if_alive (s->fuse_pid, s->fuse_start, SIGKILL);
 }
 
+static bool
+monitor_serving (const struct nook_paths *paths, const char *id, const struct container_state *s)
+{
+  _cleanup_close_ int fd = -1;
+  nook_error_t err = NULL;
+  bool up = container_monitor_alive (s)
+            && container_monitor_connect (paths->runroot, id, &fd, &err) == 0;
+
+  nook_error_free (&err);
+  return up;
+}
+
 int
 container_remove (struct storage *st, const struct nook_paths *paths, const char *id, bool force,
                   int64_t timeout, nook_error_t *err)
@@ -60,8 +72,9 @@ container_remove (struct storage *st, const struct nook_paths *paths, const char
 
   if (container_load (st, id, &c, err) < 0)
     return -1;
-  /* A monitor in a restart back-off counts as running.  */
-  if (c.state.status == CONTAINER_RUNNING || container_monitor_alive (&c.state))
+  /* A monitor in a restart back-off counts as running; one that is only
+     finishing its clean-up (its socket gone) does not.  */
+  if (c.state.status == CONTAINER_RUNNING || monitor_serving (paths, id, &c.state))
     {
       if (!force)
         {
