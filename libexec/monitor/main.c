@@ -556,6 +556,7 @@ run (struct monitor *m, const char *storage, nook_error_t *err)
 static void
 monitor_release (struct monitor *m)
 {
+  monitor_io_release (m); /* first: it uses the runroot and the ID */
   if (m->loaded)
     container_free (&m->c);
   container_rootfs_free (&m->rootfs);
@@ -570,7 +571,6 @@ monitor_release (struct monitor *m)
   free (m->gone);
   if (m->st.root)
     storage_close (&m->st);
-  monitor_io_release (m);
   nook_closep (&m->sigfd);
   nook_closep (&m->id_fd);
 }
