@@ -64,6 +64,15 @@ cli_create_release (struct cli_create *c)
   strv_free (c->env);
   strv_free (c->env_files);
   strv_free (c->log_opts);
+  /* The security flags' lists (the rest of o.sec points into argv).  */
+  strv_free (c->o.sec.cap_add);
+  strv_free (c->o.sec.cap_drop);
+  strv_free (c->o.sec.devices);
+  strv_free (c->o.sec.group_add);
+  strv_free (c->o.sec.security_opt);
+  strv_free (c->o.sec.sysctls);
+  strv_free (c->o.sec.tmpfs);
+  strv_free (c->o.sec.ulimits);
 }
 
 int
