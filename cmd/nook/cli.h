@@ -105,6 +105,10 @@ int cli_flush (nook_error_t *err);
 
 /* ---- lists through pkg/format (--format) ---- */
 
+/* --filter label: every label=KEY or label=KEY=VALUE in WANTED holds for
+   LABELS ("key=value" each).  */
+bool cli_labels_match (char *const *wanted, char *const *labels);
+
 struct cli_list
 {
   const char *format;      /* --format, NULL when not given */

@@ -168,24 +168,6 @@ any_reference (const struct image_filter *f, const struct storage_image *img)
   return false;
 }
 
-/* Every label=KEY or label=KEY=VALUE holds for LABELS.  */
-static bool
-all_labels (char *const *wanted, char *const *labels)
-{
-  for (size_t i = 0; wanted && wanted[i]; i++)
-    {
-      bool found = false;
-      size_t klen = strcspn (wanted[i], "=");
-      for (size_t j = 0; labels && labels[j] && !found; j++)
-        found = strchr (wanted[i], '=')
-                    ? strcmp (labels[j], wanted[i]) == 0
-                    : strncmp (labels[j], wanted[i], klen) == 0 && labels[j][klen] == '=';
-      if (!found)
-        return false;
-    }
-  return true;
-}
-
 static bool
 any_prefix (char *const *prefixes, const char *s)
 {
@@ -205,7 +187,8 @@ filter_keeps (const struct image_filter *f, const struct image_info *info)
          && (f->dangling < 0 || f->dangling == dangling)
          && (f->containers < 0 || f->containers == (info->containers > 0))
          && (f->references == NULL || any_reference (f, img))
-         && all_labels (f->labels, info->labels) && (f->ids == NULL || any_prefix (f->ids, img->id))
+         && cli_labels_match (f->labels, info->labels)
+         && (f->ids == NULL || any_prefix (f->ids, img->id))
          && (f->digests == NULL || strv_contains (f->digests, img->digest))
          && (!f->has_before || info->created < f->before)
          && (!f->has_since || info->created > f->since);

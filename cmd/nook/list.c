@@ -100,3 +100,20 @@ cli_time_ago (int64_t ns, int64_t now)
   _cleanup_free_ char *d = nook_human_duration ((now - ns) / 1000000000LL);
   return xasprintf ("%s ago", d);
 }
+
+bool
+cli_labels_match (char *const *wanted, char *const *labels)
+{
+  for (size_t i = 0; wanted && wanted[i]; i++)
+    {
+      bool found = false;
+      size_t klen = strcspn (wanted[i], "=");
+      for (size_t j = 0; labels && labels[j] && !found; j++)
+        found = strchr (wanted[i], '=')
+                    ? strcmp (labels[j], wanted[i]) == 0
+                    : strncmp (labels[j], wanted[i], klen) == 0 && labels[j][klen] == '=';
+      if (!found)
+        return false;
+    }
+  return true;
+}

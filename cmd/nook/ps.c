@@ -139,24 +139,6 @@ any_regex (char *const *patterns, const char *s)
   return false;
 }
 
-/* Every label=KEY or label=KEY=VALUE holds for LABELS.  */
-static bool
-all_labels (char *const *wanted, char *const *labels)
-{
-  for (size_t i = 0; wanted && wanted[i]; i++)
-    {
-      bool found = false;
-      size_t klen = strcspn (wanted[i], "=");
-      for (size_t j = 0; labels && labels[j] && !found; j++)
-        found = strchr (wanted[i], '=')
-                    ? strcmp (labels[j], wanted[i]) == 0
-                    : strncmp (labels[j], wanted[i], klen) == 0 && labels[j][klen] == '=';
-      if (!found)
-        return false;
-    }
-  return true;
-}
-
 /* ancestor=IMAGE: the image's name or ID, or the name it was run by.  */
 static bool
 any_ancestor (struct nook_ctx *ctx, char *const *ancestors, const struct container_config *cfg)
@@ -210,7 +192,7 @@ filter_keeps (struct nook_ctx *ctx, const struct ps_filter *f, const struct cont
   return (f->ids == NULL || any_regex (f->ids, c->cfg.id))
          && (f->names == NULL || any_regex (f->names, c->cfg.name))
          && (f->statuses == NULL || status_matches (f->statuses, &c->state))
-         && all_labels (f->labels, c->cfg.labels)
+         && cli_labels_match (f->labels, c->cfg.labels)
          && (f->ancestors == NULL || any_ancestor (ctx, f->ancestors, &c->cfg))
          && (f->n_exited == 0 || exited_matches (f, &c->state))
          && (!f->has_before || created < f->before) && (!f->has_since || created > f->since);
