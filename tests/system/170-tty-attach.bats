@@ -59,9 +59,22 @@ nook_gone () {
     echo "nook $1 is still running"; return 1
 }
 
+# Wait until bash is the pane's foreground process again: keys typed before
+# that would go to nook (and on to the container), not to bash.
+tmux_wait_shell () {
+    local i cmd
+    for i in $(seq 200); do
+        cmd=$(tmux -L "$TMUX_SOCK" display-message -p -t t '#{pane_current_command}')
+        [ "$cmd" = bash ] && return 0
+        sleep 0.05
+    done
+    echo "the terminal's foreground process is still '$cmd'"; return 1
+}
+
 # After nook returned to bash: its exit code shows as code=N, and the
 # terminal's settings are those saved before.
 tmux_check_return () {
+    tmux_wait_shell
     tmux_type "echo code=\$?; stty -g > $BATS_TEST_TMPDIR/after" Enter
     tmux_wait "code=$1"
     wait_for_text "$BATS_TEST_TMPDIR/after" ":"
