@@ -41,7 +41,9 @@ struct image_config
   char **cmd;
   char *workdir;
   char *user;
-  char **labels; /* "key=value" */
+  char **labels;        /* "key=value" */
+  char **exposed_ports; /* config.ExposedPorts' keys: "80/tcp" */
+  char **volumes;       /* config.Volumes' keys: "/data" */
   char *created;
   char *architecture;
   char *os;

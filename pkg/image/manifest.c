@@ -136,6 +136,21 @@ config_labels (nook_json *labels, char ***out, nook_error_t *err)
   return 0;
 }
 
+/* The keys of an object whose values mean nothing ({"80/tcp": {}}).  */
+static int
+config_keys (const nook_json *c, const char *key, const char *field, char ***out,
+             nook_error_t *err)
+{
+  nook_json *o = NULL;
+
+  if (json_get_object (c, key, field, false, &o, err) < 0)
+    return -1;
+  *out = xzalloc (sizeof (char *));
+  for (size_t i = 0; i < json_len (o); i++)
+    strv_push (out, xstrdup (json_key_at (o, i)));
+  return 0;
+}
+
 int
 image_config_parse (const char *text, size_t len, struct image_config *cfg, nook_error_t *err)
 {
@@ -161,7 +176,9 @@ image_config_parse (const char *text, size_t len, struct image_config *cfg, nook
       || json_get_strv (c, "Entrypoint", "config.Entrypoint", false, &cfg->entrypoint, err) < 0
       || json_get_strv (c, "Cmd", "config.Cmd", false, &cfg->cmd, err) < 0
       || json_get_object (c, "Labels", "config.Labels", false, &labels, err) < 0
-      || config_labels (labels, &cfg->labels, err) < 0)
+      || config_labels (labels, &cfg->labels, err) < 0
+      || config_keys (c, "ExposedPorts", "config.ExposedPorts", &cfg->exposed_ports, err) < 0
+      || config_keys (c, "Volumes", "config.Volumes", &cfg->volumes, err) < 0)
     goto fail;
   s = NULL;
   if (json_get_str (c, "WorkingDir", "config.WorkingDir", false, &s, err) < 0)
@@ -197,6 +214,8 @@ image_config_free (struct image_config *cfg)
   strv_free (cfg->entrypoint);
   strv_free (cfg->cmd);
   strv_free (cfg->labels);
+  strv_free (cfg->exposed_ports);
+  strv_free (cfg->volumes);
   strv_free (cfg->diff_ids);
   free (cfg->workdir);
   free (cfg->user);
