@@ -75,6 +75,11 @@ struct opt *cli_opts_join (const struct opt *const tables[]);
    sets); free() it.  In secopts.c.  */
 struct container_security;
 struct opt *cli_security_opts (struct container_security *s);
+/* -v, --mount and --volumes-from, bound to M; free() it.  In
+   mountopts.c, with the release of the lists they fill.  */
+struct container_mount_opts;
+struct opt *cli_mount_opts (struct container_mount_opts *m);
+void cli_mount_release (struct container_mount_opts *m);
 
 /* ---- commands over containers ---- */
 
@@ -169,6 +174,12 @@ int cmd_pull (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err);
 int cmd_push (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err);
 int cmd_login (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err);
 int cmd_logout (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err);
+int cmd_volume_create (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err);
+int cmd_volume_ls (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err);
+int cmd_volume_inspect (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err);
+int cmd_volume_rm (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err);
+int cmd_volume_prune (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err);
+int cmd_volume_exists (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err);
 /* Registry flags (cmd/nook/pull.c): was --NAME given (before cli_parse)?
    --platform OS/ARCH[/VARIANT] split in place.  */
 struct image_platform;

@@ -42,7 +42,8 @@ cli_create_opts (struct cli_create *c)
     { 0 },
   };
   _cleanup_free_ struct opt *sec = cli_security_opts (&o->sec);
-  const struct opt *tables[] = { opts, sec, NULL };
+  _cleanup_free_ struct opt *mnt = cli_mount_opts (&o->mnt);
+  const struct opt *tables[] = { opts, sec, mnt, NULL };
 
   o->stop_timeout = -1;
   return cli_opts_join (tables);
@@ -73,6 +74,7 @@ cli_create_release (struct cli_create *c)
   strv_free (c->o.sec.sysctls);
   strv_free (c->o.sec.tmpfs);
   strv_free (c->o.sec.ulimits);
+  cli_mount_release (&c->o.mnt);
 }
 
 int

@@ -57,6 +57,13 @@ static const struct command commands[] = {
   { "unshare", cmd_unshare, 0, "Run a command in a modified user namespace" },
   { "untag", cmd_untag, NEED_STORE, "Remove a name from a local image" },
   { "wait", cmd_wait, NEED_STORE, "Block on one or more containers" },
+  { "volume create", cmd_volume_create, NEED_STORE, "Create a new volume" },
+  { "volume exists", cmd_volume_exists, NEED_STORE, "Check if the given volume exists" },
+  { "volume inspect", cmd_volume_inspect, NEED_STORE,
+    "Display detailed information on one or more volumes" },
+  { "volume ls", cmd_volume_ls, NEED_STORE, "List volumes" },
+  { "volume prune", cmd_volume_prune, NEED_STORE, "Remove all unused volumes" },
+  { "volume rm", cmd_volume_rm, NEED_STORE, "Remove one or more volumes" },
 };
 
 /* "nook image ls" and friends map onto the commands above.  */
@@ -78,6 +85,7 @@ static const struct
   { "container", "stop", "stop" },     { "container", "restart", "restart" },
   { "container", "kill", "kill" },     { "container", "wait", "wait" },
   { "container", "attach", "attach" }, { "container", "logs", "logs" },
+  { "volume", "list", "volume ls" },   { "volume", "remove", "volume rm" },
 };
 
 int

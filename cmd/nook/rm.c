@@ -6,6 +6,7 @@
 struct rm_args
 {
   bool force;
+  bool volumes; /* -v: its anonymous volumes too */
   int64_t timeout;
 };
 
@@ -13,8 +14,17 @@ static int
 rm_one (struct nook_ctx *ctx, const char *id, const char *ref, void *data, nook_error_t *err)
 {
   struct rm_args *a = data;
+  struct container c = { 0 };
+  int r;
+
   (void)ref;
-  return container_remove (&ctx->store, &ctx->paths, id, a->force, a->timeout, err);
+  if (a->volumes && container_load (&ctx->store, id, &c, err) < 0)
+    return -1;
+  r = container_remove (&ctx->store, &ctx->paths, id, a->force, a->timeout, err);
+  if (r == 0 && a->volumes)
+    container_mounts_remove_anonymous (&ctx->store, &c.cfg.mounts);
+  container_free (&c);
+  return r;
 }
 
 int
@@ -42,7 +52,6 @@ cmd_rm (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err)
   r = cli_parse (&spec, argc, argv, &args, &nargs, err);
   if (r != 0)
     return r > 0 ? 0 : -1;
-  (void)volumes; /* no volumes yet: nothing more to remove */
   if (timeout >= 0 && !force)
     return nook_error (err, 0, "--force must be specified to use the --time option");
   if (nargs == 0 && !all)
@@ -55,6 +64,7 @@ cmd_rm (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err)
     return -1;
   storage_tmp_sweep (&ctx->store);
   a.force = force;
+  a.volumes = volumes;
   a.timeout = timeout;
   /* -f: a container that is not there is no error, as Podman's.  */
   each.missing_code = force ? 0 : 1;

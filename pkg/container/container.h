@@ -8,6 +8,7 @@
 #define NOOK_CONTAINER_H
 
 #include "config/config.h"
+#include "container/mounts.h"
 #include "container/security.h"
 #include "image/image.h"
 #include "oci/oci.h"
@@ -33,6 +34,7 @@ struct container_config
   bool interactive; /* -i: stdin stays open */
   bool rm;          /* --rm */
   struct container_security sec;
+  struct container_mounts mounts; /* -v, --mount, --volumes-from, image VOLUMEs */
   bool tty;             /* -t: a pty for stdio */
   bool init;            /* --init: nook-init as PID 1 */
   char *log_driver;     /* "k8s-file", "none", "passthrough" */
@@ -95,6 +97,7 @@ struct container_create_opts
   bool interactive;
   bool rm;
   struct container_security sec;
+  struct container_mount_opts mnt; /* -v, --mount, --volumes-from */
   bool tty;
   bool init;
   const char *log_driver; /* NULL: k8s-file */

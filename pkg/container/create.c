@@ -225,6 +225,26 @@ compute_command (const struct container_create_opts *o, const struct image_confi
   return 0;
 }
 
+/* The mounts, then the security flags with --mount type=tmpfs among
+   their --tmpfs entries.  */
+static int
+check_mounts_security (struct storage *st, const struct container_create_opts *o,
+                       const struct image_config *icfg, struct container_config *cfg,
+                       nook_error_t *err)
+{
+  const struct container_mounts_ctx mctx = { st, icfg->volumes };
+  struct container_security sec = o->sec;
+  _cleanup_strv_ char **tmpfs = NULL, **all = NULL;
+
+  if (container_mounts_check (&mctx, &o->mnt, &cfg->mounts, &tmpfs, err) < 0)
+    return -1;
+  all = strv_dup (o->sec.tmpfs ? o->sec.tmpfs : (char *[]){ NULL });
+  for (size_t i = 0; tmpfs[i]; i++)
+    strv_push (&all, xstrdup (tmpfs[i]));
+  sec.tmpfs = all;
+  return container_security_check (&sec, &cfg->sec, err);
+}
+
 static int
 compute_settings (struct storage *st, const struct container_create_opts *o,
                   const struct storage_image *img, const struct image_config *icfg,
@@ -254,7 +274,7 @@ compute_settings (struct storage *st, const struct container_create_opts *o,
   cfg->created = nook_time_format (nook_now_ns ());
   cfg->interactive = o->interactive;
   cfg->rm = o->rm;
-  if (container_security_check (&o->sec, &cfg->sec, err) < 0
+  if (check_mounts_security (st, o, icfg, cfg, err) < 0
       || container_run_settings (st, o, cfg, err) < 0)
     return -1;
   c->state.status = CONTAINER_CREATED;
@@ -284,6 +304,10 @@ container_create (struct storage *st, const struct container_create_opts *o, str
     }
   storage_image_free (&img);
   if (ret < 0)
-    container_free (c);
+    {
+      /* The anonymous volumes made for it go with it.  */
+      container_mounts_remove_anonymous (st, &c->cfg.mounts);
+      container_free (c);
+    }
   return ret;
 }

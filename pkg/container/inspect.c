@@ -200,7 +200,8 @@ gen_host_config (struct json_gen *g, const struct container_config *cfg)
     memmove (blank, blank + 1, strlen (blank));
   json_gen_key (g, "HostConfig");
   json_gen_object_open (g);
-  kv_empty_array (g, "Binds");
+  json_gen_key (g, "Binds");
+  container_mounts_binds (&cfg->mounts, g);
   json_gen_kv_string (g, "CgroupManager", "");
   json_gen_kv_string (g, "CgroupMode", "host");
   json_gen_kv_string (g, "ContainerIDFile", "");
@@ -299,7 +300,8 @@ container_inspect (struct storage *st, const struct container *c, struct json_ge
   json_gen_kv_strv (g, "BoundingCaps", (char *const *)container_default_caps);
   kv_empty_array (g, "ExecIDs");
   gen_graph_driver (g, st, cfg);
-  kv_empty_array (g, "Mounts");
+  json_gen_key (g, "Mounts");
+  container_mounts_inspect (st, &cfg->mounts, g);
   kv_empty_array (g, "Dependencies");
   gen_network_settings (g);
   json_gen_kv_string (g, "Namespace", "");

@@ -26,6 +26,17 @@ monitor_settings (const struct container *c, const struct container_host *host,
   spec->args = args;
 }
 
+/* -v, --mount, --volumes-from and the image's volumes, for the user
+   the spec runs as.  */
+static int
+mounts_setup (struct storage *st, const struct container *c, int rootfd, struct oci_spec *spec,
+              nook_error_t *err)
+{
+  _cleanup_free_ char *ctrdir = xasprintf ("%s/containers/%s", st->root, c->cfg.id);
+  return container_mounts_setup (st, &c->cfg.mounts, rootfd, ctrdir, spec->uid, spec->gid, spec,
+                                 err);
+}
+
 static int
 write_bundle (struct storage *st, struct container *c, int rootfd, const char *merged,
               const struct userns_ids *ids, const struct container_host *host, nook_error_t *err)
@@ -44,6 +55,11 @@ write_bundle (struct storage *st, struct container *c, int rootfd, const char *m
   if (container_spec (c, rootfd, merged, ids, host->seccomp_profile, &spec, err) < 0)
     return -1;
   monitor_settings (c, host, &spec);
+  if (mounts_setup (st, c, rootfd, &spec, err) < 0)
+    {
+      oci_spec_free (&spec);
+      return -1;
+    }
   text = oci_spec_to_json (&spec, &len);
   oci_spec_free (&spec);
   dfd = nook_open_dir (AT_FDCWD, dir, err);
