@@ -75,6 +75,9 @@ struct opt *cli_opts_join (const struct opt *const tables[]);
    sets); free() it.  In secopts.c.  */
 struct container_security;
 struct opt *cli_security_opts (struct container_security *s);
+/* --userns, --uidmap, --gidmap, bound to U.  In usernsopts.c.  */
+struct container_userns;
+struct opt *cli_userns_opts (struct container_userns *u);
 /* -v, --mount and --volumes-from, bound to M; free() it.  In
    mountopts.c, with the release of the lists they fill.  */
 struct container_mount_opts;

@@ -42,8 +42,9 @@ cli_create_opts (struct cli_create *c)
     { 0 },
   };
   _cleanup_free_ struct opt *sec = cli_security_opts (&o->sec);
+  _cleanup_free_ struct opt *userns = cli_userns_opts (&o->userns);
   _cleanup_free_ struct opt *mnt = cli_mount_opts (&o->mnt);
-  const struct opt *tables[] = { opts, sec, mnt, NULL };
+  const struct opt *tables[] = { opts, sec, mnt, userns, NULL };
 
   o->stop_timeout = -1;
   return cli_opts_join (tables);
@@ -74,6 +75,8 @@ cli_create_release (struct cli_create *c)
   strv_free (c->o.sec.sysctls);
   strv_free (c->o.sec.tmpfs);
   strv_free (c->o.sec.ulimits);
+  strv_free (c->o.userns.uidmap);
+  strv_free (c->o.userns.gidmap);
   cli_mount_release (&c->o.mnt);
 }
 

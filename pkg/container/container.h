@@ -10,6 +10,7 @@
 #include "config/config.h"
 #include "container/mounts.h"
 #include "container/security.h"
+#include "container/usernsmode.h"
 #include "image/image.h"
 #include "oci/oci.h"
 #include "storage/storage.h"
@@ -33,6 +34,7 @@ struct container_config
   char *created;
   bool interactive; /* -i: stdin stays open */
   bool rm;          /* --rm */
+  struct container_userns userns; /* --userns, --uidmap, --gidmap */
   struct container_security sec;
   struct container_mounts mounts; /* -v, --mount, --volumes-from, image VOLUMEs */
   bool tty;             /* -t: a pty for stdio */
@@ -96,6 +98,7 @@ struct container_create_opts
   const char *hostname;
   bool interactive;
   bool rm;
+  struct container_userns userns; /* as given */
   struct container_security sec;
   struct container_mount_opts mnt; /* -v, --mount, --volumes-from */
   bool tty;

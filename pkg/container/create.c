@@ -287,6 +287,7 @@ container_create (struct storage *st, const struct container_create_opts *o, str
 {
   struct storage_image img;
   struct image_config icfg;
+  _cleanup_close_ int userns_lock = -1; /* --userns=auto: until the record is written */
   int ret;
 
   memset (c, 0, sizeof (*c));
@@ -298,6 +299,9 @@ container_create (struct storage *st, const struct container_create_opts *o, str
       ret = nook_random_hex (c->cfg.id, 32, err);
       if (ret == 0)
         ret = compute_settings (st, o, &img, &icfg, c, err);
+      if (ret == 0)
+        ret = container_userns_check (st, &o->userns, o->user != NULL, &c->cfg, &userns_lock,
+                                      err);
       if (ret == 0)
         ret = container_record_commit (st, c, err);
       image_config_free (&icfg);

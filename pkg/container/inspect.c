@@ -242,7 +242,7 @@ gen_host_config (struct json_gen *g, const struct container_config *cfg)
   kv_empty_array (g, "SecurityOpt");
   kv_empty_object (g, "Tmpfs");
   json_gen_kv_string (g, "UTSMode", "private");
-  json_gen_kv_string (g, "UsernsMode", "");
+  container_userns_inspect (g, &cfg->userns);
   json_gen_kv_string (g, "Runtime", "oci");
   kv_empty_array (g, "Devices");
   kv_empty_array (g, "Ulimits");

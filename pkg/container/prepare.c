@@ -45,6 +45,7 @@ write_bundle (struct storage *st, struct container *c, int rootfd, const char *m
   _cleanup_free_ char *text = NULL;
   _cleanup_close_ int dfd = -1, wd = -1;
   struct oci_spec spec;
+  struct userns_ids view;
   size_t len;
   int ret;
 
@@ -52,7 +53,11 @@ write_bundle (struct storage *st, struct container *c, int rootfd, const char *m
   wd = nook_open_in_root (rootfd, c->cfg.workdir, O_PATH | O_DIRECTORY, NOOK_INROOT_DIR, err);
   if (wd < 0)
     return nook_error_prefix (err, "workdir");
-  if (container_spec (c, rootfd, merged, ids, host->seccomp_profile, &spec, err) < 0)
+  /* keep-id's user first: the spec resolves the user and HOME.  */
+  if (container_userns_add_user (&c->cfg.userns, rootfd, err) < 0
+      || container_spec (c, rootfd, merged, container_userns_ids (&c->cfg.userns, ids, &view),
+                         host->seccomp_profile, &spec, err)
+             < 0)
     return -1;
   monitor_settings (c, host, &spec);
   if (mounts_setup (st, c, rootfd, &spec, err) < 0)
@@ -91,13 +96,18 @@ container_prepare (struct storage *st, struct container *c, const struct userns_
                    const struct container_host *host, struct container_rootfs *r, nook_error_t *err)
 {
   _cleanup_close_ int rootfd = -1;
+  _cleanup_free_ char *uidmapping = container_userns_fuse_map (&c->cfg.userns.uids);
+  _cleanup_free_ char *gidmapping = container_userns_fuse_map (&c->cfg.userns.gids);
   int ret = -1;
 
   memset (r, 0, sizeof (*r));
   r->merged = xasprintf ("%s/containers/%s/merged", st->root, c->cfg.id);
   r->bundle = xasprintf ("%s/containers/%s/userdata", st->root, c->cfg.id);
-  if (match_top_layer (st, c, err) < 0
-      || storage_overlay_mount (st, c->cfg.id, c->cfg.layers, &r->fuse_pid, err) < 0)
+  if (container_userns_prepare_dirs (&c->cfg.userns, st->root, c->cfg.id, err) < 0
+      || match_top_layer (st, c, err) < 0
+      || storage_overlay_mount (st, c->cfg.id, c->cfg.layers, uidmapping, gidmapping,
+                                &r->fuse_pid, err)
+             < 0)
     return -1;
   nook_debug ("prepare: fuse-overlayfs started");
   rootfd = open (r->merged, O_PATH | O_DIRECTORY | O_CLOEXEC);

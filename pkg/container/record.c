@@ -32,6 +32,7 @@ container_config_free (struct container_config *cfg)
   strv_free (cfg->labels);
   free (cfg->created);
   container_security_free (&cfg->sec);
+  container_userns_free (&cfg->userns);
   container_mounts_free (&cfg->mounts);
   free (cfg->log_driver);
   free (cfg->log_path);
@@ -77,6 +78,7 @@ config_json (const struct container_config *cfg, size_t *len)
   json_gen_kv_bool (g, "interactive", cfg->interactive);
   json_gen_kv_bool (g, "rm", cfg->rm);
   container_security_write (g, &cfg->sec);
+  container_userns_write (g, &cfg->userns);
   container_mounts_write (g, &cfg->mounts);
   json_gen_kv_bool (g, "tty", cfg->tty);
   json_gen_kv_bool (g, "init", cfg->init);
@@ -153,6 +155,7 @@ config_parse (const char *text, size_t len, struct container_config *cfg, nook_e
       || get_string (j, "created", &cfg->created, err) < 0
       || json_get_bool (j, "interactive", "interactive", false, &cfg->interactive, err) < 0
       || json_get_bool (j, "rm", "rm", false, &cfg->rm, err) < 0
+      || container_userns_read (j, &cfg->userns, err) < 0
       || container_mounts_read (j, &cfg->mounts, err) < 0
       || container_security_read (j, &cfg->sec, err) < 0 || config_parse_run (j, cfg, err) < 0)
     {

@@ -327,6 +327,7 @@ container_spec (const struct container *c, int rootfd, const char *merged,
   default_mounts (spec, ids);
   for (size_t i = 0; i < NOOK_ARRAY_SIZE (ns); i++)
     oci_spec_add_namespace (spec, ns[i], NULL);
+  container_userns_apply (&cfg->userns, spec);
   spec->masked_paths = strv_dup ((char *const *)masked);
   spec->readonly_paths = strv_dup ((char *const *)readonly);
   /* The flags, then the profile, whose rules follow the capabilities.  */

@@ -41,8 +41,19 @@ lowerdir (struct storage *st, char *const *layers)
   return nook_buf_steal (&b);
 }
 
+/* A uidmapping=/gidmapping= value: "C:H:N" triples joined by ':', no
+   more (fuse-overlayfs splits its options on ',').  */
+static int
+check_mapping (const char *m, nook_error_t *err)
+{
+  if (m && (m[0] == '\0' || strspn (m, "0123456789:") != strlen (m)))
+    return nook_error (err, 0, "invalid fuse-overlayfs id mapping `%s`", m);
+  return 0;
+}
+
 int
-storage_overlay_mount (struct storage *st, const char *id, char *const *layers, pid_t *fuse_pid,
+storage_overlay_mount (struct storage *st, const char *id, char *const *layers,
+                       const char *uidmapping, const char *gidmapping, pid_t *fuse_pid,
                        nook_error_t *err)
 {
   _cleanup_free_ char *base = xasprintf ("%s/containers/%s", st->root, id);
@@ -59,7 +70,8 @@ storage_overlay_mount (struct storage *st, const char *id, char *const *layers, 
 
   if (layers == NULL || layers[0] == NULL)
     return nook_error (err, 0, "container %.12s has no image layers", id);
-  if (check_path (st->root, err) < 0)
+  if (check_path (st->root, err) < 0 || check_mapping (uidmapping, err) < 0
+      || check_mapping (gidmapping, err) < 0)
     return -1;
   fuse = open ("/dev/fuse", O_RDWR | O_CLOEXEC);
   if (fuse < 0)
@@ -72,7 +84,12 @@ storage_overlay_mount (struct storage *st, const char *id, char *const *layers, 
     return nook_error (err, errno, "mount the rootfs on `%s`", merged);
 
   lower = lowerdir (st, layers);
-  options = xasprintf ("lowerdir=%s,upperdir=%s/upper,workdir=%s/work", lower, base, base);
+  /* A container with a user namespace of its own sees the layers through
+     its mapping: fuse-overlayfs translates ids both ways, so nothing is
+     copied or chowned, and what is on disk stays in the container's ids.  */
+  options = xasprintf ("lowerdir=%s,upperdir=%s/upper,workdir=%s/work%s%s%s%s", lower, base, base,
+                       uidmapping ? ",uidmapping=" : "", uidmapping ? uidmapping : "",
+                       gidmapping ? ",gidmapping=" : "", gidmapping ? gidmapping : "");
   fdpath = xasprintf ("/dev/fd/%d", fuse);
   argv[0] = "fuse-overlayfs";
   argv[1] = "-f";

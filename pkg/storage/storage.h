@@ -157,7 +157,8 @@ int storage_image_read_config (struct storage *st, const char *id, struct image_
    with the container's upper and work dirs.  The daemon is started as
    the caller's child, its pid in *FUSE_PID.  Run inside the user
    namespace.  */
-int storage_overlay_mount (struct storage *st, const char *id, char *const *layers, pid_t *fuse_pid,
+int storage_overlay_mount (struct storage *st, const char *id, char *const *layers,
+                           const char *uidmapping, const char *gidmapping, pid_t *fuse_pid,
                            nook_error_t *err);
 /* Detach the mount and wait (bounded) for the daemon to exit.  */
 void storage_overlay_unmount (struct storage *st, const char *id, pid_t fuse_pid);

@@ -1,0 +1,845 @@
+/* --userns, --uidmap and --gidmap: parsed and checked at create, the
+   mappings computed once and kept in the record (a change to /etc/subuid
+   shows at the next create, as with Podman).  */
+#include "container/internal.h"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* Podman's bounds for --userns=auto when no size is given.  */
+#define AUTO_MIN_SIZE 1024
+#define AUTO_MAX_SIZE 65536
+#define ETC_MAX (4 << 20)
+
+static const char *const kind_names[]
+    = { "host", "keep-id", "nomap", "auto", "mapped" };
+
+void
+container_userns_free (struct container_userns *u)
+{
+  free ((char *)u->mode);
+  strv_free (u->uidmap);
+  strv_free (u->gidmap);
+  free (u->passwd);
+  free (u->group);
+  memset (u, 0, sizeof (*u));
+}
+
+bool
+container_userns_private (const struct container_userns *u)
+{
+  return u->kind != CONTAINER_USERNS_HOST;
+}
+
+/* Go's strconv.ParseUint for a uint32, with its message.  */
+static int
+parse_u32 (const char *s, uint32_t *out, nook_error_t *err)
+{
+  char *end;
+  unsigned long long v;
+
+  errno = 0;
+  v = strtoull (s, &end, 10);
+  if (s[0] < '0' || s[0] > '9' || *end != '\0')
+    return nook_error (err, 0, "strconv.ParseUint: parsing \"%s\": invalid syntax", s);
+  if (errno == ERANGE || v > UINT32_MAX)
+    return nook_error (err, 0, "strconv.ParseUint: parsing \"%s\": value out of range", s);
+  *out = (uint32_t)v;
+  return 0;
+}
+
+/* ---- the mode ---- */
+
+struct mode_opts
+{
+  enum container_userns_kind kind;
+  bool has_uid, has_gid, has_size;
+  uint32_t uid, gid, size;
+};
+
+/* "key=value,key=value" after "keep-id:" or "auto:".  */
+static int
+parse_mode_options (const char *opts, struct mode_opts *m, nook_error_t *err)
+{
+  _cleanup_free_ char *copy = xstrdup (opts);
+  char *save = NULL;
+
+  for (char *o = strtok_r (copy, ",", &save); o; o = strtok_r (NULL, ",", &save))
+    {
+      char *eq = strchr (o, '=');
+      const char *val = eq ? eq + 1 : "";
+      if (eq)
+        *eq = '\0';
+      if (m->kind == CONTAINER_USERNS_KEEP_ID && (str_eq (o, "uid") || str_eq (o, "gid")))
+        {
+          bool uid = str_eq (o, "uid");
+          if (parse_u32 (val, uid ? &m->uid : &m->gid, err) < 0)
+            return -1;
+          *(uid ? &m->has_uid : &m->has_gid) = true;
+        }
+      else if (m->kind == CONTAINER_USERNS_AUTO && str_eq (o, "size"))
+        {
+          if (parse_u32 (val, &m->size, err) < 0)
+            return -1;
+          if (m->size == 0)
+            return nook_error (err, 0, "invalid size 0 for --userns=auto: at least 1 id is needed");
+          m->has_size = true;
+        }
+      else if (m->kind == CONTAINER_USERNS_AUTO
+               && (str_eq (o, "uidmapping") || str_eq (o, "gidmapping")))
+        return nook_error (err, 0, "--userns=auto option %s is not supported by nook", o);
+      else if (m->kind == CONTAINER_USERNS_KEEP_ID)
+        return nook_error (err, 0, "unknown option specified: \"%s\"", o);
+      else
+        return nook_error (err, 0, "invalid option specified: \"%s\"", o);
+    }
+  return 0;
+}
+
+static int
+parse_mode (const char *mode, struct mode_opts *m, nook_error_t *err)
+{
+  memset (m, 0, sizeof (*m));
+  if (mode == NULL || mode[0] == '\0' || str_eq (mode, "host"))
+    m->kind = CONTAINER_USERNS_HOST;
+  else if (str_eq (mode, "nomap"))
+    m->kind = CONTAINER_USERNS_NOMAP;
+  else if (str_eq (mode, "keep-id") || str_has_prefix (mode, "keep-id:"))
+    m->kind = CONTAINER_USERNS_KEEP_ID;
+  else if (str_eq (mode, "auto") || str_has_prefix (mode, "auto:"))
+    m->kind = CONTAINER_USERNS_AUTO;
+  else if (str_eq (mode, "private"))
+    return nook_error (err, 0,
+                       "must provide at least one UID or GID mapping to configure a user "
+                       "namespace");
+  else if (str_has_prefix (mode, "ns:") || str_has_prefix (mode, "container:"))
+    return nook_error (err, 0, "--userns=%s: joining another user namespace is not supported by nook",
+                       mode);
+  else
+    return nook_error (err, 0, "unrecognized namespace mode %s passed", mode);
+  if (mode && strchr (mode, ':'))
+    return parse_mode_options (strchr (mode, ':') + 1, m, err);
+  return 0;
+}
+
+/* ---- --uidmap/--gidmap ---- */
+
+static void
+map_add (struct userns_map *m, uint32_t inside, uint32_t outside, uint32_t count)
+{
+  if (count > 0 && m->n < USERNS_MAX_RANGES)
+    m->r[m->n++] = (struct userns_range){ inside, outside, count };
+}
+
+static int
+malformed (char *const *specs, bool gid, nook_error_t *err)
+{
+  struct nook_buf b = { 0 };
+  int ret;
+
+  for (size_t i = 0; specs[i]; i++)
+    nook_buf_printf (&b, "%s\"%s\"", i ? " " : "", specs[i]);
+  ret = nook_error (err, 0,
+                    "initializing ID mappings: %s setting is malformed expected "
+                    "[\"uint32:uint32:uint32\"]: [%s]",
+                    gid ? "GID" : "UID", b.data ? b.data : "");
+  nook_buf_free (&b);
+  return ret;
+}
+
+/* "@ID": an id of the host, found in the rootless namespace's map.  */
+static bool
+host_to_intermediate (const struct userns_map *map, uint32_t host, uint32_t count, uint32_t *out)
+{
+  for (size_t i = 0; i < map->n; i++)
+    {
+      const struct userns_range *r = &map->r[i];
+      if (host >= r->outside && (uint64_t)host + count <= (uint64_t)r->outside + r->count)
+        {
+          *out = r->inside + (host - r->outside);
+          return true;
+        }
+    }
+  return false;
+}
+
+/* Each "container:from:amount", from an intermediate id, or "@host" for
+   an id of the host (the rootless form); MAP is the rootless namespace's
+   (NULL as real root, where from is a host id).  */
+static int
+parse_idmaps (char *const *specs, bool gid, const struct userns_map *map, struct userns_map *out,
+              nook_error_t *err)
+{
+  memset (out, 0, sizeof (*out));
+  for (size_t i = 0; specs && specs[i]; i++)
+    {
+      _cleanup_free_ char *s = xstrdup (specs[i]);
+      char *f[3], *save = NULL;
+      uint32_t v[3];
+      bool at;
+      size_t n = 0;
+
+      for (char *p = strtok_r (s, ":", &save); p && n < 3; p = strtok_r (NULL, ":", &save))
+        f[n++] = p;
+      if (n != 3 || strtok_r (NULL, ":", &save) != NULL)
+        return malformed (specs, gid, err);
+      at = f[1][0] == '@';
+      for (int k = 0; k < 3; k++)
+        if (parse_u32 (f[k] + (k == 1 && at), &v[k], err) < 0)
+          {
+            nook_error_free (err);
+            return malformed (specs, gid, err);
+          }
+      if (v[2] == 0)
+        return nook_error (err, 0, "invalid %s mapping `%s`: the amount must be at least 1",
+                           gid ? "GID" : "UID", specs[i]);
+      if (at && map && !host_to_intermediate (map, v[1], v[2], &v[1]))
+        return nook_error (err, 0,
+                           "invalid %s mapping `%s`: host %ss %u to %llu are not all in your "
+                           "user namespace (see /etc/sub%sid)",
+                           gid ? "GID" : "UID", specs[i], gid ? "GID" : "UID", v[1],
+                           (unsigned long long)v[1] + v[2] - 1, gid ? "g" : "u");
+      if (out->n == USERNS_MAX_RANGES)
+        return nook_error (err, 0, "more than %d %s mappings", USERNS_MAX_RANGES,
+                           gid ? "GID" : "UID");
+      map_add (out, v[0], v[1], v[2]);
+    }
+  return 0;
+}
+
+static bool
+overlap (uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
+{
+  return a < b + blen && b < a + alen;
+}
+
+/* The kernel's rules, said before the runtime meets them: no range
+   overlaps another on either side, and (rootless) each maps to ids the
+   rootless namespace has, 0 to LIMIT - 1.  */
+static int
+check_map (const struct userns_map *m, bool gid, uint64_t limit, nook_error_t *err)
+{
+  const char *what = gid ? "GID" : "UID";
+
+  for (size_t i = 0; i < m->n; i++)
+    {
+      const struct userns_range *a = &m->r[i];
+      if ((uint64_t)a->inside + a->count > (uint64_t)UINT32_MAX + 1
+          || (uint64_t)a->outside + a->count > (uint64_t)UINT32_MAX + 1)
+        return nook_error (err, 0, "invalid %s mapping %u:%u:%u: ids beyond 4294967295", what,
+                           a->inside, a->outside, a->count);
+      if (limit && (uint64_t)a->outside + a->count > limit)
+        return nook_error (err, 0,
+                           "potentially insufficient UIDs or GIDs available in user namespace "
+                           "(requested %u:%u:%u, the rootless user namespace has %ss 0 to %llu): "
+                           "Check /etc/subuid and /etc/subgid",
+                           a->inside, a->outside, a->count, what, (unsigned long long)limit - 1);
+      for (size_t j = 0; j < i; j++)
+        {
+          const struct userns_range *b = &m->r[j];
+          if (overlap (a->inside, a->count, b->inside, b->count))
+            return nook_error (err, 0, "invalid %s mappings: container ids of %u:%u:%u and "
+                                       "%u:%u:%u overlap",
+                               what, b->inside, b->outside, b->count, a->inside, a->outside,
+                               a->count);
+          if (overlap (a->outside, a->count, b->outside, b->count))
+            return nook_error (err, 0, "invalid %s mappings: the ids %u:%u:%u and %u:%u:%u map "
+                                       "to overlap",
+                               what, b->inside, b->outside, b->count, a->inside, a->outside,
+                               a->count);
+        }
+    }
+  return 0;
+}
+
+/* ---- keep-id, nomap ---- */
+
+/* Podman's keep-id: 0.. to the subordinate ids 1.., ID to the user (0),
+   the rest of the subordinate ids above ID as they are.  SUB ids.  */
+static void
+keep_id_map (uint32_t id, uint64_t sub, struct userns_map *m)
+{
+  memset (m, 0, sizeof (*m));
+  if (id != 0)
+    map_add (m, 0, 1, (uint32_t)(sub < id ? sub : id));
+  map_add (m, id, 0, 1);
+  if (sub > id)
+    map_add (m, id + 1, id + 1, (uint32_t)(sub - id));
+}
+
+/* The user's /etc/passwd and /etc/group lines, as Podman writes them:
+   the home is the working directory.  */
+static void
+keep_id_lines (uint32_t uid, uint32_t gid, const char *home, struct container_userns *out)
+{
+  struct passwd pw, *pres = NULL;
+  struct group gr, *gres = NULL;
+  char buf[8192], gbuf[8192];
+
+  if (getpwuid_r (getuid (), &pw, buf, sizeof (buf), &pres) != 0 || pres == NULL)
+    return;
+  out->passwd = xasprintf ("%s:*:%u:%u:%s:%s:/bin/sh", pw.pw_name, uid, gid,
+                           pw.pw_gecos ? pw.pw_gecos : "", home);
+  if (getgrgid_r (getgid (), &gr, gbuf, sizeof (gbuf), &gres) == 0 && gres)
+    out->group = xasprintf ("%s:x:%u:%s", gr.gr_name, gid, pw.pw_name);
+}
+
+static int
+keep_id (const struct mode_opts *m, const struct userns_ids *ids, bool user_given,
+         struct container_config *cfg, nook_error_t *err)
+{
+  struct container_userns *out = &cfg->userns;
+  uint32_t uid = m->has_uid ? m->uid : ids->uid;
+  uint32_t gid = m->has_gid ? m->gid : ids->gid;
+
+  if (ids->single)
+    return nook_error (err, 0,
+                       "keep-id requires additional UIDs or GIDs defined in /etc/subuid and "
+                       "/etc/subgid to function correctly");
+  keep_id_map (uid, userns_map_size (&ids->uids) - 1, &out->uids);
+  keep_id_map (gid, userns_map_size (&ids->gids) - 1, &out->gids);
+  keep_id_lines (uid, gid, cfg->workdir, out);
+  if (!user_given)
+    {
+      free (cfg->user);
+      cfg->user = xasprintf ("%u:%u", uid, gid);
+    }
+  return 0;
+}
+
+static int
+nomap (const struct userns_ids *ids, struct container_userns *out, nook_error_t *err)
+{
+  if (ids->single)
+    return nook_error (err, 0,
+                       "nomap requires additional UIDs or GIDs defined in /etc/subuid and "
+                       "/etc/subgid to function correctly");
+  map_add (&out->uids, 0, 1, (uint32_t)(userns_map_size (&ids->uids) - 1));
+  map_add (&out->gids, 0, 1, (uint32_t)(userns_map_size (&ids->gids) - 1));
+  return 0;
+}
+
+/* ---- auto ---- */
+
+/* FILE ("passwd" or "group") of the image: the topmost layer that has
+   it, unless a layer above deletes it.  *OUT NULL when none.  */
+static void
+image_etc_file (struct storage *st, char *const *layers, const char *file, char **out)
+{
+  size_t n = strv_len (layers);
+  _cleanup_free_ char *path = xasprintf ("/etc/%s", file);
+  _cleanup_free_ char *wh = xasprintf ("etc/.wh.%s", file);
+
+  *out = NULL;
+  for (size_t i = n; i > 0; i--)
+    {
+      _cleanup_free_ char *diff = storage_layer_diff_path (st, layers[i - 1]);
+      _cleanup_close_ int dfd = open (diff, O_PATH | O_DIRECTORY | O_CLOEXEC), fd = -1;
+      nook_error_t e = NULL;
+      struct stat s;
+      char fdpath[64];
+
+      if (dfd < 0 || fstatat (dfd, wh, &s, AT_SYMLINK_NOFOLLOW) == 0)
+        return;
+      fd = nook_open_in_root (dfd, path, O_RDONLY | O_NONBLOCK, NOOK_INROOT_NONE, &e);
+      if (fd < 0)
+        {
+          nook_error_free (&e);
+          if (fstatat (dfd, "etc/.wh..wh..opq", &s, AT_SYMLINK_NOFOLLOW) == 0)
+            return;
+          continue;
+        }
+      if (fstat (fd, &s) < 0 || !S_ISREG (s.st_mode))
+        return;
+      snprintf (fdpath, sizeof (fdpath), "/proc/self/fd/%d", fd);
+      if (nook_read_file_at (AT_FDCWD, fdpath, ETC_MAX, out, NULL, &e) < 0)
+        nook_error_free (&e);
+      return;
+    }
+}
+
+/* The highest id of TEXT's lines (fields 2 and, for passwd, 3) + 1;
+   nobody and nogroup left out, as containers/storage does.  */
+static uint64_t
+etc_ids_needed (const char *text, bool passwd)
+{
+  uint64_t need = 0;
+
+  for (const char *p = text; p && *p;)
+    {
+      const char *nl = strchr (p, '\n');
+      _cleanup_free_ char *line = nl ? xstrndup (p, (size_t)(nl - p)) : xstrdup (p);
+      char *f[5] = { 0 }, *save = NULL;
+      size_t k = 0;
+
+      p = nl ? nl + 1 : NULL;
+      for (char *t = strtok_r (line, ":", &save); t && k < 5; t = strtok_r (NULL, ":", &save))
+        f[k++] = t;
+      if (k < 3 || f[0][0] == '#' || str_eq (f[0], "nobody") || str_eq (f[0], "nogroup"))
+        continue;
+      for (size_t j = 2; j < (passwd ? 4u : 3u) && j < k; j++)
+        {
+          int64_t v;
+          if (str_to_int64 (f[j], &v) && v >= 0 && v < 65534 && (uint64_t)v + 1 > need)
+            need = (uint64_t)v + 1;
+        }
+    }
+  return need;
+}
+
+/* Podman's estimate: what the image's users and groups need, at least
+   1024 and at most 65536.  */
+static uint32_t
+auto_size (struct storage *st, char *const *layers)
+{
+  _cleanup_free_ char *passwd = NULL, *group = NULL;
+  uint64_t need;
+
+  image_etc_file (st, layers, "passwd", &passwd);
+  image_etc_file (st, layers, "group", &group);
+  need = etc_ids_needed (passwd, true);
+  if (etc_ids_needed (group, false) > need)
+    need = etc_ids_needed (group, false);
+  return need < AUTO_MIN_SIZE ? AUTO_MIN_SIZE : need > AUTO_MAX_SIZE ? AUTO_MAX_SIZE : (uint32_t)need;
+}
+
+struct interval
+{
+  uint64_t start, end; /* [start, end) of intermediate ids */
+};
+
+/* The intermediate ids other containers hold for themselves: those of
+   auto and of --uidmap/--gidmap.  keep-id, nomap and host share the
+   whole namespace by their nature.  */
+static int
+taken_ranges (struct storage *st, struct interval **out, size_t *n, nook_error_t *err)
+{
+  struct container *cs = NULL;
+  size_t ncs = 0;
+
+  *out = NULL;
+  *n = 0;
+  if (container_list (st, &cs, &ncs, err) < 0)
+    return -1;
+  for (size_t i = 0; i < ncs; i++)
+    {
+      const struct container_userns *u = &cs[i].cfg.userns;
+      if (u->kind != CONTAINER_USERNS_AUTO && u->kind != CONTAINER_USERNS_MAPPED)
+        continue;
+      for (int g = 0; g < 2; g++)
+        {
+          const struct userns_map *m = g ? &u->gids : &u->uids;
+          for (size_t j = 0; j < m->n; j++)
+            {
+              *out = xrealloc (*out, sizeof (**out) * (*n + 1));
+              (*out)[(*n)++] = (struct interval){ m->r[j].outside,
+                                                  (uint64_t)m->r[j].outside + m->r[j].count };
+            }
+        }
+    }
+  container_list_free (cs, ncs);
+  return 0;
+}
+
+static int
+auto_allocate (struct storage *st, uint32_t size, uint64_t limit, struct container_userns *out,
+               int *lockfd, nook_error_t *err)
+{
+  _cleanup_close_ int fd = openat (st->rootfd, "userns.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  _cleanup_free_ struct interval *taken = NULL;
+  size_t n = 0;
+  uint64_t start = 1;
+  bool moved = true;
+
+  if (fd < 0)
+    return nook_error (err, errno, "open `%s/userns.lock`", st->root);
+  if (nook_lock (fd, true, err) < 0 || taken_ranges (st, &taken, &n, err) < 0)
+    return -1;
+  while (moved && start + size <= limit)
+    {
+      moved = false;
+      for (size_t i = 0; i < n; i++)
+        if (overlap (start, size, taken[i].start, taken[i].end - taken[i].start))
+          {
+            start = taken[i].end;
+            moved = true;
+          }
+    }
+  if (start + size > limit)
+    return nook_error (err, 0,
+                       "not enough unused IDs in user namespace: --userns=auto needs %u, and "
+                       "the ids of /etc/subuid and /etc/subgid left are fewer",
+                       size);
+  map_add (&out->uids, 0, (uint32_t)start, size);
+  map_add (&out->gids, 0, (uint32_t)start, size);
+  *lockfd = steal_fd (&fd);
+  return 0;
+}
+
+/* ---- the check ---- */
+
+static int
+compute (struct storage *st, const struct container_userns *in, const struct mode_opts *m,
+         const struct userns_ids *ids, bool user_given, struct container_config *cfg, int *lockfd,
+         nook_error_t *err)
+{
+  struct container_userns *out = &cfg->userns;
+  bool root = nook_is_real_root ();
+  uint64_t ulimit = root ? 0 : userns_map_size (&ids->uids);
+  uint64_t glimit = root ? 0 : userns_map_size (&ids->gids);
+
+  if (root && m->kind != CONTAINER_USERNS_HOST)
+    return nook_error (err, 0, "%s is only supported in rootless mode",
+                       m->kind == CONTAINER_USERNS_AUTO ? "--userns=auto"
+                                                        : kind_names[m->kind]);
+  if (m->kind == CONTAINER_USERNS_KEEP_ID && keep_id (m, ids, user_given, cfg, err) < 0)
+    return -1;
+  if (m->kind == CONTAINER_USERNS_NOMAP && nomap (ids, out, err) < 0)
+    return -1;
+  if (m->kind == CONTAINER_USERNS_AUTO)
+    {
+      uint64_t limit = ulimit < glimit ? ulimit : glimit;
+      if (ids->single)
+        return nook_error (err, 0,
+                           "--userns=auto requires additional UIDs or GIDs defined in "
+                           "/etc/subuid and /etc/subgid");
+      if (auto_allocate (st, m->has_size ? m->size : auto_size (st, cfg->layers), limit, out,
+                         lockfd, err)
+          < 0)
+        return -1;
+    }
+  if (m->kind == CONTAINER_USERNS_MAPPED)
+    {
+      char **um = in->uidmap ? in->uidmap : in->gidmap;
+      char **gm = in->gidmap ? in->gidmap : in->uidmap;
+      if (parse_idmaps (um, false, root ? NULL : &ids->uids, &out->uids, err) < 0
+          || parse_idmaps (gm, true, root ? NULL : &ids->gids, &out->gids, err) < 0)
+        return -1;
+    }
+  if (check_map (&out->uids, false, ulimit, err) < 0 || check_map (&out->gids, true, glimit, err) < 0)
+    return -1;
+  return 0;
+}
+
+int
+container_userns_check (struct storage *st, const struct container_userns *in, bool user_given,
+                        struct container_config *cfg, int *lockfd, nook_error_t *err)
+{
+  struct container_userns *out = &cfg->userns;
+  struct userns_ids ids = { 0 };
+  struct mode_opts m;
+  bool maps = strv_len (in->uidmap) || strv_len (in->gidmap);
+  int ret;
+
+  memset (out, 0, sizeof (*out));
+  if (maps && in->mode)
+    return nook_error (err, 0,
+                       "--userns and --uidmap/--gidmap/--subuidname/--subgidname are mutually "
+                       "exclusive");
+  if (parse_mode (in->mode, &m, err) < 0)
+    return -1;
+  if (maps)
+    m.kind = CONTAINER_USERNS_MAPPED;
+  out->kind = m.kind;
+  out->mode = in->mode ? xstrdup (in->mode) : NULL;
+  out->uidmap = strv_dup (in->uidmap);
+  out->gidmap = strv_dup (in->gidmap);
+  if (m.kind == CONTAINER_USERNS_HOST)
+    return 0;
+  if (!nook_is_real_root () && userns_ids_for_user (&ids, err) < 0)
+    return -1;
+  ret = compute (st, in, &m, &ids, user_given, cfg, lockfd, err);
+  userns_ids_free (&ids);
+  return ret;
+}
+
+/* ---- the record ---- */
+
+static char **
+map_strv (const struct userns_map *m)
+{
+  char **v = xzalloc (sizeof (char *));
+  for (size_t i = 0; i < m->n; i++)
+    strv_push (&v, xasprintf ("%u:%u:%u", m->r[i].inside, m->r[i].outside, m->r[i].count));
+  return v;
+}
+
+void
+container_userns_write (struct json_gen *g, const struct container_userns *u)
+{
+  _cleanup_strv_ char **uids = map_strv (&u->uids);
+  _cleanup_strv_ char **gids = map_strv (&u->gids);
+
+  json_gen_key (g, "userns");
+  json_gen_object_open (g);
+  json_gen_kv_string (g, "kind", kind_names[u->kind]);
+  if (u->mode)
+    json_gen_kv_string (g, "mode", u->mode);
+  json_gen_kv_strv (g, "uidmap", u->uidmap ? u->uidmap : (char *[]){ NULL });
+  json_gen_kv_strv (g, "gidmap", u->gidmap ? u->gidmap : (char *[]){ NULL });
+  json_gen_kv_strv (g, "uids", uids);
+  json_gen_kv_strv (g, "gids", gids);
+  if (u->passwd)
+    json_gen_kv_string (g, "passwd", u->passwd);
+  if (u->group)
+    json_gen_kv_string (g, "group", u->group);
+  json_gen_object_close (g);
+}
+
+static int
+read_map (const nook_json *j, const char *key, struct userns_map *m, nook_error_t *err)
+{
+  _cleanup_strv_ char **v = NULL;
+  _cleanup_free_ char *field = xasprintf ("userns.%s", key);
+
+  memset (m, 0, sizeof (*m));
+  if (json_get_strv (j, key, field, false, &v, err) < 0)
+    return -1;
+  for (size_t i = 0; v && v[i]; i++)
+    {
+      unsigned a, b, c;
+      int used = 0;
+      if (sscanf (v[i], "%u:%u:%u%n", &a, &b, &c, &used) != 3 || v[i][used] != '\0'
+          || m->n == USERNS_MAX_RANGES)
+        return nook_error (err, 0, "invalid %s `%s`", field, v[i]);
+      map_add (m, a, b, c);
+    }
+  return 0;
+}
+
+static int
+read_string (const nook_json *j, const char *key, char **out, nook_error_t *err)
+{
+  const char *s = NULL;
+  _cleanup_free_ char *field = xasprintf ("userns.%s", key);
+
+  if (json_get_str (j, key, field, false, &s, err) < 0)
+    return -1;
+  *out = s ? xstrdup (s) : NULL;
+  return 0;
+}
+
+int
+container_userns_read (const nook_json *top, struct container_userns *u, nook_error_t *err)
+{
+  nook_json *j = NULL;
+  _cleanup_free_ char *kind = NULL, *mode = NULL;
+
+  memset (u, 0, sizeof (*u));
+  if (json_get_object (top, "userns", "userns", false, &j, err) < 0)
+    return -1;
+  if (j == NULL)
+    return 0;
+  if (read_string (j, "kind", &kind, err) < 0 || read_string (j, "mode", &mode, err) < 0
+      || json_get_strv (j, "uidmap", "userns.uidmap", false, &u->uidmap, err) < 0
+      || json_get_strv (j, "gidmap", "userns.gidmap", false, &u->gidmap, err) < 0
+      || read_map (j, "uids", &u->uids, err) < 0 || read_map (j, "gids", &u->gids, err) < 0
+      || read_string (j, "passwd", &u->passwd, err) < 0
+      || read_string (j, "group", &u->group, err) < 0)
+    goto fail;
+  u->mode = steal_pointer (&mode);
+  for (size_t i = 0; i < NOOK_ARRAY_SIZE (kind_names); i++)
+    if (str_eq (kind, kind_names[i]))
+      {
+        u->kind = (enum container_userns_kind)i;
+        if (u->kind != CONTAINER_USERNS_HOST && (u->uids.n == 0 || u->gids.n == 0))
+          break;
+        return 0;
+      }
+  nook_error (err, 0, "invalid userns `%s` in the record", kind ? kind : "");
+fail:
+  container_userns_free (u);
+  return -1;
+}
+
+/* ---- applying it ---- */
+
+char *
+container_userns_fuse_map (const struct userns_map *m)
+{
+  struct nook_buf b = { 0 };
+
+  if (m->n == 0)
+    return NULL;
+  for (size_t i = 0; i < m->n; i++)
+    nook_buf_printf (&b, "%s%u:%u:%u", i ? ":" : "", m->r[i].inside, m->r[i].outside,
+                     m->r[i].count);
+  return nook_buf_steal (&b);
+}
+
+const struct userns_ids *
+container_userns_ids (const struct container_userns *u, const struct userns_ids *ids,
+                      struct userns_ids *buf)
+{
+  if (!container_userns_private (u))
+    return ids;
+  memset (buf, 0, sizeof (*buf));
+  if (ids)
+    *buf = *ids;
+  buf->uids = u->uids;
+  buf->gids = u->gids;
+  buf->single = false;
+  return buf;
+}
+
+static struct oci_idmap *
+oci_map (const struct userns_map *m, size_t *n)
+{
+  struct oci_idmap *out = xzalloc (sizeof (*out) * (m->n + 1));
+  for (size_t i = 0; i < m->n; i++)
+    out[i] = (struct oci_idmap){ m->r[i].inside, m->r[i].outside, m->r[i].count };
+  *n = m->n;
+  return out;
+}
+
+void
+container_userns_apply (const struct container_userns *u, struct oci_spec *spec)
+{
+  if (!container_userns_private (u))
+    return;
+  oci_spec_add_namespace (spec, "user", NULL);
+  free (spec->uid_mappings);
+  free (spec->gid_mappings);
+  spec->uid_mappings = oci_map (&u->uids, &spec->n_uid_mappings);
+  spec->gid_mappings = oci_map (&u->gids, &spec->n_gid_mappings);
+}
+
+/* Can the container's namespace search PATH, whose status is S?  Its
+   root can if the owner and group are mapped in it (capabilities apply
+   to such inodes only), else only by the mode's "other" bit.  */
+static bool
+searchable (const struct container_userns *u, const struct stat *s)
+{
+  bool uid_mapped = false, gid_mapped = false;
+
+  for (size_t i = 0; i < u->uids.n; i++)
+    if (s->st_uid >= u->uids.r[i].outside
+        && (uint64_t)s->st_uid < (uint64_t)u->uids.r[i].outside + u->uids.r[i].count)
+      uid_mapped = true;
+  for (size_t i = 0; i < u->gids.n; i++)
+    if (s->st_gid >= u->gids.r[i].outside
+        && (uint64_t)s->st_gid < (uint64_t)u->gids.r[i].outside + u->gids.r[i].count)
+      gid_mapped = true;
+  return (uid_mapped && gid_mapped) || (s->st_mode & S_IXOTH);
+}
+
+int
+container_userns_prepare_dirs (const struct container_userns *u, const char *root, const char *id,
+                               nook_error_t *err)
+{
+  _cleanup_free_ char *ctrs = xasprintf ("%s/containers", root);
+  _cleanup_free_ char *ctr = xasprintf ("%s/containers/%s", root, id);
+  _cleanup_free_ char *up = xstrdup (root);
+  const char *own[] = { root, ctrs, ctr };
+  struct stat s;
+
+  if (!container_userns_private (u))
+    return 0;
+  for (size_t i = 0; i < NOOK_ARRAY_SIZE (own); i++)
+    if (stat (own[i], &s) < 0
+        || (!searchable (u, &s) && chmod (own[i], (s.st_mode & 07777) | 0011) < 0))
+      return nook_error (err, errno, "make `%s` searchable for the container's user namespace",
+                         own[i]);
+  for (char *slash = strrchr (up, '/'); slash; slash = strrchr (up, '/'))
+    {
+      *slash = '\0';
+      if (stat (up[0] ? up : "/", &s) == 0 && !searchable (u, &s))
+        return nook_error (err, 0,
+                           "`%s` (mode %04o) must be searchable by others for a container whose "
+                           "user namespace does not map its owner (--userns=%s): run `chmod o+x "
+                           "%s` (Podman needs the same), or keep the storage elsewhere",
+                           up, (unsigned)(s.st_mode & 07777),
+                           u->mode ? u->mode : "with --uidmap/--gidmap", up);
+    }
+  return 0;
+}
+
+/* Does TEXT have a line whose field 0 is NAME or field 2 is ID?  */
+static bool
+etc_has (const char *text, const char *name, const char *id)
+{
+  for (const char *p = text; p && *p;)
+    {
+      const char *nl = strchr (p, '\n');
+      size_t len = nl ? (size_t)(nl - p) : strlen (p);
+      const char *c1 = memchr (p, ':', len);
+      const char *c2 = c1 ? memchr (c1 + 1, ':', len - (size_t)(c1 + 1 - p)) : NULL;
+      const char *c3 = c2 ? memchr (c2 + 1, ':', len - (size_t)(c2 + 1 - p)) : NULL;
+      size_t idlen = c2 ? (c3 ? (size_t)(c3 - c2 - 1) : len - (size_t)(c2 + 1 - p)) : 0;
+
+      if (c1 && (size_t)(c1 - p) == strlen (name) && strncmp (p, name, (size_t)(c1 - p)) == 0)
+        return true;
+      if (c2 && idlen == strlen (id) && strncmp (c2 + 1, id, idlen) == 0)
+        return true;
+      p = nl ? nl + 1 : NULL;
+    }
+  return false;
+}
+
+/* Append LINE to FILE of the rootfs unless its name or id is there.  */
+static int
+etc_add (int rootfd, const char *file, const char *line, nook_error_t *err)
+{
+  _cleanup_free_ char *name = xstrndup (line, strcspn (line, ":"));
+  _cleanup_free_ char *text = NULL, *id = NULL;
+  _cleanup_close_ int fd = -1;
+  const char *p = line;
+  struct stat s;
+  char fdpath[64];
+
+  for (int i = 0; i < 2 && p; i++)
+    p = strchr (p, ':') ? strchr (p, ':') + 1 : NULL;
+  id = p ? xstrndup (p, strcspn (p, ":")) : xstrdup ("");
+  fd = nook_open_in_root (rootfd, file, O_RDWR | O_NONBLOCK, NOOK_INROOT_FILE, err);
+  if (fd < 0)
+    return nook_error_prefix (err, "keep-id: %s", file);
+  if (fstat (fd, &s) < 0 || !S_ISREG (s.st_mode))
+    return nook_error (err, 0, "keep-id: %s is not a regular file", file);
+  snprintf (fdpath, sizeof (fdpath), "/proc/self/fd/%d", fd);
+  if (nook_read_file_at (AT_FDCWD, fdpath, ETC_MAX, &text, NULL, err) < 0)
+    return -1;
+  if (etc_has (text, name, id))
+    return 0;
+  if (lseek (fd, 0, SEEK_END) < 0
+      || (text[0] && text[strlen (text) - 1] != '\n' && nook_write_all (fd, "\n", 1) < 0)
+      || nook_write_all (fd, line, strlen (line)) < 0 || nook_write_all (fd, "\n", 1) < 0)
+    return nook_error (err, errno, "keep-id: add the user to %s", file);
+  return 0;
+}
+
+int
+container_userns_add_user (const struct container_userns *u, int rootfd, nook_error_t *err)
+{
+  if (u->kind != CONTAINER_USERNS_KEEP_ID)
+    return 0;
+  if (u->passwd && etc_add (rootfd, "/etc/passwd", u->passwd, err) < 0)
+    return -1;
+  if (u->group && etc_add (rootfd, "/etc/group", u->group, err) < 0)
+    return -1;
+  return 0;
+}
+
+void
+container_userns_inspect (struct json_gen *g, const struct container_userns *u)
+{
+  _cleanup_strv_ char **uids = NULL, **gids = NULL;
+
+  /* Podman 4 says "private" for a namespace made with mappings, and
+     nothing for host and (oddly) auto.  */
+  json_gen_kv_string (g, "UsernsMode",
+                      u->kind == CONTAINER_USERNS_HOST || u->kind == CONTAINER_USERNS_AUTO
+                          ? ""
+                          : "private");
+  if (!container_userns_private (u))
+    return;
+  uids = map_strv (&u->uids);
+  gids = map_strv (&u->gids);
+  json_gen_key (g, "IDMappings");
+  json_gen_object_open (g);
+  json_gen_kv_strv (g, "UidMap", uids);
+  json_gen_kv_strv (g, "GidMap", gids);
+  json_gen_object_close (g);
+}
