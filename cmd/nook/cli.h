@@ -75,14 +75,19 @@ struct opt *cli_opts_join (const struct opt *const tables[]);
    sets); free() it.  In secopts.c.  */
 struct container_security;
 struct opt *cli_security_opts (struct container_security *s);
-/* --userns, --uidmap, --gidmap, bound to U.  In usernsopts.c.  */
-struct container_userns;
-struct opt *cli_userns_opts (struct container_userns *u);
 /* -v, --mount and --volumes-from, bound to M; free() it.  In
    mountopts.c, with the release of the lists they fill.  */
 struct container_mount_opts;
 struct opt *cli_mount_opts (struct container_mount_opts *m);
 void cli_mount_release (struct container_mount_opts *m);
+/* --userns, --uidmap, --gidmap, bound to U.  In usernsopts.c.  */
+struct container_userns;
+struct opt *cli_userns_opts (struct container_userns *u);
+/* The network flags, bound to N; free() it.  In netopts.c, with the
+   release of the lists they fill.  */
+struct container_network;
+struct opt *cli_network_opts (struct container_network *n);
+void cli_network_release (struct container_network *n);
 
 /* ---- commands over containers ---- */
 
@@ -171,6 +176,7 @@ int cmd_inspect (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err)
 int cmd_exec (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err);
 int cmd_top (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err);
 int cmd_rename (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err);
+int cmd_port (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err);
 int cmd_container_exists (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err);
 int cmd_container_inspect (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err);
 int cmd_pull (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err);

@@ -42,9 +42,10 @@ cli_create_opts (struct cli_create *c)
     { 0 },
   };
   _cleanup_free_ struct opt *sec = cli_security_opts (&o->sec);
-  _cleanup_free_ struct opt *userns = cli_userns_opts (&o->userns);
   _cleanup_free_ struct opt *mnt = cli_mount_opts (&o->mnt);
-  const struct opt *tables[] = { opts, sec, mnt, userns, NULL };
+  _cleanup_free_ struct opt *userns = cli_userns_opts (&o->userns);
+  _cleanup_free_ struct opt *net = cli_network_opts (&o->net);
+  const struct opt *tables[] = { opts, sec, mnt, net, userns, NULL };
 
   o->stop_timeout = -1;
   return cli_opts_join (tables);
@@ -75,9 +76,10 @@ cli_create_release (struct cli_create *c)
   strv_free (c->o.sec.sysctls);
   strv_free (c->o.sec.tmpfs);
   strv_free (c->o.sec.ulimits);
+  cli_mount_release (&c->o.mnt);
   strv_free (c->o.userns.uidmap);
   strv_free (c->o.userns.gidmap);
-  cli_mount_release (&c->o.mnt);
+  cli_network_release (&c->o.net);
 }
 
 int

@@ -57,6 +57,7 @@ parse_args (struct monitor *m, int argc, char **argv, const char **storage, nook
     { "debug", no_argument, NULL, 'd' },
     { "attach", no_argument, NULL, 'a' },
     { "detach-keys", required_argument, NULL, 'k' },
+    { "late-userns", no_argument, NULL, 'L' },
     { NULL, 0, NULL, 0 },
   };
   int c;
@@ -80,6 +81,8 @@ parse_args (struct monitor *m, int argc, char **argv, const char **storage, nook
         m->attached = true;
       else if (c == 'k')
         r = tty_detach_keys_parse (optarg, &m->detach_keys, err);
+      else if (c == 'L')
+        m->late_userns = true;
       else
         r = nook_error (err, 0,
                         "usage: nook-monitor --storage DIR --runroot DIR (--id ID | "
@@ -217,7 +220,7 @@ prepare_rootfs (struct monitor *m, nook_error_t *err)
 {
   struct container_state *s = &m->c.state;
 
-  struct container_host host = { m->seccomp_profile, m->init_path };
+  struct container_host host = { m->seccomp_profile, m->init_path, m->netns_path };
 
   if (container_prepare (&m->st, &m->c, m->ids.user ? &m->ids : NULL, &host, &m->rootfs, err) < 0)
     return -1;
@@ -399,6 +402,7 @@ teardown_visible (struct monitor *m)
 {
   nook_error_t err = NULL;
 
+  monitor_net_stop (m);
   if (m->rootfs.fuse_pid > 0)
     storage_overlay_unmount (&m->st, m->id, m->rootfs.fuse_pid);
   if (m->c.cfg.rm)
@@ -516,7 +520,8 @@ run (struct monitor *m, const char *storage, nook_error_t *err)
 
   if (setup_signals (m, err) < 0 || nook_self_dir (&self, err) < 0)
     return -1;
-  in_userns = enter_userns (m, err);
+  /* Joining another's network: first find which user namespace.  */
+  in_userns = m->late_userns ? 0 : enter_userns (m, err);
   if (!read_id (m))
     {
       nook_error_free (err); /* nook's create failed and said why */
@@ -525,6 +530,9 @@ run (struct monitor *m, const char *storage, nook_error_t *err)
   if (storage_open (&m->st, storage, err) < 0 || container_load (&m->st, m->id, &m->c, err) < 0)
     return -1;
   m->loaded = true;
+  if (m->late_userns)
+    in_userns = monitor_net_late_userns (m) ? monitor_net_enter (m, enter_userns, err)
+                                            : enter_userns (m, err);
   m->runtime_path = container_runtime_resolve (&m->c.cfg, self, err); /* --runtime */
   if (m->runtime_path == NULL)
     return failed (m, err);
@@ -536,8 +544,8 @@ run (struct monitor *m, const char *storage, nook_error_t *err)
   m->c.state.monitor_pid = getpid ();
   m->c.state.restart_count = 0;
   nook_proc_start_time (getpid (), &m->c.state.monitor_start);
-  if (in_userns < 0 || prepare_rootfs (m, err) < 0 || monitor_io_open (m, err) < 0
-      || start_run (m, err) < 0)
+  if (in_userns < 0 || monitor_net_start (m, err) < 0 || prepare_rootfs (m, err) < 0
+      || monitor_io_open (m, err) < 0 || monitor_net_ready (m, err) < 0 || start_run (m, err) < 0)
     return failed (m, err);
   monitor_msg_send (m->sync_fd, MONITOR_MSG_PID, m->c.state.pid, NULL);
   shrink ();
@@ -557,6 +565,7 @@ static void
 monitor_release (struct monitor *m)
 {
   monitor_io_release (m); /* first: it uses the runroot and the ID */
+  monitor_net_release (m);
   if (m->loaded)
     container_free (&m->c);
   container_rootfs_free (&m->rootfs);
@@ -589,7 +598,11 @@ main (int argc, char **argv)
                                                                    .in_wr = -1,
                                                                    .fg_in = -1,
                                                                    .fg_out = -1,
-                                                                   .fg_err = -1 };
+                                                                   .fg_err = -1,
+                                                                   .netns_fd = -1,
+                                                                   .net_ready_fd = -1,
+                                                                   .net_exit_fd = -1,
+                                                                   .net_dirfd = -1 };
   const char *storage = NULL;
   nook_error_t err = NULL;
 

@@ -53,6 +53,13 @@ struct monitor
   int exit_code;
   char *buf; /* reads from the container */
   size_t buf_size;
+  /* net.c */
+  bool late_userns; /* --late-userns: joins a network's owner user namespace */
+  int netns_fd;     /* the network namespace we hold for all runs */
+  char *netns_path; /* /proc/OUR_PID/fd/N, for the runtime */
+  pid_t net_pid;    /* slirp4netns or pasta */
+  int net_ready_fd, net_exit_fd, net_dirfd;
+  char *net_api, *net_log;
 };
 
 /* io.c */
@@ -84,5 +91,21 @@ void monitor_detach_nook (struct monitor *m);
 int monitor_kill (struct monitor *m, int sig);
 /* Stop: the stop signal now, SIGKILL after TIMEOUT seconds.  */
 void monitor_stop (struct monitor *m, int sig, int timeout);
+
+/* net.c */
+/* container:ID and ns:PATH: enter the user namespace that owns the
+   namespace to join (ENTER makes our own when that is the host's).  */
+bool monitor_net_late_userns (const struct monitor *m);
+int monitor_net_enter (struct monitor *m, int (*enter) (struct monitor *, nook_error_t *),
+                       nook_error_t *err);
+/* Make or open the network namespace and start slirp4netns or pasta on
+   it: before the rootfs is mounted, which runs meanwhile.  */
+int monitor_net_start (struct monitor *m, nook_error_t *err);
+/* Wait until slirp4netns is up and publish the ports: before the
+   container starts.  */
+int monitor_net_ready (struct monitor *m, nook_error_t *err);
+/* End slirp4netns or pasta (the ports are free after this).  */
+void monitor_net_stop (struct monitor *m);
+void monitor_net_release (struct monitor *m);
 
 #endif

@@ -8,6 +8,7 @@
 #define NOOK_CONTAINER_H
 
 #include "config/config.h"
+#include "container/network.h"
 #include "container/mounts.h"
 #include "container/security.h"
 #include "container/usernsmode.h"
@@ -47,6 +48,7 @@ struct container_config
   int64_t restart_max;  /* on-failure:N; 0: no limit */
   int64_t stop_signal;  /* default SIGTERM */
   int64_t stop_timeout; /* seconds before SIGKILL */
+  struct container_network net;
 };
 
 enum container_status
@@ -108,6 +110,7 @@ struct container_create_opts
   const char *restart;    /* NULL: "no" */
   const char *stop_signal;
   int64_t stop_timeout; /* -1: 10 */
+  struct container_network net; /* as given */
 };
 
 /* Resolve the image, compute the effective settings, write the record
@@ -256,6 +259,7 @@ struct container_host
 {
   const char *seccomp_profile; /* PREFIX/share/nook/seccomp.json; NULL: none */
   const char *init_path;       /* nook-init, for --init */
+  const char *netns_path;      /* the network namespace the monitor holds */
 };
 /* Where --init's nook-init is seen in the container.  */
 #define CONTAINER_INIT_PATH "/run/nook-init"

@@ -275,7 +275,8 @@ compute_settings (struct storage *st, const struct container_create_opts *o,
   cfg->interactive = o->interactive;
   cfg->rm = o->rm;
   if (check_mounts_security (st, o, icfg, cfg, err) < 0
-      || container_run_settings (st, o, cfg, err) < 0)
+      || container_run_settings (st, o, cfg, err) < 0
+      || container_network_check (st, &o->net, icfg->exposed_ports, &cfg->net, err) < 0)
     return -1;
   c->state.status = CONTAINER_CREATED;
   return 0;

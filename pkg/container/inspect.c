@@ -108,7 +108,7 @@ gen_graph_driver (struct json_gen *g, struct storage *st, const struct container
 }
 
 static void
-gen_network_settings (struct json_gen *g)
+gen_network_settings (struct json_gen *g, const struct container_network *n)
 {
   static const char *const strings[]
       = { "EndpointID", "Gateway", "IPAddress", "IPv6Gateway", "GlobalIPv6Address", NULL };
@@ -125,7 +125,8 @@ gen_network_settings (struct json_gen *g)
   json_gen_kv_bool (g, "HairpinMode", false);
   json_gen_kv_string (g, "LinkLocalIPv6Address", "");
   json_gen_kv_int (g, "LinkLocalIPv6PrefixLen", 0);
-  kv_empty_object (g, "Ports");
+  json_gen_key (g, "Ports");
+  container_network_inspect_ports (g, n);
   json_gen_kv_string (g, "SandboxKey", "");
   json_gen_object_close (g);
 }
@@ -213,8 +214,13 @@ gen_host_config (struct json_gen *g, const struct container_config *cfg)
   json_gen_kv_string (g, "Tag", "");
   json_gen_kv_string (g, "Size", size);
   json_gen_object_close (g);
-  json_gen_kv_string (g, "NetworkMode", "none");
-  kv_empty_object (g, "PortBindings");
+  {
+    _cleanup_free_ char *mode = container_network_mode_string (&cfg->net);
+    json_gen_kv_string (g, "NetworkMode", mode);
+  }
+  json_gen_key (g, "PortBindings");
+  container_network_inspect_ports (g, &cfg->net);
+  json_gen_kv_bool (g, "PublishAllPorts", cfg->net.publish_all);
   json_gen_key (g, "RestartPolicy");
   json_gen_object_open (g);
   json_gen_kv_string (g, "Name", cfg->restart);
@@ -229,10 +235,10 @@ gen_host_config (struct json_gen *g, const struct container_config *cfg)
   json_gen_string (g, "CAP_MKNOD");
   json_gen_string (g, "CAP_NET_RAW");
   json_gen_array_close (g);
-  kv_empty_array (g, "Dns");
-  kv_empty_array (g, "DnsOptions");
-  kv_empty_array (g, "DnsSearch");
-  kv_empty_array (g, "ExtraHosts");
+  json_gen_kv_strv (g, "Dns", cfg->net.dns);
+  json_gen_kv_strv (g, "DnsOptions", cfg->net.dns_option);
+  json_gen_kv_strv (g, "DnsSearch", cfg->net.dns_search);
+  json_gen_kv_strv (g, "ExtraHosts", cfg->net.add_host);
   kv_empty_array (g, "GroupAdd");
   json_gen_kv_string (g, "IpcMode", "private");
   json_gen_kv_int (g, "OomScoreAdj", 0);
@@ -303,7 +309,7 @@ container_inspect (struct storage *st, const struct container *c, struct json_ge
   json_gen_key (g, "Mounts");
   container_mounts_inspect (st, &cfg->mounts, g);
   kv_empty_array (g, "Dependencies");
-  gen_network_settings (g);
+  gen_network_settings (g, &cfg->net);
   json_gen_kv_string (g, "Namespace", "");
   json_gen_kv_bool (g, "IsInfra", false);
   json_gen_kv_bool (g, "IsService", false);

@@ -39,4 +39,11 @@ void container_supplementary_groups (int rootfd, const struct resolved_user *u,
 int container_env_add (char ***env, const char *entry, nook_error_t *err);
 int container_env_file_add (char ***env, const char *path, nook_error_t *err);
 
+/* SPEC's network namespace (NETNS_PATH: the one the monitor made or
+   joined; the host's network: none) and the files /etc/hosts,
+   /etc/resolv.conf and /etc/hostname, written into the container's
+   userdata and bind-mounted where the user mounts nothing (netspec.c).  */
+int container_network_spec (struct storage *st, const struct container *c, const char *netns_path,
+                            struct oci_spec *spec, nook_error_t *err);
+
 #endif

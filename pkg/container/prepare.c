@@ -65,6 +65,11 @@ write_bundle (struct storage *st, struct container *c, int rootfd, const char *m
       oci_spec_free (&spec);
       return -1;
     }
+  if (container_network_spec (st, c, host->netns_path, &spec, err) < 0)
+    {
+      oci_spec_free (&spec);
+      return -1;
+    }
   text = oci_spec_to_json (&spec, &len);
   oci_spec_free (&spec);
   dfd = nook_open_dir (AT_FDCWD, dir, err);

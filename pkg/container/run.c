@@ -59,7 +59,8 @@ monitor_msg_recv (int fd, struct monitor_msg *m)
    container's ID from *CTL_WR unless given ID.  */
 static int
 spawn_monitor (const struct nook_paths *paths, struct storage *st, const char *id,
-               const struct container_attach_opts *a, int *sync_rd, int *ctl_wr, nook_error_t *err)
+               const struct container_attach_opts *a, bool late_userns, int *sync_rd,
+               int *ctl_wr, nook_error_t *err)
 {
   _cleanup_free_ char *monitor = config_helper (paths, "nook-monitor");
   int sync[2] = { -1, -1 }, ctl[2] = { -1, -1 }, keep[3];
@@ -99,6 +100,8 @@ spawn_monitor (const struct nook_paths *paths, struct storage *st, const char *i
     }
   if (nook_log_get_level () >= NOOK_LOG_DEBUG)
     argv[n++] = "--debug";
+  if (late_userns)
+    argv[n++] = "--late-userns";
   argv[n] = NULL;
   keep[0] = sync[1];
   keep[1] = ctl[0];
@@ -223,7 +226,7 @@ create_for_monitor (struct storage *st, const struct container_create_opts *o, i
 static int
 launch (const struct nook_paths *paths, struct storage *st, const struct container_create_opts *o,
         const char *id, const struct container_attach_opts *a, char out_id[65], bool tty,
-        nook_error_t *err)
+        bool late_userns, nook_error_t *err)
 {
   _cleanup_close_ int sync_rd = -1, sigfd = -1, ctl_wr = -1;
   _cleanup_tty_raw_ struct tty_raw raw = TTY_RAW_INIT;
@@ -233,7 +236,7 @@ launch (const struct nook_paths *paths, struct storage *st, const struct contain
   if (block_signals (&set, &sigfd, err) < 0)
     return -1;
   nook_debug ("starting nook-monitor");
-  if (spawn_monitor (paths, st, id, a, &sync_rd, &ctl_wr, err) < 0)
+  if (spawn_monitor (paths, st, id, a, late_userns, &sync_rd, &ctl_wr, err) < 0)
     r = -1;
   else if (id == NULL)
     r = create_for_monitor (st, o, ctl_wr, out_id, err);
@@ -254,7 +257,10 @@ container_run (const struct nook_paths *paths, struct storage *st,
                const struct container_create_opts *o, const struct container_attach_opts *a,
                char id[65], nook_error_t *err)
 {
-  return launch (paths, st, o, NULL, a, id, o->tty, err);
+  const char *net = o->net.network ? o->net.network : "";
+  bool late = str_has_prefix (net, "container:") || str_has_prefix (net, "ns:");
+
+  return launch (paths, st, o, NULL, a, id, o->tty, late, err);
 }
 
 int
@@ -263,11 +269,12 @@ container_start (const struct nook_paths *paths, struct storage *st, const char 
 {
   struct container c;
   char out[65];
-  bool tty;
+  bool tty, late;
 
   if (container_load (st, id, &c, err) < 0)
     return -1;
   tty = c.cfg.tty;
+  late = c.cfg.net.mode == NET_CONTAINER || c.cfg.net.mode == NET_NS;
   if (c.state.status == CONTAINER_RUNNING)
     {
       nook_error (err, 0,
@@ -278,5 +285,5 @@ container_start (const struct nook_paths *paths, struct storage *st, const char 
       return -1;
     }
   container_free (&c);
-  return launch (paths, st, NULL, id, a, out, tty, err);
+  return launch (paths, st, NULL, id, a, out, tty, late, err);
 }

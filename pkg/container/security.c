@@ -756,24 +756,6 @@ executable (const char *path)
   return stat (path, &st) == 0 && S_ISREG (st.st_mode) && access (path, X_OK) == 0;
 }
 
-/* NAME in $PATH.  */
-static char *
-search_path (const char *name)
-{
-  const char *path = getenv ("PATH");
-  _cleanup_free_ char *copy = xstrdup (path ? path : "/usr/local/bin:/usr/bin:/bin");
-  char *save = NULL;
-
-  for (char *d = strtok_r (copy, ":", &save); d; d = strtok_r (NULL, ":", &save))
-    {
-      char *p = xasprintf ("%s/%s", d, name);
-      if (d[0] == '/' && executable (p))
-        return p;
-      free (p);
-    }
-  return NULL;
-}
-
 char *
 container_runtime_resolve (const struct container_config *cfg, const char *self_dir,
                            nook_error_t *err)
@@ -805,7 +787,7 @@ container_runtime_resolve (const struct container_config *cfg, const char *self_
         free (p);
       }
   {
-    char *p = search_path (name);
+    char *p = nook_search_path (name);
     if (p)
       return p;
   }

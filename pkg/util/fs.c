@@ -377,3 +377,27 @@ nook_disk_usage_at (int at, const char *name, int64_t *total, nook_error_t *err)
     }
   return 0;
 }
+
+static bool
+executable_file (const char *path)
+{
+  struct stat st;
+  return stat (path, &st) == 0 && S_ISREG (st.st_mode) && access (path, X_OK) == 0;
+}
+
+char *
+nook_search_path (const char *name)
+{
+  const char *path = getenv ("PATH");
+  _cleanup_free_ char *copy = xstrdup (path ? path : "/usr/local/bin:/usr/bin:/bin");
+  char *save = NULL;
+
+  for (char *d = strtok_r (copy, ":", &save); d; d = strtok_r (NULL, ":", &save))
+    {
+      char *p = xasprintf ("%s/%s", d, name);
+      if (d[0] == '/' && executable_file (p))
+        return p;
+      free (p);
+    }
+  return NULL;
+}

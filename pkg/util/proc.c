@@ -185,12 +185,14 @@ nook_spawn (const struct nook_spawn *s, pid_t *pid_out, nook_error_t *err)
   return 0;
 }
 
-int
-nook_run_command (const char *const *argv, nook_error_t *err)
+/* Run ARGV; its stderr (and with OUT, its stdout too) is read, up to
+   64 KiB: the error's message on a non-zero exit, else *OUT.  */
+static int
+run_capture (const char *const *argv, char **out, nook_error_t *err)
 {
   struct nook_spawn s = { .argv = argv, .stdin_fd = -1, .stdout_fd = -1 };
   _cleanup_close_ int rd = -1;
-  char msg[4096];
+  _cleanup_free_ char *msg = xmalloc (65536);
   size_t len = 0;
   int p[2], status;
   pid_t pid;
@@ -199,6 +201,8 @@ nook_run_command (const char *const *argv, nook_error_t *err)
     return nook_error (err, errno, "pipe");
   rd = p[0];
   s.stderr_fd = p[1];
+  if (out)
+    s.stdout_fd = p[1];
   if (nook_spawn (&s, &pid, err) < 0)
     {
       close (p[1]);
@@ -207,13 +211,13 @@ nook_run_command (const char *const *argv, nook_error_t *err)
   close (p[1]);
   for (;;)
     {
-      ssize_t r = read (rd, msg + len, sizeof (msg) - 1 - len);
+      ssize_t r = read (rd, msg + len, 65535 - len);
       if (r < 0 && errno == EINTR)
         continue;
       if (r <= 0)
         break;
       len += (size_t)r;
-      if (len == sizeof (msg) - 1)
+      if (len == 65535)
         break;
     }
   msg[len] = '\0';
@@ -227,5 +231,19 @@ nook_run_command (const char *const *argv, nook_error_t *err)
                   len ? ": " : "", msg);
       return -1;
     }
+  if (out)
+    *out = steal_pointer (&msg);
   return 0;
+}
+
+int
+nook_run_command (const char *const *argv, nook_error_t *err)
+{
+  return run_capture (argv, NULL, err);
+}
+
+int
+nook_run_command_output (const char *const *argv, char **out, nook_error_t *err)
+{
+  return run_capture (argv, out, err);
 }

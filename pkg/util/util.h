@@ -148,6 +148,8 @@ int nook_read_file_at (int dirfd, const char *name, size_t max, char **out, size
                        nook_error_t *err);
 /* Write all of LEN bytes, retrying short writes and EINTR.  */
 int nook_write_all (int fd, const void *data, size_t len);
+/* NAME in $PATH (absolute directories only), or NULL.  */
+char *nook_search_path (const char *name);
 /* mkdir -p of PATH (relative to DIRFD); existing directories are fine.  */
 int nook_mkdir_p (int dirfd, const char *path, mode_t mode, nook_error_t *err);
 /* Remove DIRFD/NAME recursively, never following a symlink; missing is fine.  */
@@ -229,6 +231,9 @@ struct nook_spawn
 int nook_spawn (const struct nook_spawn *s, pid_t *pid, nook_error_t *err);
 /* Run ARGV to completion; on a non-zero exit, the error carries its stderr.  */
 int nook_run_command (const char *const *argv, nook_error_t *err);
+/* The same, and *OUT gets what it wrote on stdout and stderr (64 KiB at
+   most).  */
+int nook_run_command_output (const char *const *argv, char **out, nook_error_t *err);
 
 /* ---- time ---- */
 
