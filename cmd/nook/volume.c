@@ -93,7 +93,7 @@ cmd_volume_ls (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err)
     { 0 },
   };
   const struct cmd_spec spec = { "volume ls", "[options]", "List volumes", table, false, 0, 0 };
-  const struct cli_list l = { format, "{{.Driver}}\t{{.Name}}", header_of };
+  struct cli_list l = { NULL, "{{.Driver}}\t{{.Name}}", header_of };
   _cleanup_json_gen_ struct json_gen *g = json_gen_new (false);
   _cleanup_json_ nook_json *rows = NULL;
   struct volume *vs = NULL;
@@ -135,6 +135,7 @@ cmd_volume_ls (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err)
     return -1;
   if (quiet)
     return cli_flush (err);
+  l.format = format;
   if (json_parse (json_gen_text (g, NULL), strlen (json_gen_text (g, NULL)), &rows, err) < 0)
     return -1;
   return cli_print_list (&l, rows, NULL, err);

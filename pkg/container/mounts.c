@@ -4,6 +4,7 @@
 #include "container/mounts.h"
 #include "volume/volume.h"
 
+#include <ctype.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -509,7 +510,13 @@ check_host (const struct container_mounts_ctx *ctx, struct container_mount *m, n
       free (m->source);
       m->source = abs;
       if (stat (m->source, &st) < 0)
-        return nook_error (err, 0, "statfs %s: %s", m->source, strerror (errno));
+        {
+          /* As Go prints an errno: lowercase.  */
+          char msg[128];
+          snprintf (msg, sizeof (msg), "%s", strerror (errno));
+          msg[0] = (char)tolower ((unsigned char)msg[0]);
+          return nook_error (err, 0, "statfs %s: %s", m->source, msg);
+        }
       if (m->overlay && (strchr (m->source, ',') || strchr (m->source, ':')))
         return nook_error (err, 0, "an overlay source cannot hold ',' or ':': `%s`", m->source);
       return 0;
