@@ -180,7 +180,7 @@ cmd_volume_inspect (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *e
       if (volume_load (&ctx->store, args[i], &v, &e) < 0)
         {
           fprintf (stderr, "Error: %s\n", e->msg);
-          code = e->errnum == ENOENT ? 125 : 125;
+          code = 125;
           nook_error_free (&e);
           continue;
         }
