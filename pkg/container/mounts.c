@@ -401,12 +401,10 @@ mount_fields (const char *arg, struct mount_spec *s, nook_error_t *err)
       if (mount_key (s, f, eq, err) < 0)
         return -1;
     }
+  if (strcmp (s->type, "image") == 0 && (s->dst == NULL || s->src == NULL))
+    return nook_error (err, 0, "must set source and destination for image volume");
   if (s->dst == NULL)
-    {
-      if (strcmp (s->type, "image") == 0)
-        return nook_error (err, 0, "must set source and destination for image volume");
-      return nook_error (err, 0, "must set volume destination");
-    }
+    return nook_error (err, 0, "must set volume destination");
   return 0;
 }
 
