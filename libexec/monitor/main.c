@@ -410,6 +410,9 @@ teardown_visible (struct monitor *m)
       storage_container_name_release (&m->st, m->c.cfg.name, m->id);
       if (storage_container_hide (&m->st, m->id, &m->gone, &err) < 0)
         nook_error_free (&err);
+      /* As Podman's --rm: its anonymous volumes go with it.  */
+      else
+        container_mounts_remove_anonymous (&m->st, &m->c.cfg.mounts);
     }
 }
 

@@ -124,6 +124,10 @@ vol_data () {
     name=$output
     run -0 nook rm -v a2
     run -1 nook volume exists "$name"
+    # run --rm takes them too, as Podman's; named volumes stay.
+    run -0 nook run --rm -v /rmanon -v rmnamed:/n withvol true
+    run -0 nook volume ls -q
+    assert_output_equals "rmnamed"
     # -v /dst and --mount type=volume without a source: anonymous too.
     run -0 nook create --name a3 -v /anon --mount type=volume,dst=/anon2 $BB true
     run -0 nook inspect --format '{{range .Mounts}}{{.Name}} {{end}}' a3
