@@ -179,7 +179,10 @@ cmd_volume_inspect (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *e
         }
       if (volume_load (&ctx->store, args[i], &v, &e) < 0)
         {
-          fprintf (stderr, "Error: %s\n", e->msg);
+          if (e->errnum == ENOENT)
+            fprintf (stderr, "Error: inspecting object: no such volume %s\n", args[i]);
+          else
+            fprintf (stderr, "Error: %s\n", e->msg);
           code = 125;
           nook_error_free (&e);
           continue;

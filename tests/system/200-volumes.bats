@@ -165,7 +165,7 @@ vol_data () {
     run -0 nook volume inspect --format '{{.Name}} {{.Labels.team}}' v1
     assert_output_equals "v1 a"
     run -125 nook volume inspect nosuch
-    assert_output_contains 'no volume with name "nosuch" found: no such volume'
+    assert_output_contains 'Error: inspecting object: no such volume nosuch'
     run -0 nook volume exists v2
     run -1 nook volume exists nosuch
     run -125 nook volume ls --filter bogus=1
