@@ -274,3 +274,94 @@ setup () {
     assert_output_equals "$(printf 'cst-done\ncst-new\ncst-up')"
     nook rm cst-new cst-done cst-up >/dev/null
 }
+
+# ---- the network: nook port, and run's and create's network flags ---------
+
+@test "completion: every network flag and port's flags are in the completion and the man pages" {
+    local comp man flag page
+    comp=$(completion_script)
+    man="$NOOK_PREFIX/share/man/man1"
+    for flag in --add-host --dns --dns-option --dns-search --expose --net --network --no-hosts \
+        --publish --publish-all; do
+        nook run --help | grep -qF -- "$flag" || { echo "nook run --help has no $flag"; false; }
+        for page in nook-run.1 nook-create.1; do
+            grep -qF -- "${flag//-/\\-}" "$man/$page" || { echo "$flag not in $page"; false; }
+        done
+        grep -qE -- "^__nook_create_(arg|bool)opts\+?=.*( |')${flag}( |')" "$comp" \
+            || { echo "$flag not completed"; false; }
+    done
+    [ -r "$man/nook-port.1" ] || { echo "no nook-port.1"; false; }
+    for flag in $(nook port --help | grep -oE -- '--[a-z][a-z-]+' | sort -u); do
+        grep -qF -- "${flag//-/\\-}" "$man/nook-port.1" || { echo "$flag not in nook-port.1"; false; }
+        grep -qE -- "^__nook_port_boolopts=.*( |')${flag}( |')" "$comp" \
+            || { echo "$flag of port not completed"; false; }
+    done
+    grep -qF 'nook\-port' "$man/nook.1" || { echo "nook.1 does not list port"; false; }
+}
+
+@test "completion: port and container port, their options" {
+    run complete_line "po"
+    assert_output_equals "port"
+    run complete_line "container po"
+    assert_output_equals "port"
+    run complete_line "port -"
+    assert_output_equals "$(printf -- '--all\n--help\n--latest\n-a\n-l')"
+    run complete_line "container port --l"
+    assert_output_equals "--latest"
+}
+
+@test "completion: run --network and create --net: the modes and their values" {
+    run complete_line "run --network "
+    assert_output_equals "$(printf 'container:\nhost\nnone\nns:\npasta\nslirp4netns')"
+    run complete_line "create --net "
+    assert_output_equals "$(printf 'container:\nhost\nnone\nns:\npasta\nslirp4netns')"
+    run complete_line "run --network=p"
+    assert_output_equals "pasta"
+    run complete_line "container create --network n"
+    assert_output_equals "$(printf 'none\nns:')"
+    # slirp4netns's options, the last of a comma-separated list.
+    run complete_line "run --network slirp4netns:allow"
+    assert_output_equals "allow_host_loopback="
+    run complete_line "run --network slirp4netns:o"
+    assert_output_equals "$(printf 'outbound_addr6=\noutbound_addr=')"
+    # ns: a path.
+    run complete_line "run --network ns:/proc/self/ns/ne"
+    assert_output_equals "/proc/self/ns/net"
+    # The option's value is not taken for the image, nor are -p's.
+    run complete_line "run --network none -p 8080:80 --dns 9.9.9.9 nook-t"
+    assert_output_equals "nook-test:latest"
+    run complete_line "run --"
+    for opt in --add-host --dns --dns-option --dns-search --expose --net --network --no-hosts \
+        --publish --publish-all; do
+        assert_output_contains "$opt"$'\n'
+    done
+    run complete_line "create -"
+    assert_output_contains $'\n-P\n'
+    assert_output_contains $'\n-p\n'
+}
+
+@test "completion: container names for port and --network container:, ports for port" {
+    require_rootless
+    nook run -d --name cport-web -p 127.0.0.1::80 -p 127.0.0.1::53/udp busybox sleep 1000 >/dev/null
+    nook create --name cport-new busybox true >/dev/null
+    # port: the running containers, then the container's ports.
+    run complete_line "port cport"
+    assert_output_equals "cport-web"
+    run complete_line "container port cport-web "
+    assert_output_equals "$(printf '53/udp\n80/tcp')"
+    run complete_line "port cport-web 8"
+    assert_output_equals "80/tcp"
+    # The latest, cport-new, does not run: no ports.
+    run complete_line "port -l "
+    assert_output_equals ""
+    run complete_line "port -a "
+    assert_output_equals ""
+    run complete_line "port cport-web 80 "
+    assert_output_equals ""
+    # --network container: any container, as create resolves the name.
+    run complete_line "run --network container:cport"
+    assert_output_equals "$(printf 'cport-new\ncport-web')"
+    run complete_line "create --net=container:cport-w"
+    assert_output_equals "cport-web"
+    nook rm -f -t 0 cport-web cport-new >/dev/null
+}
