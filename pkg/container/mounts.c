@@ -515,6 +515,9 @@ check_host (const struct container_mounts_ctx *ctx, struct container_mount *m, n
           msg[0] = (char)tolower ((unsigned char)msg[0]);
           return nook_error (err, 0, "statfs %s: %s", m->source, msg);
         }
+      if (m->overlay && !S_ISDIR (st.st_mode))
+        return nook_error (err, 0, "%s: an overlay (:O) needs a directory as its source",
+                           m->source);
       if (m->overlay && (strchr (m->source, ',') || strchr (m->source, ':')))
         return nook_error (err, 0, "an overlay source cannot hold ',' or ':': `%s`", m->source);
       return 0;
@@ -550,6 +553,9 @@ static int
 add_checked (const struct container_mounts_ctx *ctx, struct container_mount *m,
              struct container_mounts *out, nook_error_t *err)
 {
+  if (strcmp (m->destination, "/") == 0)
+    return nook_error (err, 0, "invalid container path \"/\": cannot mount over the container's "
+                               "root directory");
   if (has_dest (out, m->destination))
     return nook_error (err, 0, "%s: duplicate mount destination", m->destination);
   if (check_host (ctx, m, err) < 0)

@@ -269,6 +269,11 @@ vol_data () {
     assert_output_equals "Error: host directory cannot be empty"
     run -125 nook run --rm -v "a:b:c:d" $BB true
     assert_output_equals "Error: a:b:c:d: incorrect volume format, should be [host-dir:]ctr-dir[:option]"
+    run -125 nook run --rm -v "$D:/" $BB true
+    assert_output_contains 'invalid container path "/"'
+    touch "$D/file"
+    run -125 nook run --rm -v "$D/file:/x:O" $BB true
+    assert_output_equals "Error: $D/file: an overlay (:O) needs a directory as its source"
     run -125 nook run --rm -v "$D:/x" -v "$D:/x" $BB true
     assert_output_equals "Error: /x: duplicate mount destination"
     run -125 nook run --rm --mount "src=$D,dst=/x" $BB true
