@@ -12,10 +12,9 @@
 /* Podman's bounds for --userns=auto when no size is given.  */
 #define AUTO_MIN_SIZE 1024
 #define AUTO_MAX_SIZE 65536
-#define ETC_MAX (4 << 20)
+#define ETC_MAX       (4 << 20)
 
-static const char *const kind_names[]
-    = { "host", "keep-id", "nomap", "auto", "mapped" };
+static const char *const kind_names[] = { "host", "keep-id", "nomap", "auto", "mapped" };
 
 void
 container_userns_free (struct container_userns *u)
@@ -116,8 +115,8 @@ parse_mode (const char *mode, struct mode_opts *m, nook_error_t *err)
                        "must provide at least one UID or GID mapping to configure a user "
                        "namespace");
   else if (str_has_prefix (mode, "ns:") || str_has_prefix (mode, "container:"))
-    return nook_error (err, 0, "--userns=%s: joining another user namespace is not supported by nook",
-                       mode);
+    return nook_error (
+        err, 0, "--userns=%s: joining another user namespace is not supported by nook", mode);
   else
     return nook_error (err, 0, "unrecognized namespace mode %s passed", mode);
   if (mode && strchr (mode, ':'))
@@ -182,9 +181,13 @@ parse_idmaps (char *const *specs, bool gid, const struct userns_map *map, struct
       bool at;
       size_t n = 0;
 
-      for (char *p = strtok_r (s, ":", &save); p && n < 3; p = strtok_r (NULL, ":", &save))
-        f[n++] = p;
-      if (n != 3 || strtok_r (NULL, ":", &save) != NULL)
+      for (char *p = strtok_r (s, ":", &save); p; p = strtok_r (NULL, ":", &save))
+        {
+          if (n == 3)
+            return malformed (specs, gid, err);
+          f[n++] = p;
+        }
+      if (n != 3)
         return malformed (specs, gid, err);
       at = f[1][0] == '@';
       for (int k = 0; k < 3; k++)
@@ -241,13 +244,15 @@ check_map (const struct userns_map *m, bool gid, uint64_t limit, nook_error_t *e
         {
           const struct userns_range *b = &m->r[j];
           if (overlap (a->inside, a->count, b->inside, b->count))
-            return nook_error (err, 0, "invalid %s mappings: container ids of %u:%u:%u and "
-                                       "%u:%u:%u overlap",
+            return nook_error (err, 0,
+                               "invalid %s mappings: container ids of %u:%u:%u and "
+                               "%u:%u:%u overlap",
                                what, b->inside, b->outside, b->count, a->inside, a->outside,
                                a->count);
           if (overlap (a->outside, a->count, b->outside, b->count))
-            return nook_error (err, 0, "invalid %s mappings: the ids %u:%u:%u and %u:%u:%u map "
-                                       "to overlap",
+            return nook_error (err, 0,
+                               "invalid %s mappings: the ids %u:%u:%u and %u:%u:%u map "
+                               "to overlap",
                                what, b->inside, b->outside, b->count, a->inside, a->outside,
                                a->count);
         }
@@ -403,7 +408,9 @@ auto_size (struct storage *st, char *const *layers)
   need = etc_ids_needed (passwd, true);
   if (etc_ids_needed (group, false) > need)
     need = etc_ids_needed (group, false);
-  return need < AUTO_MIN_SIZE ? AUTO_MIN_SIZE : need > AUTO_MAX_SIZE ? AUTO_MAX_SIZE : (uint32_t)need;
+  return need < AUTO_MIN_SIZE   ? AUTO_MIN_SIZE
+         : need > AUTO_MAX_SIZE ? AUTO_MAX_SIZE
+                                : (uint32_t)need;
 }
 
 struct interval
@@ -435,8 +442,8 @@ taken_ranges (struct storage *st, struct interval **out, size_t *n, nook_error_t
           for (size_t j = 0; j < m->n; j++)
             {
               *out = xrealloc (*out, sizeof (**out) * (*n + 1));
-              (*out)[(*n)++] = (struct interval){ m->r[j].outside,
-                                                  (uint64_t)m->r[j].outside + m->r[j].count };
+              (*out)[(*n)++]
+                  = (struct interval){ m->r[j].outside, (uint64_t)m->r[j].outside + m->r[j].count };
             }
         }
     }
@@ -493,8 +500,7 @@ compute (struct storage *st, const struct container_userns *in, const struct mod
 
   if (root && m->kind != CONTAINER_USERNS_HOST)
     return nook_error (err, 0, "%s is only supported in rootless mode",
-                       m->kind == CONTAINER_USERNS_AUTO ? "--userns=auto"
-                                                        : kind_names[m->kind]);
+                       m->kind == CONTAINER_USERNS_AUTO ? "--userns=auto" : kind_names[m->kind]);
   if (m->kind == CONTAINER_USERNS_KEEP_ID && keep_id (m, ids, user_given, cfg, err) < 0)
     return -1;
   if (m->kind == CONTAINER_USERNS_NOMAP && nomap (ids, out, err) < 0)
@@ -519,7 +525,8 @@ compute (struct storage *st, const struct container_userns *in, const struct mod
           || parse_idmaps (gm, true, root ? NULL : &ids->gids, &out->gids, err) < 0)
         return -1;
     }
-  if (check_map (&out->uids, false, ulimit, err) < 0 || check_map (&out->gids, true, glimit, err) < 0)
+  if (check_map (&out->uids, false, ulimit, err) < 0
+      || check_map (&out->gids, true, glimit, err) < 0)
     return -1;
   return 0;
 }
@@ -707,6 +714,20 @@ container_userns_apply (const struct container_userns *u, struct oci_spec *spec)
   spec->gid_mappings = oci_map (&u->gids, &spec->n_gid_mappings);
 }
 
+static bool
+in_our_groups (gid_t gid)
+{
+  gid_t groups[256];
+  int n = getgroups (256, groups);
+
+  if (gid == getegid ())
+    return true;
+  for (int i = 0; i < n; i++)
+    if (groups[i] == gid)
+      return true;
+  return false;
+}
+
 /* Can the container's namespace search PATH, whose status is S?  Its
    root can if the owner and group are mapped in it (capabilities apply
    to such inodes only), else only by the mode's "other" bit.  */
@@ -723,7 +744,37 @@ searchable (const struct container_userns *u, const struct stat *s)
     if (s->st_gid >= u->gids.r[i].outside
         && (uint64_t)s->st_gid < (uint64_t)u->gids.r[i].outside + u->gids.r[i].count)
       gid_mapped = true;
-  return (uid_mapped && gid_mapped) || (s->st_mode & S_IXOTH);
+  if (uid_mapped && gid_mapped)
+    return true;
+  /* Otherwise it is "other", or of the group when it still holds the
+     group among its supplementary ones (the init has ours until the
+     runtime sets the container's).  */
+  return (s->st_mode & S_IXOTH) && ((s->st_mode & S_IXGRP) || !in_our_groups (s->st_gid));
+}
+
+/* The default store, $XDG_DATA_HOME/nook/storage: its "nook" is nook's
+   own too.  NULL for a store elsewhere.  */
+static char *
+default_store_parent (const char *root)
+{
+  _cleanup_free_ char *parent = xstrdup (root);
+  char *base = strrchr (parent, '/');
+
+  if (base == NULL || base == parent || !str_eq (base + 1, "storage"))
+    return NULL;
+  *base = '\0';
+  base = strrchr (parent, '/');
+  return base && str_eq (base + 1, "nook") ? steal_pointer (&parent) : NULL;
+}
+
+static int
+make_searchable (const struct container_userns *u, const char *dir, nook_error_t *err)
+{
+  struct stat s;
+
+  if (stat (dir, &s) < 0 || (!searchable (u, &s) && chmod (dir, (s.st_mode & 07777) | 0011) < 0))
+    return nook_error (err, errno, "make `%s` searchable for the container's user namespace", dir);
+  return 0;
 }
 
 int
@@ -732,25 +783,28 @@ container_userns_prepare_dirs (const struct container_userns *u, const char *roo
 {
   _cleanup_free_ char *ctrs = xasprintf ("%s/containers", root);
   _cleanup_free_ char *ctr = xasprintf ("%s/containers/%s", root, id);
+  /* /etc/hostname, /etc/hosts and the like are bound from userdata.  */
+  _cleanup_free_ char *data = xasprintf ("%s/containers/%s/userdata", root, id);
+  _cleanup_free_ char *nook = default_store_parent (root);
   _cleanup_free_ char *up = xstrdup (root);
-  const char *own[] = { root, ctrs, ctr };
+  const char *own[] = { root, ctrs, ctr, data };
   struct stat s;
 
   if (!container_userns_private (u))
     return 0;
   for (size_t i = 0; i < NOOK_ARRAY_SIZE (own); i++)
-    if (stat (own[i], &s) < 0
-        || (!searchable (u, &s) && chmod (own[i], (s.st_mode & 07777) | 0011) < 0))
-      return nook_error (err, errno, "make `%s` searchable for the container's user namespace",
-                         own[i]);
+    if (make_searchable (u, own[i], err) < 0)
+      return -1;
+  if (nook && stat (nook, &s) == 0 && s.st_uid == 0 && make_searchable (u, nook, err) < 0)
+    return -1;
   for (char *slash = strrchr (up, '/'); slash; slash = strrchr (up, '/'))
     {
       *slash = '\0';
       if (stat (up[0] ? up : "/", &s) == 0 && !searchable (u, &s))
         return nook_error (err, 0,
                            "`%s` (mode %04o) must be searchable by others for a container whose "
-                           "user namespace does not map its owner (--userns=%s): run `chmod o+x "
-                           "%s` (Podman needs the same), or keep the storage elsewhere",
+                           "user namespace does not map its owner (--userns=%s): run `chmod "
+                           "go+x %s` (Podman needs the same), or keep the storage elsewhere",
                            up, (unsigned)(s.st_mode & 07777),
                            u->mode ? u->mode : "with --uidmap/--gidmap", up);
     }
@@ -829,10 +883,9 @@ container_userns_inspect (struct json_gen *g, const struct container_userns *u)
 
   /* Podman 4 says "private" for a namespace made with mappings, and
      nothing for host and (oddly) auto.  */
-  json_gen_kv_string (g, "UsernsMode",
-                      u->kind == CONTAINER_USERNS_HOST || u->kind == CONTAINER_USERNS_AUTO
-                          ? ""
-                          : "private");
+  json_gen_kv_string (
+      g, "UsernsMode",
+      u->kind == CONTAINER_USERNS_HOST || u->kind == CONTAINER_USERNS_AUTO ? "" : "private");
   if (!container_userns_private (u))
     return;
   uids = map_strv (&u->uids);

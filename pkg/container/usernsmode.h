@@ -77,7 +77,7 @@ const struct userns_ids *container_userns_ids (const struct container_userns *u,
    namespace has no rights over a directory whose owner that namespace
    does not map (nomap, auto, most --uidmap), so it must be able to
    search the path to the rootfs as "other".  As Podman, make the store's
-   own directories down to the container's 0711; an ancestor above ROOT
+   own directories down to the container's (and its userdata) 0711; an ancestor above ROOT
    that is not searchable is an error that says what to do.  */
 int container_userns_prepare_dirs (const struct container_userns *u, const char *root,
                                    const char *id, nook_error_t *err);

@@ -355,6 +355,34 @@ clone_init (int flags, const struct runtime_cgroup *cg)
   return (pid_t)syscall (SYS_clone3, &args, sizeof (args));
 }
 
+/* With a new user namespace the init could not join a namespace that
+   our user namespace owns (it has no capability there): join those given
+   by path here, before the clone, as runc does.  Not mount (ours would
+   change) nor pid (joined already).  *JOINED: their CLONE_NEW* flags.  */
+static int
+join_before_userns (const struct oci_spec *spec, int *joined, nook_error_t *err)
+{
+  const struct oci_namespace *user = oci_spec_namespace (spec, "user");
+
+  *joined = 0;
+  if (user == NULL || user->path)
+    return 0;
+  for (size_t i = 0; i < spec->n_namespaces; i++)
+    {
+      const struct oci_namespace *ns = &spec->namespaces[i];
+      _cleanup_close_ int fd = -1;
+
+      if (ns->path == NULL || strcmp (ns->type, "user") == 0 || strcmp (ns->type, "pid") == 0
+          || strcmp (ns->type, "mount") == 0)
+        continue;
+      fd = open (ns->path, O_RDONLY | O_CLOEXEC);
+      if (fd < 0 || setns (fd, runtime_ns_flag (ns->type)) < 0)
+        return nook_error (err, errno, "join %s namespace `%s`", ns->type, ns->path);
+      *joined |= runtime_ns_flag (ns->type);
+    }
+  return 0;
+}
+
 int
 runtime_create (const char *root, const char *id, const struct runtime_create_opts *o,
                 nook_error_t *err)
@@ -419,6 +447,8 @@ runtime_create (const char *root, const char *id, const struct runtime_create_op
     goto out_sync;
   a.fifo_fd = fifo_fd;
   a.sync_fd = sv[1];
+  if (join_before_userns (&spec, &a.joined_early, err) < 0)
+    goto out_sync;
   pid = clone_init (flags, &cg);
   if (pid < 0)
     {

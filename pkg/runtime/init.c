@@ -16,9 +16,10 @@
 #endif
 
 /* Namespaces given by path, the user one first: it decides what the
-   others may be joined with.  pid was joined by the parent.  */
+   others may be joined with.  pid was joined by the parent, and so were
+   those in JOINED (with a new user namespace).  */
 static int
-join_namespaces (const struct oci_spec *spec, nook_error_t *err)
+join_namespaces (const struct oci_spec *spec, int joined, nook_error_t *err)
 {
   for (int pass = 0; pass < 2; pass++)
     for (size_t i = 0; i < spec->n_namespaces; i++)
@@ -27,7 +28,8 @@ join_namespaces (const struct oci_spec *spec, nook_error_t *err)
         bool user = strcmp (ns->type, "user") == 0;
         _cleanup_close_ int fd = -1;
 
-        if (ns->path == NULL || strcmp (ns->type, "pid") == 0 || user != (pass == 0))
+        if (ns->path == NULL || strcmp (ns->type, "pid") == 0 || user != (pass == 0)
+            || (runtime_ns_flag (ns->type) & joined))
           continue;
         fd = open (ns->path, O_RDONLY | O_CLOEXEC);
         if (fd < 0 || setns (fd, runtime_ns_flag (ns->type)) < 0)
@@ -154,7 +156,7 @@ setup (struct runtime_init_args *a, pid_t pid, char **path, nook_error_t *err)
   const struct oci_namespace *user = oci_spec_namespace (spec, "user");
   unsigned long persona;
 
-  if (join_namespaces (spec, err) < 0)
+  if (join_namespaces (spec, a->joined_early, err) < 0)
     return -1;
   if (user && (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0))
     return nook_error (err, errno, "become root in the container's user namespace");

@@ -43,6 +43,7 @@ struct runtime_init_args
   const struct runtime_seccomp *seccomp; /* NULL: no filter */
   const char *id;
   int console_fd; /* the --console-socket connection, or -1 */
+  int joined_early; /* CLONE_NEW* of the namespaces the parent joined by path */
 };
 
 int runtime_sync_send (int fd, int type, int errnum, const char *msg);
