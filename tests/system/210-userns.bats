@@ -289,3 +289,39 @@ flat_map () {
     nook --root "$closed/store" rm -af >/dev/null 2>&1 || true
     nook unshare rm -rf "$closed" 2>/dev/null || true
 }
+
+@test "--userns, --uidmap, --gidmap: in run --help, the man pages and the bash completion" {
+    local comp="$NOOK_PREFIX/share/bash-completion/completions/nook"
+    local man="$NOOK_PREFIX/share/man/man1" flag page
+    [ -r "$comp" ] || skip "completion not installed at $comp"
+    for flag in --userns --uidmap --gidmap; do
+        nook run --help | grep -F -- "$flag" >/dev/null || { echo "nook run --help has no $flag"; false; }
+        nook create --help | grep -F -- "$flag" >/dev/null || { echo "nook create --help has no $flag"; false; }
+        for page in nook-run.1 nook-create.1; do
+            grep -qF -- "${flag//-/\\-}" "$man/$page" || { echo "$flag not in $page"; false; }
+        done
+        grep -qE -- "^__nook_create_argopts\+?=.*( |')${flag}( |')" "$comp" \
+            || { echo "$flag not completed"; false; }
+    done
+    complete_line () {
+        bash --norc --noprofile -c '
+            source "$1"
+            COMP_LINE=$2
+            COMP_POINT=${#2}
+            read -ra COMP_WORDS <<<"$2"
+            [[ $2 == *" " ]] && COMP_WORDS+=("")
+            COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
+            _nook
+            printf "%s\n" "${COMPREPLY[@]}" | sort
+        ' _ "$comp" "$NOOK $1"
+    }
+    run complete_line "run --userns "
+    assert_output_equals "$(printf 'auto\nhost\nkeep-id\nnomap')"
+    run complete_line "create --userns=k"
+    assert_output_equals "keep-id"
+    # readline breaks words at : and =: the replies are the last part.
+    run complete_line "run --userns keep-id:uid=1000,g"
+    assert_output_equals "1000,gid="
+    run complete_line "run --userns auto:"
+    assert_output_equals "size="
+}
