@@ -20,6 +20,7 @@ container_mount_free (struct container_mount *m)
   free (m->destination);
   strv_free (m->options);
   free (m->mode);
+  free (m->image);
   memset (m, 0, sizeof (*m));
 }
 
@@ -414,8 +415,6 @@ mount_to_entry (struct mount_spec *s, struct container_mount *m, nook_error_t *e
   struct vol_groups g = { 0 };
   bool vol = strcmp (s->type, "volume") == 0;
 
-  if (strcmp (s->type, "image") == 0)
-    return nook_error (err, 0, "--mount type=image is not supported by nook yet");
   if (s->src && s->src[0] == '\0')
     return nook_error (err, 0, "host directory cannot be empty");
   g.rw = s->ro ? "ro" : "rw";
@@ -426,6 +425,9 @@ mount_to_entry (struct mount_spec *s, struct container_mount *m, nook_error_t *e
   g.bind = s->bind_nonrec ? "bind" : NULL;
   g.label = s->label;
   g.chown = s->chown ? "U" : NULL;
+  /* An image is mounted read-only unless rw=true.  */
+  if (strcmp (s->type, "image") == 0 && !s->rw_given)
+    g.rw = "ro";
   if (check_dest (s->dst, &m->destination, err) < 0)
     return -1;
   m->type = xstrdup (s->type);
@@ -434,6 +436,8 @@ mount_to_entry (struct mount_spec *s, struct container_mount *m, nook_error_t *e
       m->source = xstrdup ("");
       m->anonymous = true;
     }
+  else if (strcmp (s->type, "image") == 0)
+    m->source = xstrdup (s->src);
   else if (vol)
     {
       if (!volume_name_valid (s->src))
@@ -446,7 +450,7 @@ mount_to_entry (struct mount_spec *s, struct container_mount *m, nook_error_t *e
   else
     /* Podman binds the destination's own path when no source is given.  */
     m->source = xstrdup (s->src ? s->src : s->dst);
-  build_options (m, &g, vol);
+  build_options (m, &g, vol || strcmp (s->type, "image") == 0);
   return 0;
 }
 
@@ -520,6 +524,15 @@ check_host (const struct container_mounts_ctx *ctx, struct container_mount *m, n
                            m->source);
       if (m->overlay && (strchr (m->source, ',') || strchr (m->source, ':')))
         return nook_error (err, 0, "an overlay source cannot hold ',' or ':': `%s`", m->source);
+      return 0;
+    }
+  if (strcmp (m->type, "image") == 0)
+    {
+      struct storage_image img;
+      if (storage_image_lookup (ctx->st, m->source, &img, err) < 0)
+        return nook_error_prefix (err, "image mount of `%s`", m->source);
+      m->image = xstrdup (img.id);
+      storage_image_free (&img);
       return 0;
     }
   if (m->anonymous)
@@ -600,6 +613,7 @@ volumes_from (const struct container_mounts_ctx *ctx, const char *arg,
       m.destination = xstrdup (src->destination);
       m.options = strv_dup (src->options);
       m.mode = xstrdup (src->mode ? src->mode : "");
+      m.image = src->image ? xstrdup (src->image) : NULL;
       m.overlay = src->overlay;
       for (size_t k = 0; rw && m.options[k]; k++)
         if (strcmp (m.options[k], "ro") == 0 || strcmp (m.options[k], "rw") == 0)
@@ -729,6 +743,15 @@ container_mounts_use_volume (const struct container_mounts *m, const char *name)
   return false;
 }
 
+bool
+container_mounts_use_image (const struct container_mounts *m, const char *id)
+{
+  for (size_t i = 0; i < m->n; i++)
+    if (m->v[i].image && strcmp (m->v[i].image, id) == 0)
+      return true;
+  return false;
+}
+
 /* ---- the record ---- */
 
 void
@@ -745,6 +768,8 @@ container_mounts_write (struct json_gen *g, const struct container_mounts *m)
       json_gen_kv_string (g, "destination", e->destination);
       json_gen_kv_strv (g, "options", e->options);
       json_gen_kv_string (g, "mode", e->mode ? e->mode : "");
+      if (e->image)
+        json_gen_kv_string (g, "image", e->image);
       json_gen_kv_bool (g, "chown", e->chown);
       json_gen_kv_bool (g, "overlay", e->overlay);
       json_gen_kv_bool (g, "anonymous", e->anonymous);
@@ -756,25 +781,28 @@ container_mounts_write (struct json_gen *g, const struct container_mounts *m)
 static int
 read_one (const nook_json *o, struct container_mount *m, nook_error_t *err)
 {
-  const char *type = NULL, *src = NULL, *dst = NULL, *mode = NULL;
+  const char *type = NULL, *src = NULL, *dst = NULL, *mode = NULL, *image = NULL;
 
   if (json_get_str (o, "type", "mounts[].type", true, &type, err) < 0
       || json_get_str (o, "source", "mounts[].source", true, &src, err) < 0
       || json_get_str (o, "destination", "mounts[].destination", true, &dst, err) < 0
       || json_get_strv (o, "options", "mounts[].options", false, &m->options, err) < 0
       || json_get_str (o, "mode", "mounts[].mode", false, &mode, err) < 0
+      || json_get_str (o, "image", "mounts[].image", false, &image, err) < 0
       || json_get_bool (o, "chown", "mounts[].chown", false, &m->chown, err) < 0
       || json_get_bool (o, "overlay", "mounts[].overlay", false, &m->overlay, err) < 0
       || json_get_bool (o, "anonymous", "mounts[].anonymous", false, &m->anonymous, err) < 0)
     return -1;
-  if ((strcmp (type, "bind") != 0 && strcmp (type, "volume") != 0) || dst[0] != '/'
-      || (strcmp (type, "volume") == 0 && !volume_name_valid (src))
-      || (strcmp (type, "bind") == 0 && src[0] != '/'))
+  if ((strcmp (type, "bind") != 0 && strcmp (type, "volume") != 0 && strcmp (type, "image") != 0)
+      || dst[0] != '/' || (strcmp (type, "volume") == 0 && !volume_name_valid (src))
+      || (strcmp (type, "bind") == 0 && src[0] != '/')
+      || (strcmp (type, "image") == 0 && (image == NULL || !storage_is_id (image))))
     return nook_error (err, 0, "invalid mount of `%s` in the record", dst);
   m->type = xstrdup (type);
   m->source = xstrdup (src);
   m->destination = xstrdup (dst);
   m->mode = xstrdup (mode ? mode : "");
+  m->image = image ? xstrdup (image) : NULL;
   if (m->options == NULL)
     m->options = xzalloc (sizeof (char *));
   return 0;
@@ -819,6 +847,23 @@ is_rw (const struct container_mount *m)
   return !strv_contains (m->options, "ro");
 }
 
+/* As Podman shows an image mount.  */
+static void
+inspect_image (const struct container_mount *m, struct json_gen *g)
+{
+  json_gen_object_open (g);
+  json_gen_kv_string (g, "Type", "image");
+  json_gen_kv_string (g, "Source", m->source);
+  json_gen_kv_string (g, "Destination", m->destination);
+  json_gen_kv_string (g, "Driver", "");
+  json_gen_kv_string (g, "Mode", "");
+  json_gen_key (g, "Options");
+  json_gen_null (g);
+  json_gen_kv_bool (g, "RW", is_rw (m));
+  json_gen_kv_string (g, "Propagation", "");
+  json_gen_object_close (g);
+}
+
 static void
 inspect_one (struct storage *st, const struct container_mount *m, struct json_gen *g)
 {
@@ -853,12 +898,16 @@ void
 container_mounts_inspect (struct storage *st, const struct container_mounts *m,
                           struct json_gen *g)
 {
-  /* Podman lists the volumes, then the bind mounts.  */
+  /* Podman lists the volumes, then the bind mounts, then the images.  */
   json_gen_array_open (g);
   for (int pass = 0; pass < 2; pass++)
     for (size_t i = 0; i < m->n; i++)
-      if ((strcmp (m->v[i].type, "volume") == 0) == (pass == 0))
+      if (strcmp (m->v[i].type, "image") != 0
+          && (strcmp (m->v[i].type, "volume") == 0) == (pass == 0))
         inspect_one (st, &m->v[i], g);
+  for (size_t i = 0; i < m->n; i++)
+    if (strcmp (m->v[i].type, "image") == 0)
+      inspect_image (&m->v[i], g);
   json_gen_array_close (g);
 }
 
@@ -871,7 +920,7 @@ container_mounts_binds (const struct container_mounts *m, struct json_gen *g)
       {
         const struct container_mount *e = &m->v[i];
         struct nook_buf b = { 0 };
-        if ((strcmp (e->type, "volume") == 0) != (pass == 0))
+        if ((strcmp (e->type, "volume") == 0) != (pass == 0) || strcmp (e->type, "image") == 0)
           continue;
         nook_buf_printf (&b, "%s:%s:", e->source, e->destination);
         if (e->chown)

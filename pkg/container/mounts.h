@@ -25,8 +25,9 @@ struct container_mount_opts
 
 struct container_mount
 {
-  char *type;        /* "bind" or "volume" */
-  char *source;      /* bind: an absolute host path; volume: its name */
+  char *type;        /* "bind", "volume" or "image" */
+  char *source;      /* bind: an absolute host path; volume: its name; image: as given */
+  char *image;       /* image: the image's ID */
   char *destination; /* absolute, in the container */
   char **options;    /* for the runtime: rbind|bind, ro|rw, nosuid, nodev, noexec, propagation */
   char *mode;        /* "z", "Z" or "" (accepted; no SELinux relabel here) */
@@ -76,21 +77,24 @@ void container_mount_free (struct container_mount *m);
 void container_mounts_write (struct json_gen *g, const struct container_mounts *m);
 int container_mounts_read (const nook_json *j, struct container_mounts *m, nook_error_t *err);
 
-/* Does M use volume NAME?  */
+/* Does M use volume NAME, image ID?  */
 bool container_mounts_use_volume (const struct container_mounts *m, const char *name);
+bool container_mounts_use_image (const struct container_mounts *m, const char *id);
 
 /* Inspect's Mounts (an array) and HostConfig.Binds (an array).  */
 void container_mounts_inspect (struct storage *st, const struct container_mounts *m,
                                struct json_gen *g);
 void container_mounts_binds (const struct container_mounts *m, struct json_gen *g);
 
-/* In the monitor, inside the user namespace, with the rootfs mounted at
-   ROOTFD: seed new volumes from the image, chown :U sources to UID:GID
-   (never following a symlink), make the :O overlays' upper directories
-   under CTRDIR (the container's directory, DIRFD), and add the mounts to
-   SPEC (a mount on a destination replaces the one there).  */
+/* In the monitor, inside the user namespace, with the rootfs of
+   container ID mounted at ROOTFD: seed new volumes from the image, chown
+   :U sources to UID:GID (never following a symlink), make the :O
+   overlays' upper directories and mount the images of --mount type=image
+   (fuse-overlayfs, the caller's children, gone with its mount namespace)
+   under the container's directory, and add the mounts to SPEC (a mount
+   on a destination replaces the one there).  */
 int container_mounts_setup (struct storage *st, const struct container_mounts *m, int rootfd,
-                            const char *ctrdir, uint32_t uid, uint32_t gid, struct oci_spec *spec,
+                            const char *id, uint32_t uid, uint32_t gid, struct oci_spec *spec,
                             nook_error_t *err);
 
 #endif

@@ -8,6 +8,7 @@
 
 #include <fcntl.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 
@@ -302,16 +303,63 @@ sort_mounts (struct oci_spec *spec)
     }
 }
 
+/* --mount type=image: the image's layers on fuse-overlayfs at
+   containers/ID/image-mount/N/merged (an upper directory made fresh at
+   each start, so rw=true changes are discarded), bound into the
+   container.  The daemon is the monitor's child and dies with it.  */
+static int
+image_mount (struct storage *st, const struct container_mount *m, const char *id, size_t n,
+             char **source, nook_error_t *err)
+{
+  static const char *const dirs[] = { "merged", "upper", "work", "userdata" };
+  _cleanup_free_ char *sub = xasprintf ("%s/image-mount/%zu", id, n);
+  _cleanup_free_ char *dir = xasprintf ("%s/containers/%s", st->root, sub);
+  _cleanup_free_ char *merged = xasprintf ("%s/merged", dir);
+  struct storage_image img;
+  nook_error_t ignored = NULL;
+  pid_t pid;
+  int r;
+
+  /* What a previous start (a restart) mounted goes first.  */
+  umount2 (merged, MNT_DETACH);
+  if (nook_rm_tree_at (AT_FDCWD, dir, &ignored) < 0)
+    nook_error_free (&ignored);
+  for (size_t i = 0; i < NOOK_ARRAY_SIZE (dirs); i++)
+    {
+      _cleanup_free_ char *d = xasprintf ("%s/%s", dir, dirs[i]);
+      if (nook_mkdir_p (AT_FDCWD, d, 0700, err) < 0)
+        return -1;
+    }
+  if (storage_image_lookup (st, m->image, &img, err) < 0)
+    return nook_error_prefix (err, "image mount of `%s`", m->source);
+  r = storage_overlay_mount (st, sub, img.layers, NULL, NULL, &pid, err);
+  storage_image_free (&img);
+  if (r < 0)
+    return nook_error_prefix (err, "image mount of `%s`", m->source);
+  *source = steal_pointer (&merged);
+  return 0;
+}
+
 int
 container_mounts_setup (struct storage *st, const struct container_mounts *ms, int rootfd,
-                        const char *ctrdir, uint32_t uid, uint32_t gid, struct oci_spec *spec,
+                        const char *id, uint32_t uid, uint32_t gid, struct oci_spec *spec,
                         nook_error_t *err)
 {
+  _cleanup_free_ char *ctrdir = xasprintf ("%s/containers/%s", st->root, id);
+
   for (size_t i = 0; i < ms->n; i++)
     {
       const struct container_mount *m = &ms->v[i];
       bool vol = strcmp (m->type, "volume") == 0;
-      _cleanup_free_ char *source = vol ? volume_data_path (st, m->source) : xstrdup (m->source);
+      _cleanup_free_ char *source = vol ? volume_data_path (st, m->source) : NULL;
+
+      if (strcmp (m->type, "image") == 0)
+        {
+          if (image_mount (st, m, id, i, &source, err) < 0)
+            return -1;
+        }
+      else if (!vol)
+        source = xstrdup (m->source);
 
       if (vol && seed_volume (st, m->source, rootfd, m->destination, err) < 0)
         return -1;

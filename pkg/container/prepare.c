@@ -32,9 +32,8 @@ static int
 mounts_setup (struct storage *st, const struct container *c, int rootfd, struct oci_spec *spec,
               nook_error_t *err)
 {
-  _cleanup_free_ char *ctrdir = xasprintf ("%s/containers/%s", st->root, c->cfg.id);
-  return container_mounts_setup (st, &c->cfg.mounts, rootfd, ctrdir, spec->uid, spec->gid, spec,
-                                 err);
+  return container_mounts_setup (st, &c->cfg.mounts, rootfd, c->cfg.id, spec->uid, spec->gid,
+                                 spec, err);
 }
 
 static int

@@ -345,7 +345,8 @@ container_image_users (struct storage *st, const char *image_id, char ***ids, no
   if (container_list (st, &cs, &n, err) < 0)
     return -1;
   for (size_t i = 0; i < n; i++)
-    if (strcmp (cs[i].cfg.image_id, image_id) == 0)
+    if (strcmp (cs[i].cfg.image_id, image_id) == 0
+        || container_mounts_use_image (&cs[i].cfg.mounts, image_id))
       strv_push (ids, xstrdup (cs[i].cfg.id));
   container_list_free (cs, n);
   return 0;

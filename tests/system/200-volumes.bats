@@ -214,6 +214,25 @@ vol_data () {
     assert_output_equals "bind $D /b false rslave"
 }
 
+@test "--mount type=image: the image's files, read-only unless rw=true (changes discarded)" {
+    run -1 nook run --rm --mount type=image,src=localhost/nook-test,dst=/img $BB sh -c 'ls /img/bin/sh; touch /img/x'
+    assert_output_contains "/img/bin/sh"
+    assert_output_contains "Read-only file system"
+    run -0 nook run --name imrw --mount type=image,source=nook-test,destination=/img,rw=true $BB sh -c 'test ! -e /img/x && echo x > /img/x && cat /img/x'
+    assert_output_equals "x"
+    run -0 nook start -a imrw
+    assert_output_equals "x"
+    run -0 nook inspect --format '{{json .Mounts}}' imrw
+    assert_output_equals '[{"Type":"image","Source":"nook-test","Destination":"/img","Driver":"","Mode":"","Options":null,"RW":true,"Propagation":""}]'
+    # The image is in use: rmi refuses it.
+    run -2 nook rmi localhost/nook-test
+    run -0 nook rm imrw
+    run -125 nook run --rm --mount type=image,src=nosuchimage,dst=/img $BB true
+    assert_output_contains "image mount of \`nosuchimage\`"
+    run -125 nook run --rm --mount type=image,dst=/img $BB true
+    assert_output_equals "Error: must set source and destination for image volume"
+}
+
 @test "--tmpfs mounts a tmpfs with the options given" {
     run -0 nook run --rm --tmpfs /scratch:size=2m,noexec,mode=1770 $BB sh -c 'grep " /scratch " /proc/mounts; stat -c %a /scratch'
     assert_output_contains "tmpfs /scratch tmpfs rw,nosuid,nodev,noexec"

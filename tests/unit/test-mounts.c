@@ -121,6 +121,15 @@ TEST (mount_arg_forms)
             &err);
   CHECK_STR_EQ (tmpfs, "/t:size=1m,mode=700,noexec");
   free (tmpfs);
+  CHECK_OK (container_mount_parse_mount ("type=image,src=busybox,dst=/i", &m, &tmpfs, &err), &err);
+  CHECK_STR_EQ (m.type, "image");
+  CHECK_STR_EQ (m.source, "busybox");
+  CHECK (strv_contains (m.options, "ro"));
+  container_mount_free (&m);
+  CHECK_OK (container_mount_parse_mount ("type=image,src=busybox,dst=/i,rw=true", &m, &tmpfs, &err),
+            &err);
+  CHECK (strv_contains (m.options, "rw"));
+  container_mount_free (&m);
   CHECK_OK (container_mount_parse_mount ("type=tmpfs,dst=/t", &m, &tmpfs, &err), &err);
   CHECK_STR_EQ (tmpfs, "/t");
   free (tmpfs);
