@@ -27,13 +27,20 @@ monitor_settings (const struct container *c, const struct container_host *host,
 }
 
 /* -v, --mount, --volumes-from and the image's volumes, for the user
-   the spec runs as.  */
+   the spec runs as: :U chowns to that user as the monitor's namespace
+   sees it (through the container's own mapping, in a --userns mode).  */
 static int
 mounts_setup (struct storage *st, const struct container *c, int rootfd, struct oci_spec *spec,
               nook_error_t *err)
 {
-  return container_mounts_setup (st, &c->cfg.mounts, rootfd, c->cfg.id, spec->uid, spec->gid,
-                                 spec, err);
+  uint32_t uid = spec->uid, gid = spec->gid;
+
+  if (container_userns_private (&c->cfg.userns)
+      && (!userns_to_host (&c->cfg.userns.uids, spec->uid, &uid)
+          || !userns_to_host (&c->cfg.userns.gids, spec->gid, &gid)))
+    return nook_error (err, 0, "the container's user %u:%u is not mapped in its user namespace",
+                       spec->uid, spec->gid);
+  return container_mounts_setup (st, &c->cfg.mounts, rootfd, c->cfg.id, uid, gid, spec, err);
 }
 
 static int

@@ -61,6 +61,16 @@ vol_data () {
     [ "$(stat -c %u "$D/src/a")" = "$((sub + 999))" ]
 }
 
+@test ":U with --userns=keep-id chows to the container's user through the container's mapping" {
+    mkdir "$D/k1" "$D/k2"
+    # keep-id: the container's user is the user: the files stay the user's.
+    run -0 nook run --rm --userns=keep-id -v "$D/k1:/s:U" $BB sh -c 'stat -c %u:%g /s; touch /s/f'
+    assert_output_equals "$(id -u):$(id -g)"
+    [ "$(stat -c %u "$D/k1/f")" = "$(id -u)" ]
+    run -0 nook run --rm --userns=keep-id -u 1000:1000 -v "$D/k2:/s:U" $BB sh -c 'stat -c %u:%g /s; touch /s/f'
+    assert_output_equals "1000:1000"
+}
+
 @test ":U does not follow a symlink out of the source" {
     mkdir "$D/src" "$D/outside"; echo keep > "$D/outside/file"
     ln -s "$D/outside/file" "$D/src/link"
