@@ -11,9 +11,9 @@ set -eu
 build_pc="yajl:libyajl-dev libarchive:libarchive-dev libcap:libcap-dev libseccomp:libseccomp-dev libcurl:libcurl4-openssl-dev libcrypto:libssl-dev"
 # command -> Debian package
 build_cmd="cc:gcc make:make pkg-config:pkg-config objdump:binutils"
-run_cmd="newuidmap:uidmap newgidmap:uidmap fuse-overlayfs:fuse-overlayfs fusermount3:fuse3"
-test_cmd="bats:bats setpriv:util-linux gzip:gzip zstd:zstd clang-format:clang-format script:bsdutils docker-registry:docker-registry openssl:openssl htpasswd:apache2-utils python3:python3 curl:curl runc:runc crun:crun jq:jq tmux:tmux"
-# (the registry tests: docker-registry, test certificates, htpasswd files, the token server)
+run_cmd="newuidmap:uidmap newgidmap:uidmap fuse-overlayfs:fuse-overlayfs fusermount3:fuse3 slirp4netns:slirp4netns"
+test_cmd="bats:bats setpriv:util-linux gzip:gzip zstd:zstd clang-format:clang-format script:bsdutils docker-registry:docker-registry openssl:openssl htpasswd:apache2-utils python3:python3 curl:curl runc:runc crun:crun jq:jq tmux:tmux pasta:passt"
+# (--network pasta: passt; the registry tests: docker-registry, test certificates, htpasswd files, the token server)
 # (nook-runtime's command line compared with runc's, and bench/runtime.sh against crun and runc; jq reads their JSON)
 
 missing_cmds () {

@@ -48,7 +48,8 @@ stage=$("$src/tests/stage.sh" "$build") || { echo "staging the install failed"; 
 trap 'rm -rf "$stage"' EXIT
 cp -r "$src/tests/system" "$stage/system"
 cp -r "$src/tests/registry" "$stage/registry" # loaded as ../registry/registry
-chmod -R a+rX "$stage/system" "$stage/registry"
+cp -r "$src/tests/network" "$stage/network"   # ../network: DNS server, UDP echo
+chmod -R a+rX "$stage/system" "$stage/registry" "$stage/network"
 
 env_vars=(NOOK="$stage/prefix/bin/nook" NOOK_FIXTURES="$stage/fixtures"
           NOOK_PREFIX="$stage/prefix" PATH="/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin")

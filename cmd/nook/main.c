@@ -41,8 +41,7 @@ static const struct command commands[] = {
   { "logout", cmd_logout, 0, "Log out of a container registry" },
   { "kill", cmd_kill, NEED_STORE, "Kill one or more running containers with a specific signal" },
   { "logs", cmd_logs, NEED_STORE, "Fetch the logs of one or more containers" },
-  { "port", cmd_port, NEED_STORE,
-    "List port mappings or a specific mapping for the container" },
+  { "port", cmd_port, NEED_STORE, "List port mappings or a specific mapping for the container" },
   { "ps", cmd_ps, NEED_STORE, "List containers" },
   { "pull", cmd_pull, NEED_STORE | NEED_USERNS, "Pull an image from a registry" },
   { "push", cmd_push, NEED_STORE, "Push an image to a specified destination" },
@@ -87,8 +86,8 @@ static const struct
   { "container", "stop", "stop" },     { "container", "restart", "restart" },
   { "container", "kill", "kill" },     { "container", "wait", "wait" },
   { "container", "attach", "attach" }, { "container", "logs", "logs" },
-  { "container", "port", "port" },
-  { "volume", "list", "volume ls" },   { "volume", "remove", "volume rm" },
+  { "container", "port", "port" },     { "volume", "list", "volume ls" },
+  { "volume", "remove", "volume rm" },
 };
 
 int

@@ -15,8 +15,7 @@ cli_network_opts (struct container_network *n)
     { "dns", 0, OPT_STRINGS, &n->dns, "IP", "Set custom DNS servers" },
     { "dns-option", 0, OPT_STRINGS, &n->dns_option, "OPTION", "Set custom DNS options" },
     { "dns-search", 0, OPT_STRINGS, &n->dns_search, "DOMAIN", "Set custom DNS search domains" },
-    { "expose", 0, OPT_STRINGS, &n->expose, "PORT[/PROTO]",
-      "Expose a port or a range of ports" },
+    { "expose", 0, OPT_STRINGS, &n->expose, "PORT[/PROTO]", "Expose a port or a range of ports" },
     { "net", 0, OPT_STRING, &n->network, "MODE", "Alias for --network" },
     { "network", 0, OPT_STRING, &n->network, "MODE",
       "Connect a container to a network (slirp4netns[:OPTS], pasta[:OPTS], none, host, "

@@ -85,9 +85,13 @@ cmd_port (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err)
     { "latest", 'l', OPT_BOOL, &latest, NULL, "Act on the latest container nook is aware of" },
     { 0 },
   };
-  const struct cmd_spec spec
-      = { "port", "[options] CONTAINER [PORT]",
-          "List port mappings or a specific mapping for the container", opts, false, 0, 2 };
+  const struct cmd_spec spec = { "port",
+                                 "[options] CONTAINER [PORT]",
+                                 "List port mappings or a specific mapping for the container",
+                                 opts,
+                                 false,
+                                 0,
+                                 2 };
   _cleanup_free_ char *want = NULL;
   struct container c;
   char **args, id[65];

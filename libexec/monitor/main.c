@@ -49,16 +49,11 @@ static int
 parse_args (struct monitor *m, int argc, char **argv, const char **storage, nook_error_t *err)
 {
   static const struct option longopts[] = {
-    { "storage", required_argument, NULL, 's' },
-    { "runroot", required_argument, NULL, 'r' },
-    { "id", required_argument, NULL, 'i' },
-    { "id-fd", required_argument, NULL, 'I' },
-    { "sync-fd", required_argument, NULL, 'f' },
-    { "debug", no_argument, NULL, 'd' },
-    { "attach", no_argument, NULL, 'a' },
-    { "detach-keys", required_argument, NULL, 'k' },
-    { "late-userns", no_argument, NULL, 'L' },
-    { NULL, 0, NULL, 0 },
+    { "storage", required_argument, NULL, 's' }, { "runroot", required_argument, NULL, 'r' },
+    { "id", required_argument, NULL, 'i' },      { "id-fd", required_argument, NULL, 'I' },
+    { "sync-fd", required_argument, NULL, 'f' }, { "debug", no_argument, NULL, 'd' },
+    { "attach", no_argument, NULL, 'a' },        { "detach-keys", required_argument, NULL, 'k' },
+    { "late-userns", no_argument, NULL, 'L' },   { NULL, 0, NULL, 0 },
   };
   int c;
 

@@ -58,6 +58,7 @@ struct monitor
   int netns_fd;     /* the network namespace we hold for all runs */
   char *netns_path; /* /proc/OUR_PID/fd/N, for the runtime */
   pid_t net_pid;    /* slirp4netns or pasta */
+  pid_t udp_pid;    /* udpfwd.c's forwarder */
   int net_ready_fd, net_exit_fd, net_dirfd;
   char *net_api, *net_log;
 };
@@ -107,5 +108,9 @@ int monitor_net_ready (struct monitor *m, nook_error_t *err);
 /* End slirp4netns or pasta (the ports are free after this).  */
 void monitor_net_stop (struct monitor *m);
 void monitor_net_release (struct monitor *m);
+/* udpfwd.c: published UDP ports under slirp4netns, forwarded by a child
+   of ours (the host ports are bound before this returns).  */
+int monitor_udp_start (struct monitor *m, nook_error_t *err);
+void monitor_udp_stop (struct monitor *m);
 
 #endif

@@ -203,8 +203,10 @@ slirp_features (struct monitor *m, const char *path, bool *sandbox, bool *seccom
   free (text);
   text = xasprintf ("%s%s %s\n", key, *sandbox ? "sandbox" : "", *seccomp ? "seccomp" : "");
   dirfd = nook_open_dir (AT_FDCWD, m->runroot, &err);
-  if (dirfd < 0 || nook_write_file_volatile (dirfd, "monitor/slirp4netns.features", text,
-                                             strlen (text), 0600, &err) < 0)
+  if (dirfd < 0
+      || nook_write_file_volatile (dirfd, "monitor/slirp4netns.features", text, strlen (text), 0600,
+                                   &err)
+             < 0)
     nook_error_free (&err);
 }
 
@@ -214,8 +216,7 @@ helper_path (const char *name, const char *package, nook_error_t *err)
   char *path = nook_search_path (name);
 
   if (path == NULL)
-    nook_error (err, 0, "could not find %s in $PATH: install the Debian package %s", name,
-                package);
+    nook_error (err, 0, "could not find %s in $PATH: install the Debian package %s", name, package);
   return path;
 }
 
@@ -344,25 +345,28 @@ slirp_api (struct monitor *m, const char *request, char *answer, size_t size, no
   return 0;
 }
 
-/* Is PORT on IP free?  slirp4netns's own answer would not say why not.  */
+/* Is TCP PORT on IP free?  slirp4netns's own answer would not say why
+   not.  */
 static int
-check_free (const char *ip, uint16_t port, bool udp, nook_error_t *err)
+check_free (const char *ip, uint16_t port, nook_error_t *err)
 {
   struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons (port) };
-  _cleanup_close_ int fd = socket (AF_INET, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
+  _cleanup_close_ int fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   int one = 1;
 
   if (ip[0] && inet_pton (AF_INET, ip, &a.sin_addr) != 1)
-    return nook_error (err, 0, "cannot publish on `%s`: slirp4netns forwards IPv4 addresses "
-                               "only (pasta forwards IPv6)", ip);
-  if (!udp)
-    setsockopt (fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof (one));
+    return nook_error (err, 0,
+                       "cannot publish on `%s`: slirp4netns forwards IPv4 addresses "
+                       "only (pasta forwards IPv6)",
+                       ip);
+  /* As slirp4netns binds: a port in TIME_WAIT is not in use.  */
+  setsockopt (fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof (one));
   if (fd < 0 || bind (fd, (struct sockaddr *)&a, sizeof (a)) < 0)
-    return nook_error (err, errno, "listen %s %s:%u: bind", udp ? "udp" : "tcp",
-                       ip[0] ? ip : "0.0.0.0", port);
+    return nook_error (err, errno, "listen tcp %s:%u: bind", ip[0] ? ip : "0.0.0.0", port);
   return 0;
 }
 
+/* TCP port P + K, forwarded by slirp4netns to GUEST.  */
 static int
 add_hostfwd (struct monitor *m, const struct container_port *p, uint16_t k, const char *guest,
              nook_error_t *err)
@@ -371,13 +375,12 @@ add_hostfwd (struct monitor *m, const struct container_port *p, uint16_t k, cons
   _cleanup_free_ char *req = NULL;
   uint16_t host = (uint16_t)(p->host_port + k);
 
-  if (check_free (p->host_ip, host, p->udp, err) < 0)
+  if (check_free (p->host_ip, host, err) < 0)
     return -1;
-  req = xasprintf ("{\"execute\": \"add_hostfwd\", \"arguments\": {\"proto\": \"%s\", "
+  req = xasprintf ("{\"execute\": \"add_hostfwd\", \"arguments\": {\"proto\": \"tcp\", "
                    "\"host_addr\": \"%s\", \"host_port\": %u, \"guest_addr\": \"%s\", "
                    "\"guest_port\": %u}}",
-                   p->udp ? "udp" : "tcp", p->host_ip[0] ? p->host_ip : "0.0.0.0", host, guest,
-                   p->ctr_port + k);
+                   p->host_ip[0] ? p->host_ip : "0.0.0.0", host, guest, p->ctr_port + k);
   if (slirp_api (m, req, answer, sizeof (answer), err) < 0)
     return -1;
   if (strstr (answer, "\"return\"") == NULL)
@@ -393,11 +396,12 @@ slirp_ports (struct monitor *m, nook_error_t *err)
 
   if (container_net_addrs (n, &a, err) < 0)
     return -1;
+  /* TCP through slirp4netns; UDP by our own forwarder (udpfwd.c).  */
   for (size_t i = 0; i < n->n_ports; i++)
-    for (uint16_t k = 0; k < n->ports[i].count; k++)
+    for (uint16_t k = 0; !n->ports[i].udp && k < n->ports[i].count; k++)
       if (add_hostfwd (m, &n->ports[i], k, a.ip, err) < 0)
         return -1;
-  return 0;
+  return monitor_udp_start (m, err);
 }
 
 /* ---- pasta ---- */
@@ -415,9 +419,9 @@ pasta_ports (const struct container_network *n, bool udp, char ***argv)
       if (p->udp != udp)
         continue;
       push_flag (argv, udp ? "-u" : "-t", NULL);
-      strv_push (argv, xasprintf ("%s%s%u-%u:%u-%u", p->host_ip, p->host_ip[0] ? "/" : "",
-                                  p->host_port, p->host_port + p->count - 1, p->ctr_port,
-                                  p->ctr_port + p->count - 1));
+      strv_push (argv,
+                 xasprintf ("%s%s%u-%u:%u-%u", p->host_ip, p->host_ip[0] ? "/" : "", p->host_port,
+                            p->host_port + p->count - 1, p->ctr_port, p->ctr_port + p->count - 1));
       any = true;
     }
   if (!any)
@@ -446,8 +450,11 @@ run_pasta (struct monitor *m, char **argv, const char *pidfile, nook_error_t *er
   _cleanup_close_ int log = open (m->net_log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   _cleanup_free_ char *pid = NULL;
   int keep[2] = { m->netns_fd, -1 }, status;
-  struct nook_spawn s = { .argv = (const char *const *)argv, .stdin_fd = -1, .stdout_fd = log,
-                          .stderr_fd = log, .keep_fds = keep };
+  struct nook_spawn s = { .argv = (const char *const *)argv,
+                          .stdin_fd = -1,
+                          .stdout_fd = log,
+                          .stderr_fd = log,
+                          .keep_fds = keep };
   pid_t child;
   int64_t v;
 
@@ -501,16 +508,18 @@ int
 monitor_net_start (struct monitor *m, nook_error_t *err)
 {
   enum container_net_mode mode = m->c.cfg.net.mode;
-  _cleanup_free_ char *dir = xasprintf ("%s/monitor", m->runroot);
+  _cleanup_free_ char *dir = container_monitor_dir (m->runroot);
 
-  if (mode == NET_HOST || (m->netns_fd < 0 && mode != NET_SLIRP4NETNS && mode != NET_PASTA
-                           && mode != NET_NONE))
+  if (mode == NET_HOST
+      || (m->netns_fd < 0 && mode != NET_SLIRP4NETNS && mode != NET_PASTA && mode != NET_NONE))
     return 0;
   if (m->netns_fd < 0 && make_netns (m, err) < 0)
     return -1;
   m->netns_path = xasprintf ("/proc/%d/fd/%d", (int)getpid (), m->netns_fd);
   if (mode != NET_SLIRP4NETNS && mode != NET_PASTA)
     return 0;
+  if (mkdir (dir, 0700) < 0 && errno != EEXIST)
+    return nook_error (err, errno, "mkdir `%s`", dir);
   m->net_log = xasprintf ("%s/%s.net.log", dir, m->id);
   if (mode == NET_PASTA)
     return start_pasta (m, err);
@@ -536,6 +545,7 @@ monitor_net_ready (struct monitor *m, nook_error_t *err)
 void
 monitor_net_stop (struct monitor *m)
 {
+  monitor_udp_stop (m);
   if (m->net_pid > 0)
     {
       nook_closep (&m->net_exit_fd);

@@ -33,16 +33,16 @@ struct container_config
   char **layers; /* the image's layer chain IDs, bottom first */
   char **labels; /* "key=value" */
   char *created;
-  bool interactive; /* -i: stdin stays open */
-  bool rm;          /* --rm */
+  bool interactive;               /* -i: stdin stays open */
+  bool rm;                        /* --rm */
   struct container_userns userns; /* --userns, --uidmap, --gidmap */
   struct container_security sec;
   struct container_mounts mounts; /* -v, --mount, --volumes-from, image VOLUMEs */
-  bool tty;             /* -t: a pty for stdio */
-  bool init;            /* --init: nook-init as PID 1 */
-  char *log_driver;     /* "k8s-file", "none", "passthrough" */
-  char *log_path;       /* k8s-file: the log file */
-  int64_t log_max_size; /* bytes; 0: no rotation */
+  bool tty;                       /* -t: a pty for stdio */
+  bool init;                      /* --init: nook-init as PID 1 */
+  char *log_driver;               /* "k8s-file", "none", "passthrough" */
+  char *log_path;                 /* k8s-file: the log file */
+  int64_t log_max_size;           /* bytes; 0: no rotation */
   int64_t log_max_files;
   char *restart;        /* "no", "on-failure", "always", "unless-stopped" */
   int64_t restart_max;  /* on-failure:N; 0: no limit */
@@ -109,7 +109,7 @@ struct container_create_opts
   char **log_opts;        /* path=, max-size=, max-file= */
   const char *restart;    /* NULL: "no" */
   const char *stop_signal;
-  int64_t stop_timeout; /* -1: 10 */
+  int64_t stop_timeout;         /* -1: 10 */
   struct container_network net; /* as given */
 };
 

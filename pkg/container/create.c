@@ -301,8 +301,7 @@ container_create (struct storage *st, const struct container_create_opts *o, str
       if (ret == 0)
         ret = compute_settings (st, o, &img, &icfg, c, err);
       if (ret == 0)
-        ret = container_userns_check (st, &o->userns, o->user != NULL, &c->cfg, &userns_lock,
-                                      err);
+        ret = container_userns_check (st, &o->userns, o->user != NULL, &c->cfg, &userns_lock, err);
       if (ret == 0)
         ret = container_record_commit (st, c, err);
       image_config_free (&icfg);

@@ -103,8 +103,7 @@ put_line (struct nook_buf *b, const char *keyword, char *const *words)
 }
 
 char *
-container_resolv_conf (const struct container_network *n, const char *host_text,
-                       const char *dns)
+container_resolv_conf (const struct container_network *n, const char *host_text, const char *dns)
 {
   _cleanup_buf_ struct nook_buf b = { 0 };
   _cleanup_strv_ char **servers = NULL, **search = NULL, **options = NULL;

@@ -109,8 +109,7 @@ check_slirp_option (const char *opt, nook_error_t *err)
 }
 
 static int
-parse_options (const char *mode, const char *opts, struct container_network *out,
-               nook_error_t *err)
+parse_options (const char *mode, const char *opts, struct container_network *out, nook_error_t *err)
 {
   _cleanup_free_ char *copy = xstrdup (opts);
   char *save = NULL;
@@ -326,8 +325,8 @@ random_port (const char *ip, bool udp, uint16_t *port, nook_error_t *err)
   struct sockaddr_storage got;
   socklen_t len = sizeof (got);
   bool v6 = ip[0] && strchr (ip, ':');
-  _cleanup_close_ int fd = socket (v6 ? AF_INET6 : AF_INET,
-                                   (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
+  _cleanup_close_ int fd
+      = socket (v6 ? AF_INET6 : AF_INET, (udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
 
   if (v6)
     inet_pton (AF_INET6, ip, &a6.sin6_addr);
@@ -382,13 +381,13 @@ assign_ports (struct container_network *n, nook_error_t *err)
 
   for (size_t i = 0; i < count; i++)
     {
-      struct container_port *p = &n->ports[i];
-      if (p->host_port)
+      /* Copied: add_port moves the array.  */
+      struct container_port p = n->ports[i];
+      if (p.host_port)
         continue;
-      for (uint16_t k = 1; k < p->count; k++)
-        add_port (n, p->host_ip, 0, (uint16_t)(p->ctr_port + k), 1, p->udp);
-      p = &n->ports[i]; /* moved by add_port */
-      p->count = 1;
+      for (uint16_t k = 1; k < p.count; k++)
+        add_port (n, p.host_ip, 0, (uint16_t)(p.ctr_port + k), 1, p.udp);
+      n->ports[i].count = 1;
     }
   for (size_t i = 0; i < n->n_ports; i++)
     if (n->ports[i].host_port == 0
@@ -421,8 +420,9 @@ check_ports (const struct container_network *in, char *const *image_exposed,
     return nook_error (err, 0, "too many published ports (%zu, at most %d)", out->n_ports,
                        PORTS_MAX);
   if (out->n_ports && (out->mode == NET_NONE || out->mode == NET_CONTAINER))
-    return nook_error (err, 0, "cannot set port bindings on an existing container network "
-                               "namespace or with --network none");
+    return nook_error (err, 0,
+                       "cannot set port bindings on an existing container network "
+                       "namespace or with --network none");
   return assign_ports (out, err);
 }
 
@@ -584,8 +584,8 @@ container_network_read (const nook_json *top, struct container_network *n, nook_
   for (size_t i = 0; i < json_len (ports); i++)
     if (read_port (json_at (ports, i), n, err) < 0)
       goto fail;
-  char ***lists[] = { &n->options, &n->expose, &n->dns, &n->dns_search, &n->dns_option,
-                      &n->add_host };
+  char ***lists[]
+      = { &n->options, &n->expose, &n->dns, &n->dns_search, &n->dns_option, &n->add_host };
   for (size_t i = 0; i < NOOK_ARRAY_SIZE (lists); i++)
     if (*lists[i] == NULL)
       *lists[i] = xzalloc (sizeof (char *));

@@ -39,10 +39,10 @@ struct container_port
 struct container_network
 {
   /* As given.  */
-  char *network;   /* NULL: slirp4netns */
-  char **publish;  /* -p */
+  char *network;  /* NULL: slirp4netns */
+  char **publish; /* -p */
   bool publish_all;
-  char **expose;   /* --expose PORT[/PROTO], ranges */
+  char **expose; /* --expose PORT[/PROTO], ranges */
   char **dns;
   char **dns_search;
   char **dns_option;
@@ -50,8 +50,8 @@ struct container_network
   bool no_hosts;
   /* Once checked.  */
   enum container_net_mode mode;
-  char *target;    /* NET_CONTAINER: the container's ID; NET_NS: the path */
-  char **options;  /* slirp4netns: "key=value"; pasta: its arguments */
+  char *target;   /* NET_CONTAINER: the container's ID; NET_NS: the path */
+  char **options; /* slirp4netns: "key=value"; pasta: its arguments */
   struct container_port *ports;
   size_t n_ports;
 };

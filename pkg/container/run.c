@@ -59,8 +59,8 @@ monitor_msg_recv (int fd, struct monitor_msg *m)
    container's ID from *CTL_WR unless given ID.  */
 static int
 spawn_monitor (const struct nook_paths *paths, struct storage *st, const char *id,
-               const struct container_attach_opts *a, bool late_userns, int *sync_rd,
-               int *ctl_wr, nook_error_t *err)
+               const struct container_attach_opts *a, bool late_userns, int *sync_rd, int *ctl_wr,
+               nook_error_t *err)
 {
   _cleanup_free_ char *monitor = config_helper (paths, "nook-monitor");
   int sync[2] = { -1, -1 }, ctl[2] = { -1, -1 }, keep[3];
