@@ -4,6 +4,7 @@
 
 #include "container/container.h"
 #include "format/format.h"
+#include "volume/volume.h"
 
 #include <string.h>
 
@@ -12,6 +13,7 @@ enum inspect_type
   INSPECT_ALL,
   INSPECT_CONTAINER,
   INSPECT_IMAGE,
+  INSPECT_VOLUME,
 };
 
 struct inspect_flags
@@ -66,6 +68,25 @@ inspect_container (struct nook_ctx *ctx, const struct container *c, bool size, s
   return 0;
 }
 
+/* Volume NAME's document into G; 1 when there is none.  */
+static int
+inspect_volume (struct nook_ctx *ctx, const char *name, struct json_gen *g, nook_error_t *err)
+{
+  struct volume v;
+
+  if (volume_load (&ctx->store, name, &v, err) < 0)
+    {
+      if ((*err)->errnum != ENOENT)
+        return -1;
+      nook_error_free (err);
+      nook_error (err, 0, "no such volume %s", name);
+      return 1;
+    }
+  volume_inspect_json (&ctx->store, &v, g);
+  volume_free (&v);
+  return 0;
+}
+
 /* Add the document of NAME to G.  1 when there is no such object (*ERR
    says so, in Podman's words for TYPE), 0 when added, -1 on error.  */
 static int
@@ -76,6 +97,8 @@ inspect_one (struct nook_ctx *ctx, enum inspect_type type, const char *name, boo
   struct storage_image img;
   int r;
 
+  if (type == INSPECT_VOLUME)
+    return inspect_volume (ctx, name, g, err);
   if (type != INSPECT_IMAGE)
     {
       struct container c;
@@ -102,6 +125,11 @@ inspect_one (struct nook_ctx *ctx, enum inspect_type type, const char *name, boo
         return -1;
       if (type == INSPECT_ALL)
         {
+          /* Last, a volume of that name.  */
+          nook_error_free (err);
+          r = inspect_volume (ctx, name, g, err);
+          if (r != 1)
+            return r;
           nook_error_free (err);
           nook_error (err, 0, "no such object: \"%s\"", name);
         }
@@ -208,6 +236,8 @@ parse_type (const char *type, enum inspect_type *out, nook_error_t *err)
     *out = INSPECT_CONTAINER;
   else if (strcmp (type, "image") == 0)
     *out = INSPECT_IMAGE;
+  else if (strcmp (type, "volume") == 0)
+    *out = INSPECT_VOLUME;
   else
     return nook_error (err, 0, "invalid type \"%s\": must be \"image\", \"container\" or \"all\"",
                        type);

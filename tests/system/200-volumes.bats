@@ -61,7 +61,7 @@ vol_data () {
     [ "$(stat -c %u "$D/src/a")" = "$((sub + 999))" ]
 }
 
-@test ":U with --userns=keep-id chows to the container's user through the container's mapping" {
+@test ":U with --userns=keep-id chowns to the container's user through the container's mapping" {
     mkdir "$D/k1" "$D/k2"
     # keep-id: the container's user is the user: the files stay the user's.
     run -0 nook run --rm --userns=keep-id -v "$D/k1:/s:U" $BB sh -c 'stat -c %u:%g /s; touch /s/f'
@@ -178,6 +178,11 @@ vol_data () {
     assert_output_contains 'Error: inspecting object: no such volume nosuch'
     run -0 nook volume exists v2
     run -1 nook volume exists nosuch
+    # inspect finds volumes too, last after containers and images.
+    run -0 nook inspect --format '{{.Name}} {{.Driver}}' v1
+    assert_output_equals "v1 local"
+    run -125 nook inspect --type volume nosuch
+    assert_output_contains "Error: inspecting object: no such volume nosuch"
     run -125 nook volume ls --filter bogus=1
     assert_output_contains "bogus is an invalid volume filter"
 }
