@@ -504,6 +504,15 @@ start_pasta (struct monitor *m, nook_error_t *err)
 
 /* ---- the steps ---- */
 
+/* In the state: whoever finds our monitor dead ends it (rm).  */
+static void
+record_helper (struct monitor *m)
+{
+  m->c.state.net_pid = m->net_pid;
+  nook_proc_start_time (m->net_pid, &m->c.state.net_start);
+}
+
+
 int
 monitor_net_start (struct monitor *m, nook_error_t *err)
 {
@@ -522,11 +531,19 @@ monitor_net_start (struct monitor *m, nook_error_t *err)
     return nook_error (err, errno, "mkdir `%s`", dir);
   m->net_log = xasprintf ("%s/%s.net.log", dir, m->id);
   if (mode == NET_PASTA)
-    return start_pasta (m, err);
+    {
+      if (start_pasta (m, err) < 0)
+        return -1;
+      record_helper (m);
+      return 0;
+    }
   m->net_dirfd = open (dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (m->net_dirfd < 0)
     return nook_error (err, errno, "open `%s`", dir);
-  return start_slirp (m, err);
+  if (start_slirp (m, err) < 0)
+    return -1;
+  record_helper (m);
+  return 0;
 }
 
 int
@@ -534,11 +551,13 @@ monitor_net_ready (struct monitor *m, nook_error_t *err)
 {
   if (m->net_ready_fd < 0)
     return 0;
+  nook_debug ("monitor: waiting for slirp4netns");
   if (slirp_wait_ready (m) < 0)
     {
       _cleanup_free_ char *log = net_log_text (m);
       return nook_error (err, 0, "slirp4netns failed: %s", log);
     }
+  nook_debug ("monitor: slirp4netns ready");
   return slirp_ports (m, err);
 }
 
@@ -548,10 +567,12 @@ monitor_net_stop (struct monitor *m)
   monitor_udp_stop (m);
   if (m->net_pid > 0)
     {
+      /* Nothing of theirs to keep: the ports are free once it is gone.  */
       nook_closep (&m->net_exit_fd);
-      kill (m->net_pid, SIGTERM);
+      kill (m->net_pid, SIGKILL);
       waitpid (m->net_pid, NULL, 0);
       m->net_pid = 0;
+      m->c.state.net_pid = 0;
     }
   if (m->net_log)
     unlink (m->net_log);

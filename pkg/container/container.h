@@ -67,6 +67,8 @@ struct container_state
   uint64_t monitor_start;
   pid_t fuse_pid; /* the rootfs daemon, to clean up after a dead monitor */
   uint64_t fuse_start;
+  pid_t net_pid; /* slirp4netns or pasta, likewise */
+  uint64_t net_start;
   int exit_code;
   char *started_at;
   char *finished_at;

@@ -187,6 +187,8 @@ container_state_write (int dirfd, const struct container_state *s, bool durable,
   json_gen_kv_int (g, "monitor_start", (int64_t)s->monitor_start);
   json_gen_kv_int (g, "fuse_pid", s->fuse_pid);
   json_gen_kv_int (g, "fuse_start", (int64_t)s->fuse_start);
+  json_gen_kv_int (g, "net_pid", s->net_pid);
+  json_gen_kv_int (g, "net_start", (int64_t)s->net_start);
   json_gen_kv_int (g, "exit_code", s->exit_code);
   json_gen_kv_string (g, "started_at", s->started_at);
   json_gen_kv_string (g, "finished_at", s->finished_at);
@@ -203,6 +205,7 @@ state_parse (const char *text, size_t len, struct container_state *s, nook_error
   _cleanup_json_ nook_json *j = NULL;
   const char *status = NULL, *started = NULL, *finished = NULL, *error = NULL;
   int64_t pid = 0, pid_start = 0, mon = 0, mon_start = 0, code = 0, fuse = 0, fuse_start = 0;
+  int64_t net = 0, net_start = 0;
 
   memset (s, 0, sizeof (*s));
   if (json_parse (text, len, &j, err) < 0
@@ -213,6 +216,8 @@ state_parse (const char *text, size_t len, struct container_state *s, nook_error
       || json_get_int (j, "monitor_start", "monitor_start", false, &mon_start, err) < 0
       || json_get_int (j, "fuse_pid", "fuse_pid", false, &fuse, err) < 0
       || json_get_int (j, "fuse_start", "fuse_start", false, &fuse_start, err) < 0
+      || json_get_int (j, "net_pid", "net_pid", false, &net, err) < 0
+      || json_get_int (j, "net_start", "net_start", false, &net_start, err) < 0
       || json_get_int (j, "exit_code", "exit_code", false, &code, err) < 0
       || json_get_str (j, "started_at", "started_at", false, &started, err) < 0
       || json_get_str (j, "finished_at", "finished_at", false, &finished, err) < 0
@@ -229,6 +234,8 @@ state_parse (const char *text, size_t len, struct container_state *s, nook_error
   s->monitor_start = (uint64_t)mon_start;
   s->fuse_pid = (pid_t)fuse;
   s->fuse_start = (uint64_t)fuse_start;
+  s->net_pid = (pid_t)net;
+  s->net_start = (uint64_t)net_start;
   s->exit_code = (int)code;
   s->started_at = started ? xstrdup (started) : NULL;
   s->finished_at = finished ? xstrdup (finished) : NULL;

@@ -45,6 +45,7 @@ stop_container (struct storage *st, const struct nook_paths *paths, const char *
   if (s->monitor_pid > 0 && !wait_gone (s->monitor_pid, s->monitor_start, 10000))
     kill_if_alive (s->monitor_pid, s->monitor_start, SIGKILL);
   kill_if_alive (s->fuse_pid, s->fuse_start, SIGKILL);
+  kill_if_alive (s->net_pid, s->net_start, SIGKILL);
 }
 
 static bool
@@ -93,6 +94,7 @@ container_remove (struct storage *st, const struct nook_paths *paths, const char
       /* Exited, or a monitor died: leftovers are killed all the same.  */
       kill_if_alive (c.state.pid, c.state.pid_start, SIGKILL);
       kill_if_alive (c.state.fuse_pid, c.state.fuse_start, SIGKILL);
+      kill_if_alive (c.state.net_pid, c.state.net_start, SIGKILL);
     }
   dfd = storage_container_open (st, id, err);
   if (dfd < 0 && (*err)->errnum == ENOENT && c.cfg.rm)

@@ -64,12 +64,14 @@ for i in range(25):
 sys.exit(1)' "$1" "$2"
 }
 
-# Is PORT free for a listener again (TCP)?
+# Is PORT free for a listener again (TCP, or with "udp" UDP)?
 port_is_free () {
     python3 -c '
 import socket, sys
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(1)' "$1"
+udp = sys.argv[2] == "udp"
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM if udp else socket.SOCK_STREAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))' "$1" "${2:-tcp}"
 }
 
 # A container serving TEXT with busybox httpd on port 80.
@@ -200,6 +202,28 @@ assert_no_net_helpers () {
     run -0 nook rm -f -t 0 s1
     [ -z "$(net_helpers_of "$id")" ]
     run -0 port_is_free "$p"
+}
+
+@test "the monitor killed with SIGKILL: slirp4netns, pasta and the UDP forwarder end; rm -f frees the ports" {
+    local p u modes=(slirp4netns) m id monpid
+    command -v pasta >/dev/null && modes+=(pasta)
+    for m in "${modes[@]}"; do
+        p=$(free_port) u=$(free_port udp)
+        run -0 web "k-$m" killed --network "$m" -p "127.0.0.1:$p:80" -p "127.0.0.1:$u:5000/udp"
+        id=$(container_id_of "k-$m")
+        run -0 fetch "$p"
+        monpid=$(nook inspect --format '{{.State.ConmonPid}}' "k-$m")
+        [ -n "$(net_helpers_of "$id")" ]
+        kill -9 "$monpid"
+        run -0 nook rm -f -t 0 "k-$m"
+        local i
+        for i in $(seq 50); do [ -z "$(net_helpers_of "$id")" ] && break; sleep 0.1; done
+        [ -z "$(net_helpers_of "$id")" ] || { net_helpers_of "$id"; false; }
+        [ -z "$(pgrep -u "$(id -u)" -f "nook-monitor.*--id $id" || true)" ]
+        for i in $(seq 50); do port_is_free "$p" 2>/dev/null && port_is_free "$u" udp 2>/dev/null && break; sleep 0.1; done
+        run -0 port_is_free "$p"
+        run -0 port_is_free "$u" udp
+    done
 }
 
 # ---- network modes ---------------------------------------------------------------
