@@ -15,6 +15,9 @@
      containers/names/NAME -> ID   (symlink: reservation is atomic)
      containers/ID/        flock'ed per container
        container.json  state.json  upper/  work/  merged/  userdata/
+       volume-overlay/N/   -v ...:O: a fresh upper dir per start
+       image-mount/N/      --mount type=image: its own overlay
+     volumes/NAME/         pkg/volume: volume.json, _data/; flock'ed per volume
 
    Everything is written whole and renamed into place: a crash leaves the
    old state or the new one, and at worst garbage under tmp/.  */

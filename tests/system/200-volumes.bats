@@ -288,6 +288,29 @@ vol_data () {
     [ "$(stat -c %u "$D/secret/s")" = "$(id -u)" ]
 }
 
+@test "symlinks a container leaves in a volume: :U, seeding and volume rm stay inside it" {
+    mkdir "$D/outside"; echo keep > "$D/outside/file"
+    run -0 nook run --rm -v symvol:/v $BB sh -c "ln -s $D/outside /v/dirlink; ln -s $D/outside/file /v/filelink; ln -s / /v/root"
+    run -0 nook run --rm -u 1000:1000 -v symvol:/v:U $BB ls /v
+    [ "$(stat -c %u "$D/outside")" = "$(id -u)" ]
+    [ "$(stat -c %u "$D/outside/file")" = "$(id -u)" ]
+    run -0 nook volume rm symvol
+    [ "$(cat "$D/outside/file")" = keep ]
+    [ ! -e "$NOOK_STORE/volumes/symvol" ]
+}
+
+@test "two volume create of one name at once: one wins, the volume is whole" {
+    local i
+    for i in 1 2 3 4; do
+        ( nook volume create race >/dev/null 2>&1 && echo won ) > "$BATS_TEST_TMPDIR/r$i" &
+    done
+    wait
+    [ "$(cat "$BATS_TEST_TMPDIR"/r* | grep -c won)" = 1 ]
+    run -0 nook volume inspect --format '{{.Name}} {{.NeedsCopyUp}}' race
+    assert_output_equals "race true"
+    [ -d "$(vol_data race)" ]
+}
+
 @test "bad -v and --mount input: Podman's messages, nothing created" {
     run -125 nook run --rm -v /nonexistent-dir:/x $BB true
     assert_output_equals "Error: statfs /nonexistent-dir: no such file or directory"
