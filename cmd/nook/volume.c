@@ -13,7 +13,8 @@ cmd_volume_create (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *er
   const char *driver = NULL;
   bool ignore = false;
   const struct opt table[] = {
-    { "driver", 'd', OPT_STRING, &driver, "DRIVER", "Specify volume driver name (default \"local\")" },
+    { "driver", 'd', OPT_STRING, &driver, "DRIVER",
+      "Specify volume driver name (default \"local\")" },
     { "ignore", 0, OPT_BOOL, &ignore, NULL,
       "Don't fail if volume already exists (no-op if it does)" },
     { "label", 'l', OPT_STRINGS, &labels, "KEY=VALUE", "Set metadata for a volume" },
@@ -151,9 +152,13 @@ cmd_volume_inspect (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *e
     { "format", 'f', OPT_STRING, &format, "FORMAT", "Format volume output using Go template" },
     { 0 },
   };
-  const struct cmd_spec spec = { "volume inspect", "[options] VOLUME [VOLUME...]",
-                                 "Display detailed information on one or more volumes", table,
-                                 false, 0, -1 };
+  const struct cmd_spec spec = { "volume inspect",
+                                 "[options] VOLUME [VOLUME...]",
+                                 "Display detailed information on one or more volumes",
+                                 table,
+                                 false,
+                                 0,
+                                 -1 };
   _cleanup_json_gen_ struct json_gen *g = json_gen_new_indent ("     ");
   struct volume *vs = NULL;
   size_t n = 0;
@@ -260,8 +265,9 @@ cmd_volume_rm (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err)
       "Seconds to wait for running containers to stop before killing the container" },
     { 0 },
   };
-  const struct cmd_spec spec = { "volume rm", "[options] VOLUME [VOLUME...]",
-                                 "Remove one or more volumes", table, false, 0, -1 };
+  const struct cmd_spec spec = {
+    "volume rm", "[options] VOLUME [VOLUME...]", "Remove one or more volumes", table, false, 0, -1
+  };
   struct volume *vs = NULL;
   size_t n = 0;
   char **args;

@@ -9,8 +9,8 @@
 #include <sys/stat.h>
 
 static const char *const propagations[]
-    = { "private", "rprivate", "shared", "rshared", "slave", "rslave", "unbindable", "runbindable",
-        NULL };
+    = { "private", "rprivate",   "shared",      "rshared", "slave",
+        "rslave",  "unbindable", "runbindable", NULL };
 
 void
 container_mount_free (struct container_mount *m)
@@ -206,7 +206,8 @@ container_mount_parse_volume (const char *arg, struct container_mount *m, nook_e
     return nook_error (err, 0, "host directory cannot be empty");
   if (dst[0] == '\0')
     return nook_error (err, 0, "container directory cannot be empty");
-  if ((opts && parse_volume_opts (opts, shown, &g, err) < 0) || check_dest (dst, &m->destination, err) < 0)
+  if ((opts && parse_volume_opts (opts, shown, &g, err) < 0)
+      || check_dest (dst, &m->destination, err) < 0)
     {
       container_mount_free (m);
       return -1;
@@ -254,8 +255,8 @@ mount_bool (const char *key, const char *val, bool *out, nook_error_t *err)
                            "'readonly', 'ro', or 'rw' must be set to true or false, instead "
                            "received \"%s\": must provide an argument for option",
                            val);
-      return nook_error (err, 0, "'%s' must be set to true or false, instead received \"%s\"",
-                         key, val);
+      return nook_error (err, 0, "'%s' must be set to true or false, instead received \"%s\"", key,
+                         val);
     }
   return 0;
 }
@@ -567,8 +568,9 @@ add_checked (const struct container_mounts_ctx *ctx, struct container_mount *m,
              struct container_mounts *out, nook_error_t *err)
 {
   if (strcmp (m->destination, "/") == 0)
-    return nook_error (err, 0, "invalid container path \"/\": cannot mount over the container's "
-                               "root directory");
+    return nook_error (err, 0,
+                       "invalid container path \"/\": cannot mount over the container's "
+                       "root directory");
   if (has_dest (out, m->destination))
     return nook_error (err, 0, "%s: duplicate mount destination", m->destination);
   if (check_host (ctx, m, err) < 0)
@@ -580,8 +582,8 @@ add_checked (const struct container_mounts_ctx *ctx, struct container_mount *m,
 /* --volumes-from CTR[:z|ro|rw]: CTR's volumes and binds, ro or rw as
    asked, on destinations not taken yet.  */
 static int
-volumes_from (const struct container_mounts_ctx *ctx, const char *arg,
-              struct container_mounts *out, nook_error_t *err)
+volumes_from (const struct container_mounts_ctx *ctx, const char *arg, struct container_mounts *out,
+              nook_error_t *err)
 {
   _cleanup_free_ char *ref = xstrdup (arg);
   char *opt = strchr (ref, ':');
@@ -600,7 +602,8 @@ volumes_from (const struct container_mounts_ctx *ctx, const char *arg,
                          "invalid option \"%s\" specified - volumes from another container can "
                          "only use z,ro,rw options",
                          o);
-  if (storage_container_resolve (ctx->st, ref, id, err) < 0 || container_load (ctx->st, id, &c, err) < 0)
+  if (storage_container_resolve (ctx->st, ref, id, err) < 0
+      || container_load (ctx->st, id, &c, err) < 0)
     return nook_error_prefix (err, "looking up container \"%s\" for volumes-from", ref);
   for (size_t i = 0; i < c.cfg.mounts.n; i++)
     {
@@ -895,8 +898,7 @@ inspect_one (struct storage *st, const struct container_mount *m, struct json_ge
 }
 
 void
-container_mounts_inspect (struct storage *st, const struct container_mounts *m,
-                          struct json_gen *g)
+container_mounts_inspect (struct storage *st, const struct container_mounts *m, struct json_gen *g)
 {
   /* Podman lists the volumes, then the bind mounts, then the images.  */
   json_gen_array_open (g);

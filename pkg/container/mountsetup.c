@@ -130,8 +130,7 @@ dir_empty (int fd)
    in (when the volume is still empty), and its owner and mode taken, as
    Podman's copy-up and chown.  */
 static int
-seed_volume (struct storage *st, const char *name, int rootfd, const char *dest,
-             nook_error_t *err)
+seed_volume (struct storage *st, const char *name, int rootfd, const char *dest, nook_error_t *err)
 {
   _cleanup_close_ int lock = -1, data = -1, src = -1;
   struct volume v;

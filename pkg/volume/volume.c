@@ -393,7 +393,9 @@ volume_filter_match (const struct volume *v, const char *filter, bool in_use, bo
     {
       if (strcmp (val, "true") != 0 && strcmp (val, "false") != 0 && strcmp (val, "1") != 0
           && strcmp (val, "0") != 0)
-        return nook_error (err, 0, "%s is not a valid value for the \"dangling\" filter - must be true or false", val);
+        return nook_error (
+            err, 0, "%s is not a valid value for the \"dangling\" filter - must be true or false",
+            val);
       *match = (val[0] == 't' || val[0] == '1') == !in_use;
     }
   else

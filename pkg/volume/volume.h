@@ -35,8 +35,8 @@ bool volume_name_valid (const char *name);
 /* Make volume NAME (NULL: a generated 64-hex-digit one) with LABELS and
    OPTIONS ("key=value" each); *OUT (optional) gets it.  An existing
    name fails with EEXIST and Podman's message.  */
-int volume_create (struct storage *st, const char *name, char *const *labels,
-                   char *const *options, bool anonymous, struct volume *out, nook_error_t *err);
+int volume_create (struct storage *st, const char *name, char *const *labels, char *const *options,
+                   bool anonymous, struct volume *out, nook_error_t *err);
 /* Read volume NAME; ENOENT with Podman's "no volume with name" message.  */
 int volume_load (struct storage *st, const char *name, struct volume *v, nook_error_t *err);
 /* Every volume, sorted by name.  */

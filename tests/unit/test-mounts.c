@@ -104,15 +104,15 @@ TEST (mount_arg_forms)
   CHECK (m.anonymous);
   CHECK_STR_EQ (opts_of (&m), "rw,rprivate,nosuid,nodev,rbind");
   container_mount_free (&m);
-  CHECK_OK (container_mount_parse_mount ("type=volume,source=named,dst=/v,ro=false", &m, &tmpfs,
-                                         &err),
-            &err);
+  CHECK_OK (
+      container_mount_parse_mount ("type=volume,source=named,dst=/v,ro=false", &m, &tmpfs, &err),
+      &err);
   CHECK_STR_EQ (m.source, "named");
   CHECK (strv_contains (m.options, "rw"));
   container_mount_free (&m);
-  CHECK_OK (container_mount_parse_mount ("type=bind,src=/s,dst=/b,bind-nonrecursive", &m, &tmpfs,
-                                         &err),
-            &err);
+  CHECK_OK (
+      container_mount_parse_mount ("type=bind,src=/s,dst=/b,bind-nonrecursive", &m, &tmpfs, &err),
+      &err);
   CHECK (strv_contains (m.options, "bind") && !strv_contains (m.options, "rbind"));
   container_mount_free (&m);
   /* tmpfs: a --tmpfs entry, for container_security's check.  */
@@ -247,8 +247,7 @@ TEST (volume_store)
   volume_free (&v);
   CHECK_FAIL_ERRNO (volume_create (&st, "v1", NULL, NULL, false, NULL, &err), &err, EEXIST,
                     "volume with name v1 already exists: volume already exists");
-  CHECK_FAIL (volume_create (&st, "../x", NULL, NULL, false, NULL, &err), &err,
-              "names must match");
+  CHECK_FAIL (volume_create (&st, "../x", NULL, NULL, false, NULL, &err), &err, "names must match");
   CHECK_OK (volume_create (&st, NULL, NULL, NULL, true, &v, &err), &err);
   CHECK (nook_is_hex (v.name, 64));
   CHECK (v.anonymous);
