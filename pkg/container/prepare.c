@@ -124,7 +124,8 @@ container_prepare (struct storage *st, struct container *c, const struct userns_
   rootfd = open (r->merged, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0)
     nook_error (err, errno, "open the rootfs `%s`", r->merged);
-  else
+  /* Before the bundle: its check of the working directory would make it.  */
+  else if (container_userns_workdir (&c->cfg.userns, rootfd, c->cfg.workdir, err) == 0)
     ret = write_bundle (st, c, rootfd, r->merged, ids, host, err);
   if (ret < 0)
     storage_overlay_unmount (st, c->cfg.id, r->fuse_pid);

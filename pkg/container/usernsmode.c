@@ -811,6 +811,30 @@ container_userns_prepare_dirs (const struct container_userns *u, const char *roo
   return 0;
 }
 
+int
+container_userns_workdir (const struct container_userns *u, int rootfd, const char *workdir,
+                          nook_error_t *err)
+{
+  _cleanup_close_ int fd = -1;
+  uint32_t uid, gid;
+
+  if (u->kind == CONTAINER_USERNS_HOST || u->kind == CONTAINER_USERNS_KEEP_ID
+      || !userns_to_host (&u->uids, 0, &uid) || !userns_to_host (&u->gids, 0, &gid))
+    return 0;
+  fd = nook_open_in_root (rootfd, workdir, O_PATH | O_DIRECTORY, NOOK_INROOT_NONE, err);
+  if (fd >= 0)
+    return 0;
+  if ((*err)->errnum != ENOENT)
+    return nook_error_prefix (err, "workdir");
+  nook_error_free (err);
+  fd = nook_open_in_root (rootfd, workdir, O_PATH | O_DIRECTORY, NOOK_INROOT_DIR, err);
+  if (fd < 0)
+    return nook_error_prefix (err, "workdir");
+  if (fchownat (fd, "", uid, gid, AT_EMPTY_PATH) < 0)
+    return nook_error (err, errno, "workdir `%s`: chown", workdir);
+  return 0;
+}
+
 /* Does TEXT have a line whose field 0 is NAME or field 2 is ID?  */
 static bool
 etc_has (const char *text, const char *name, const char *id)

@@ -81,6 +81,11 @@ const struct userns_ids *container_userns_ids (const struct container_userns *u,
    that is not searchable is an error that says what to do.  */
 int container_userns_prepare_dirs (const struct container_userns *u, const char *root,
                                    const char *id, nook_error_t *err);
+/* Make the working directory WORKDIR in the mounted rootfs ROOTFD when
+   the image lacks it, owned by the container's root as Podman's is: made
+   by the monitor it would belong to an id the container may not map.  */
+int container_userns_workdir (const struct container_userns *u, int rootfd, const char *workdir,
+                              nook_error_t *err);
 /* A user namespace with U's mappings in SPEC.  */
 void container_userns_apply (const struct container_userns *u, struct oci_spec *spec);
 /* keep-id: add the user to /etc/passwd and their group to /etc/group of

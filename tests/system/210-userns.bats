@@ -103,6 +103,9 @@ flat_map () {
     # The user's directory belongs to nobody in there; the image's files to root.
     [ "${lines[2]}" = 65534 ]
     [ "${lines[3]}" = 0 ]
+    # A working directory nook makes is root's in there, as Podman's.
+    run -0 nook run --rm --userns=nomap -w /newdir $BB sh -c 'stat -c %u:%g /newdir; touch x'
+    [ "$output" = 0:0 ]
     run nook run --rm --userns=nomap -v "$D:/src" $BB touch /src/x
     assert_status 1
     assert_output_contains "Permission denied"
