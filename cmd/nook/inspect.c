@@ -82,6 +82,11 @@ inspect_volume (struct nook_ctx *ctx, const char *name, struct json_gen *g, nook
       nook_error (err, 0, "no such volume %s", name);
       return 1;
     }
+  if (container_volumes_count_mounts (&ctx->store, &v, 1, err) < 0)
+    {
+      volume_free (&v);
+      return -1;
+    }
   volume_inspect_json (&ctx->store, &v, g);
   volume_free (&v);
   return 0;

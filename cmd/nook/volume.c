@@ -107,6 +107,8 @@ cmd_volume_ls (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err)
     return r > 0 ? 0 : -1;
   if (volume_list (&ctx->store, &vs, &n, err) < 0)
     return -1;
+  if (!quiet)
+    r = container_volumes_count_mounts (&ctx->store, vs, n, err);
   json_gen_array_open (g);
   for (size_t i = 0; i < n && r == 0; i++)
     {
@@ -170,8 +172,13 @@ cmd_volume_inspect (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *e
     return r > 0 ? 0 : -1;
   if (nargs == 0 && !all)
     return nook_error (err, 0, "provide one or more volume names or use --all");
-  if (all && volume_list (&ctx->store, &vs, &n, err) < 0)
-    return -1;
+  if (all
+      && (volume_list (&ctx->store, &vs, &n, err) < 0
+          || container_volumes_count_mounts (&ctx->store, vs, n, err) < 0))
+    {
+      volume_list_free (vs, n);
+      return -1;
+    }
   json_gen_array_open (g);
   for (size_t i = 0; i < (all ? n : (size_t)nargs); i++)
     {
@@ -191,6 +198,13 @@ cmd_volume_inspect (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *e
           code = 125;
           nook_error_free (&e);
           continue;
+        }
+      if (container_volumes_count_mounts (&ctx->store, &v, 1, &e) < 0)
+        {
+          *err = e;
+          volume_free (&v);
+          volume_list_free (vs, n);
+          return -1;
         }
       volume_inspect_json (&ctx->store, &v, g);
       volume_free (&v);

@@ -746,6 +746,24 @@ container_mounts_use_volume (const struct container_mounts *m, const char *name)
   return false;
 }
 
+int
+container_volumes_count_mounts (struct storage *st, struct volume *vs, size_t n, nook_error_t *err)
+{
+  struct container *cs = NULL;
+  size_t nc = 0;
+
+  if (n == 0)
+    return 0;
+  if (container_list (st, &cs, &nc, err) < 0)
+    return -1;
+  for (size_t i = 0; i < nc; i++)
+    for (size_t k = 0; cs[i].state.status == CONTAINER_RUNNING && k < n; k++)
+      if (container_mounts_use_volume (&cs[i].cfg.mounts, vs[k].name))
+        vs[k].mount_count++;
+  container_list_free (cs, nc);
+  return 0;
+}
+
 bool
 container_mounts_use_image (const struct container_mounts *m, const char *id)
 {

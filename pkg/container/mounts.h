@@ -77,6 +77,12 @@ void container_mount_free (struct container_mount *m);
 void container_mounts_write (struct json_gen *g, const struct container_mounts *m);
 int container_mounts_read (const nook_json *j, struct container_mounts *m, nook_error_t *err);
 
+/* Set the mount_count of each of the N volumes VS: the running
+   containers that mount it.  */
+struct volume;
+int container_volumes_count_mounts (struct storage *st, struct volume *vs, size_t n,
+                                    nook_error_t *err);
+
 /* Does M use volume NAME, image ID?  */
 bool container_mounts_use_volume (const struct container_mounts *m, const char *name);
 bool container_mounts_use_image (const struct container_mounts *m, const char *id);

@@ -333,7 +333,7 @@ volume_inspect_json (struct storage *st, const struct volume *v, struct json_gen
   gen_map (g, "Options", v->options);
   if (v->anonymous)
     json_gen_kv_bool (g, "Anonymous", true);
-  json_gen_kv_int (g, "MountCount", 0);
+  json_gen_kv_int (g, "MountCount", v->mount_count);
   json_gen_kv_bool (g, "NeedsCopyUp", v->needs_copy);
   json_gen_kv_bool (g, "NeedsChown", v->needs_chown);
   json_gen_object_close (g);

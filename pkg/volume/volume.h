@@ -24,6 +24,7 @@ struct volume
   bool anonymous;  /* made for a container; `rm -v` takes it */
   bool needs_copy; /* not yet seeded from an image (NeedsCopyUp) */
   bool needs_chown;
+  int64_t mount_count; /* not kept: running containers using it, for inspect */
 };
 
 void volume_free (struct volume *v);

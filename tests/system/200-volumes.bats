@@ -104,8 +104,13 @@ vol_data () {
 @test "a new volume is seeded from the image's content at its mount point, once" {
     run -0 nook run --rm -v etcvol:/etc $BB true
     [ -f "$(vol_data etcvol)/passwd" ]
-    run -0 nook volume inspect --format '{{.NeedsCopyUp}}' etcvol
-    assert_output_equals "false"
+    run -0 nook volume inspect --format '{{.NeedsCopyUp}} {{.MountCount}}' etcvol
+    assert_output_equals "false 0"
+    # MountCount: the running containers that mount it.
+    run -0 nook run -d --name mc -v etcvol:/etc $BB sleep 100
+    run -0 nook volume inspect --format '{{.MountCount}}' etcvol
+    assert_output_equals "1"
+    run -0 nook rm -f -t 0 mc
     # Not again: what the container removed stays removed.
     run -0 nook run --rm -v etcvol:/etc $BB rm /etc/group
     run -0 nook run --rm -v etcvol:/etc $BB ls /etc
