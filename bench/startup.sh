@@ -2,7 +2,7 @@
 # Start-up benchmark: nook against Podman on the same image, in one run.
 #   bench/startup.sh BUILD_DIR          (what `make bench` runs)
 #
-# Times `nook run --rm IMAGE true` and
+# Times `nook run --rm --network none IMAGE true` and
 # `podman run --rm --pull never --network none IMAGE true`, alternating the
 # two round by round, and prints per tool the median, min and p90 in ms, the
 # ratio podman/nook of the medians, and a one-line verdict against the
@@ -87,7 +87,9 @@ if [ "$podman_mode" != none ]; then
     bench_podman_describe
 fi
 
-nook_cmd=("${nook[@]}" run --rm "$image" true)
+# Both without a network: nook now defaults to slirp4netns as Podman does, and
+# --network none keeps the comparison like for like (bench/network.sh measures the network).
+nook_cmd=("${nook[@]}" run --rm --network none "$image" true)
 podman_cmd=(podman "${podman_global[@]}" run --rm --pull never --network none "${podman_runopts[@]}" "$image" true)
 echo "nook cmd:   ${nook_cmd[*]}"
 echo "            with XDG_DATA_HOME, XDG_RUNTIME_DIR and XDG_CONFIG_HOME private to this run"
