@@ -155,20 +155,6 @@ monitor_net_enter (struct monitor *m, int (*enter) (struct monitor *, nook_error
   return join_userns (owner, err);
 }
 
-/* ---- slirp4netns ---- */
-
-static const char *
-option (const struct container_network *n, const char *key)
-{
-  size_t klen = strlen (key);
-  const char *v = NULL;
-
-  for (size_t i = 0; n->options && n->options[i]; i++)
-    if (strncmp (n->options[i], key, klen) == 0 && n->options[i][klen] == '=')
-      v = n->options[i] + klen + 1;
-  return v;
-}
-
 /* Does slirp4netns at PATH have --enable-sandbox and --enable-seccomp?
    Its --help says; the answer is kept in RUNROOT per binary.  */
 static void
@@ -232,7 +218,7 @@ static char **
 slirp_argv (struct monitor *m, const char *path, int ready_wr, int exit_rd)
 {
   const struct container_network *n = &m->c.cfg.net;
-  const char *mtu = option (n, "mtu");
+  const char *mtu = container_network_option (n, "mtu");
   _cleanup_free_ char *ready = xasprintf ("%d", ready_wr), *exitfd = xasprintf ("%d", exit_rd);
   _cleanup_free_ char *ns = xasprintf ("/proc/%d/fd/%d", (int)getpid (), m->netns_fd);
   char **argv = xzalloc (sizeof (char *));
@@ -245,16 +231,16 @@ slirp_argv (struct monitor *m, const char *path, int ready_wr, int exit_rd)
   push_flag (&argv, "--exit-fd", exitfd);
   push_flag (&argv, "--api-socket", m->net_api);
   push_flag (&argv, "--configure", NULL);
-  if (!str_eq (option (n, "allow_host_loopback"), "true"))
+  if (!str_eq (container_network_option (n, "allow_host_loopback"), "true"))
     push_flag (&argv, "--disable-host-loopback", NULL);
-  if (str_eq (option (n, "enable_ipv6"), "true"))
+  if (str_eq (container_network_option (n, "enable_ipv6"), "true"))
     push_flag (&argv, "--enable-ipv6", NULL);
-  if (option (n, "cidr"))
-    push_flag (&argv, "--cidr", option (n, "cidr"));
-  if (option (n, "outbound_addr"))
-    push_flag (&argv, "--outbound-addr", option (n, "outbound_addr"));
-  if (option (n, "outbound_addr6"))
-    push_flag (&argv, "--outbound-addr6", option (n, "outbound_addr6"));
+  if (container_network_option (n, "cidr"))
+    push_flag (&argv, "--cidr", container_network_option (n, "cidr"));
+  if (container_network_option (n, "outbound_addr"))
+    push_flag (&argv, "--outbound-addr", container_network_option (n, "outbound_addr"));
+  if (container_network_option (n, "outbound_addr6"))
+    push_flag (&argv, "--outbound-addr6", container_network_option (n, "outbound_addr6"));
   if (sandbox)
     push_flag (&argv, "--enable-sandbox", NULL);
   if (seccomp)
@@ -511,7 +497,6 @@ record_helper (struct monitor *m)
   m->c.state.net_pid = m->net_pid;
   nook_proc_start_time (m->net_pid, &m->c.state.net_start);
 }
-
 
 int
 monitor_net_start (struct monitor *m, nook_error_t *err)

@@ -5,19 +5,6 @@
 #include <arpa/inet.h>
 #include <string.h>
 
-/* The value of option KEY in the mode's options, or NULL.  */
-static const char *
-option (const struct container_network *n, const char *key)
-{
-  size_t klen = strlen (key);
-  const char *v = NULL;
-
-  for (size_t i = 0; n->options && n->options[i]; i++)
-    if (strncmp (n->options[i], key, klen) == 0 && n->options[i][klen] == '=')
-      v = n->options[i] + klen + 1; /* the last one wins */
-  return v;
-}
-
 /* Address NUMBER (host part) of the IPv4 network CIDR.  */
 static int
 cidr_host (const char *cidr, uint32_t number, char out[16], nook_error_t *err)
@@ -44,10 +31,10 @@ int
 container_net_addrs (const struct container_network *n, struct container_net_addrs *a,
                      nook_error_t *err)
 {
-  const char *cidr = option (n, "cidr");
+  const char *cidr = container_network_option (n, "cidr");
 
   memset (a, 0, sizeof (*a));
-  a->host_loopback = str_eq (option (n, "allow_host_loopback"), "true");
+  a->host_loopback = str_eq (container_network_option (n, "allow_host_loopback"), "true");
   if (n->mode == NET_PASTA)
     {
       /* pasta copies the host's address; its DNS forwarder is Podman's.  */

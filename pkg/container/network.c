@@ -487,6 +487,25 @@ container_network_check (struct storage *st, const struct container_network *in,
 
 /* ---- the record ---- */
 
+/* The ports as Podman's ps --format json shows them; the record keeps
+   them so too.  */
+static void
+gen_ports (struct json_gen *g, const struct container_network *n)
+{
+  json_gen_array_open (g);
+  for (size_t i = 0; i < n->n_ports; i++)
+    {
+      json_gen_object_open (g);
+      json_gen_kv_string (g, "host_ip", n->ports[i].host_ip);
+      json_gen_kv_int (g, "container_port", n->ports[i].ctr_port);
+      json_gen_kv_int (g, "host_port", n->ports[i].host_port);
+      json_gen_kv_int (g, "range", n->ports[i].count);
+      json_gen_kv_string (g, "protocol", n->ports[i].udp ? "udp" : "tcp");
+      json_gen_object_close (g);
+    }
+  json_gen_array_close (g);
+}
+
 void
 container_network_write (struct json_gen *g, const struct container_network *n)
 {
@@ -504,18 +523,7 @@ container_network_write (struct json_gen *g, const struct container_network *n)
   json_gen_kv_strv (g, "add_host", n->add_host);
   json_gen_kv_bool (g, "no_hosts", n->no_hosts);
   json_gen_key (g, "ports");
-  json_gen_array_open (g);
-  for (size_t i = 0; i < n->n_ports; i++)
-    {
-      json_gen_object_open (g);
-      json_gen_kv_string (g, "host_ip", n->ports[i].host_ip);
-      json_gen_kv_int (g, "host_port", n->ports[i].host_port);
-      json_gen_kv_int (g, "container_port", n->ports[i].ctr_port);
-      json_gen_kv_int (g, "count", n->ports[i].count);
-      json_gen_kv_string (g, "protocol", n->ports[i].udp ? "udp" : "tcp");
-      json_gen_object_close (g);
-    }
-  json_gen_array_close (g);
+  gen_ports (g, n);
   json_gen_object_close (g);
 }
 
@@ -528,7 +536,7 @@ read_port (const nook_json *j, struct container_network *n, nook_error_t *err)
   if (json_get_str (j, "host_ip", "network.ports.host_ip", true, &ip, err) < 0
       || json_get_int (j, "host_port", "network.ports.host_port", true, &host, err) < 0
       || json_get_int (j, "container_port", "network.ports.container_port", true, &ctr, err) < 0
-      || json_get_int (j, "count", "network.ports.count", true, &count, err) < 0
+      || json_get_int (j, "range", "network.ports.range", true, &count, err) < 0
       || json_get_str (j, "protocol", "network.ports.protocol", true, &proto, err) < 0)
     return -1;
   if (host < 1 || ctr < 1 || count < 1 || host + count > 65536 || ctr + count > 65536
@@ -593,6 +601,18 @@ container_network_read (const nook_json *top, struct container_network *n, nook_
 fail:
   container_network_free (n);
   return -1;
+}
+
+const char *
+container_network_option (const struct container_network *n, const char *key)
+{
+  size_t klen = strlen (key);
+  const char *v = NULL;
+
+  for (size_t i = 0; n->options && n->options[i]; i++)
+    if (strncmp (n->options[i], key, klen) == 0 && n->options[i][klen] == '=')
+      v = n->options[i] + klen + 1; /* the last one wins */
+  return v;
 }
 
 char *
@@ -683,20 +703,7 @@ void
 container_network_ps_ports (struct json_gen *g, const struct container_network *n)
 {
   if (n->n_ports == 0)
-    {
-      json_gen_null (g);
-      return;
-    }
-  json_gen_array_open (g);
-  for (size_t i = 0; i < n->n_ports; i++)
-    {
-      json_gen_object_open (g);
-      json_gen_kv_string (g, "host_ip", n->ports[i].host_ip);
-      json_gen_kv_int (g, "container_port", n->ports[i].ctr_port);
-      json_gen_kv_int (g, "host_port", n->ports[i].host_port);
-      json_gen_kv_int (g, "range", n->ports[i].count);
-      json_gen_kv_string (g, "protocol", n->ports[i].udp ? "udp" : "tcp");
-      json_gen_object_close (g);
-    }
-  json_gen_array_close (g);
+    json_gen_null (g);
+  else
+    gen_ports (g, n);
 }

@@ -73,6 +73,9 @@ void container_network_write (struct json_gen *g, const struct container_network
 int container_network_read (const nook_json *j, struct container_network *n, nook_error_t *err);
 
 const char *container_network_mode_name (enum container_net_mode m);
+/* The value of option KEY= of the mode ("mtu"), the last one given, or
+   NULL.  */
+const char *container_network_option (const struct container_network *n, const char *key);
 /* NetworkMode as inspect shows it: "slirp4netns", "container:ID", ...  */
 char *container_network_mode_string (const struct container_network *n);
 
