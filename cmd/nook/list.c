@@ -20,15 +20,17 @@ print_rows (const struct cli_list *l, enum format_kind kind, const char *row, co
     if (format_execute (t, json_at (rows, i), &out, err) < 0)
       {
         /* What was made so far is printed, as Podman prints it.  */
-        fwrite (out.data, 1, out.len, stdout);
+        if (out.len)
+          fwrite (out.data, 1, out.len, stdout);
         return -1;
       }
   if (kind == FORMAT_TABLE)
     {
       format_tabwrite (out.data, out.len, &aligned);
-      fwrite (aligned.data, 1, aligned.len, stdout);
+      if (aligned.len) /* fwrite's buffer may not be NULL, even for nothing */
+        fwrite (aligned.data, 1, aligned.len, stdout);
     }
-  else
+  else if (out.len)
     fwrite (out.data, 1, out.len, stdout);
   return 0;
 }
