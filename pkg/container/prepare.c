@@ -116,8 +116,8 @@ container_prepare (struct storage *st, struct container *c, const struct userns_
   r->bundle = xasprintf ("%s/containers/%s/userdata", st->root, c->cfg.id);
   if (container_userns_prepare_dirs (&c->cfg.userns, st->root, c->cfg.id, err) < 0
       || match_top_layer (st, c, err) < 0
-      || storage_overlay_mount (st, c->cfg.id, c->cfg.layers, uidmapping, gidmapping,
-                                &r->fuse_pid, err)
+      || storage_overlay_mount (st, c->cfg.id, c->cfg.layers, uidmapping, gidmapping, &r->fuse_pid,
+                                err)
              < 0)
     return -1;
   nook_debug ("prepare: fuse-overlayfs started");
