@@ -38,6 +38,9 @@ cmd_volume_create (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *er
     strv_push (&lv, strchr (labels[i], '=') ? xstrdup (labels[i]) : xasprintf ("%s=", labels[i]));
   for (size_t i = 0; opts && opts[i]; i++)
     strv_push (&ov, strchr (opts[i], '=') ? xstrdup (opts[i]) : xasprintf ("%s=", opts[i]));
+  /* An owner is an id of the containers' namespace.  */
+  if (volume_options_chown (ov) && cli_need (ctx, NEED_USERNS, err) < 0)
+    return -1;
   if (volume_create (&ctx->store, nargs ? args[0] : NULL, lv, ov, false, &v, err) < 0)
     {
       if (ignore && (*err)->errnum == EEXIST)

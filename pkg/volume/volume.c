@@ -140,6 +140,61 @@ open_volume (struct storage *st, const char *name, nook_error_t *err)
   return fd;
 }
 
+/* The local driver's --opt keys, as Podman's: o=uid=N,gid=N is applied
+   to the data directory; mounting a file system (type, device, o's
+   mount options) is not, since every container's mounts live in a mount
+   namespace of its own; quotas (size, inodes) need XFS project quotas.  */
+static int
+check_options (char *const *options, int64_t *uid, int64_t *gid, nook_error_t *err)
+{
+  *uid = *gid = -1;
+  for (size_t i = 0; options && options[i]; i++)
+    {
+      const char *eq = strchr (options[i], '=');
+      _cleanup_free_ char *key
+          = eq ? xstrndup (options[i], (size_t)(eq - options[i])) : xstrdup (options[i]);
+      _cleanup_free_ char *copy = xstrdup (eq ? eq + 1 : "");
+      char *save = NULL;
+
+      if (strcmp (key, "size") == 0 || strcmp (key, "inodes") == 0)
+        return nook_error (err, 0,
+                           "volume options size and inodes not supported. Filesystem does not "
+                           "support Project Quota");
+      if (strcmp (key, "type") == 0 || strcmp (key, "device") == 0)
+        return nook_error (
+            err, 0, "volume option %s is not supported by nook: a volume is a directory", key);
+      if (strcmp (key, "o") != 0 && strcmp (key, "nocopy") != 0 && strcmp (key, "copy") != 0
+          && strcmp (key, "noquota") != 0)
+        return nook_error (err, 0, "invalid mount option %s for driver 'local': invalid argument",
+                           key);
+      for (char *o = strtok_r (copy, ",", &save); strcmp (key, "o") == 0 && o;
+           o = strtok_r (NULL, ",", &save))
+        {
+          int64_t *slot = str_has_prefix (o, "uid=")   ? uid
+                          : str_has_prefix (o, "gid=") ? gid
+                                                       : NULL;
+          if (slot == NULL)
+            return nook_error (err, 0,
+                               "volume option o=%s is not supported by nook: only uid= and gid= "
+                               "are",
+                               o);
+          if (!str_to_int64 (o + 4, slot) || *slot < 0 || *slot > UINT32_MAX - 1)
+            return nook_error (err, 0, "invalid volume option o=%s", o);
+        }
+    }
+  return 0;
+}
+
+bool
+volume_options_chown (char *const *options)
+{
+  int64_t uid, gid;
+  nook_error_t err = NULL;
+  bool r = check_options (options, &uid, &gid, &err) == 0 && (uid >= 0 || gid >= 0);
+  nook_error_free (&err);
+  return r;
+}
+
 int
 volume_create (struct storage *st, const char *name, char *const *labels, char *const *options,
                bool anonymous, struct volume *out, nook_error_t *err)
@@ -148,6 +203,7 @@ volume_create (struct storage *st, const char *name, char *const *labels, char *
   struct storage_tmp tmp;
   struct volume v = { 0 };
   char rnd[65];
+  int64_t uid, gid;
   int ret = -1;
 
   if (name == NULL)
@@ -160,6 +216,8 @@ volume_create (struct storage *st, const char *name, char *const *labels, char *
     return nook_error (err, EINVAL,
                        "running volume create option: names must match "
                        "[a-zA-Z0-9][a-zA-Z0-9_.-]*: invalid argument");
+  if (check_options (options, &uid, &gid, err) < 0)
+    return -1;
   vfd = volumes_dir (st, err);
   if (vfd < 0 || storage_tmp_create (st, "vol", &tmp, err) < 0)
     return -1;
@@ -169,9 +227,13 @@ volume_create (struct storage *st, const char *name, char *const *labels, char *
   v.options = strv_dup (options ? options : (char *[]){ NULL });
   v.anonymous = anonymous;
   v.needs_copy = true;
-  v.needs_chown = true;
+  /* An owner given stays; else the image's at the mount point is taken.  */
+  v.needs_chown = uid < 0 && gid < 0;
   if (mkdirat (tmp.fd, "_data", 0755) < 0)
     nook_error (err, errno, "create the data of volume %s", name);
+  else if ((uid >= 0 || gid >= 0)
+           && fchownat (tmp.fd, "_data", (uid_t)uid, (gid_t)gid, AT_SYMLINK_NOFOLLOW) < 0)
+    nook_error (err, errno, "volume %s: o=uid=%lld,gid=%lld", name, (long long)uid, (long long)gid);
   else if (write_meta (tmp.fd, &v, err) == 0)
     {
       /* The rename takes the name, or finds it taken.  */

@@ -34,10 +34,14 @@ void volume_list_free (struct volume *vs, size_t n);
 bool volume_name_valid (const char *name);
 
 /* Make volume NAME (NULL: a generated 64-hex-digit one) with LABELS and
-   OPTIONS ("key=value" each); *OUT (optional) gets it.  An existing
-   name fails with EEXIST and Podman's message.  */
+   OPTIONS ("key=value" each: the local driver's, o=uid=N,gid=N applied);
+   *OUT (optional) gets it.  An existing name fails with EEXIST and
+   Podman's message.  */
 int volume_create (struct storage *st, const char *name, char *const *labels, char *const *options,
                    bool anonymous, struct volume *out, nook_error_t *err);
+/* Do OPTIONS ask for an owner (o=uid=N,gid=N)?  Then the caller must be
+   in the user namespace, where N is an id of the containers.  */
+bool volume_options_chown (char *const *options);
 /* Read volume NAME; ENOENT with Podman's "no volume with name" message.  */
 int volume_load (struct storage *st, const char *name, struct volume *v, nook_error_t *err);
 /* Every volume, sorted by name.  */

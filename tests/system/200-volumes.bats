@@ -153,7 +153,7 @@ vol_data () {
 }
 
 @test "volume create, ls (--format, --filter, -q), inspect, exists" {
-    run -0 nook volume create --label team=a --opt o=x v1
+    run -0 nook volume create --label team=a --opt o=uid=0 v1
     assert_output_equals "v1"
     run -0 nook volume create v2
     run -0 nook volume create
@@ -162,6 +162,17 @@ vol_data () {
     run -125 nook volume create v1
     assert_output_equals "Error: volume with name v1 already exists: volume already exists"
     run -0 nook volume create --ignore v1
+    # The local driver's options: o=uid=,gid= is applied, others refused as Podman.
+    run -0 nook volume create --opt o=uid=1000,gid=1001 owned
+    run -0 nook run --rm -v owned:/etc $BB stat -c %u:%g /etc
+    assert_output_equals "1000:1001"
+    run -125 nook volume create --opt foo=bar badopt
+    assert_output_equals "Error: invalid mount option foo for driver 'local': invalid argument"
+    run -125 nook volume create --opt size=1m badopt
+    assert_output_contains "volume options size and inodes not supported"
+    run -125 nook volume create --opt type=tmpfs badopt
+    assert_output_contains "volume option type is not supported by nook"
+    run -1 nook volume exists badopt
     run -125 nook volume create 'bad/name'
     assert_output_contains "names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*"
     run -0 nook volume ls
@@ -169,13 +180,15 @@ vol_data () {
     assert_output_contains "local       v1"
     run -0 nook volume ls -q --filter label=team=a
     assert_output_equals "v1"
+    run -0 nook volume ls -q --filter opt=o=uid=1000,gid=1001
+    assert_output_equals "owned"
     run -0 nook volume ls --filter name=v2 --format '{{.Name}} {{.Driver}} {{.Mountpoint}}'
     assert_output_equals "v2 local $(vol_data v2)"
     run -0 nook volume inspect v1
     assert_output_contains '"Name": "v1"'
     assert_output_contains '"Driver": "local"'
     assert_output_contains '"team": "a"'
-    assert_output_contains '"o": "x"'
+    assert_output_contains '"o": "uid=0"'
     assert_output_contains '"Scope": "local"'
     run -0 nook volume inspect --format '{{.Name}} {{.Labels.team}}' v1
     assert_output_equals "v1 a"
