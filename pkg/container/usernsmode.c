@@ -498,7 +498,7 @@ compute (struct storage *st, const struct container_userns *in, const struct mod
   uint64_t ulimit = root ? 0 : userns_map_size (&ids->uids);
   uint64_t glimit = root ? 0 : userns_map_size (&ids->gids);
 
-  if (root && m->kind != CONTAINER_USERNS_HOST)
+  if (root && m->kind != CONTAINER_USERNS_HOST && m->kind != CONTAINER_USERNS_MAPPED)
     return nook_error (err, 0, "%s is only supported in rootless mode",
                        m->kind == CONTAINER_USERNS_AUTO ? "--userns=auto" : kind_names[m->kind]);
   if (m->kind == CONTAINER_USERNS_KEEP_ID && keep_id (m, ids, user_given, cfg, err) < 0)
