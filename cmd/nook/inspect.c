@@ -244,7 +244,9 @@ parse_type (const char *type, enum inspect_type *out, nook_error_t *err)
   else if (strcmp (type, "volume") == 0)
     *out = INSPECT_VOLUME;
   else
-    return nook_error (err, 0, "invalid type \"%s\": must be \"image\", \"container\" or \"all\"",
+    return nook_error (err, 0,
+                       "invalid type \"%s\": must be \"image\", \"container\", \"volume\" or "
+                       "\"all\"",
                        type);
   return 0;
 }

@@ -9,14 +9,6 @@
 #define ZERO_TIME "0001-01-01T00:00:00Z"
 
 static void
-kv_empty_object (struct json_gen *g, const char *key)
-{
-  json_gen_key (g, key);
-  json_gen_object_open (g);
-  json_gen_object_close (g);
-}
-
-static void
 kv_empty_array (struct json_gen *g, const char *key)
 {
   json_gen_key (g, key);
@@ -29,6 +21,23 @@ kv_null (struct json_gen *g, const char *key)
 {
   json_gen_key (g, key);
   json_gen_null (g);
+}
+
+/* HostConfig.Tmpfs: {"/dest": "options"} from --tmpfs and --mount
+   type=tmpfs ("/dest:options" each).  */
+static void
+gen_tmpfs (struct json_gen *g, char *const *tmpfs)
+{
+  json_gen_key (g, "Tmpfs");
+  json_gen_object_open (g);
+  for (size_t i = 0; tmpfs && tmpfs[i]; i++)
+    {
+      const char *colon = strchr (tmpfs[i], ':');
+      _cleanup_free_ char *dest
+          = colon ? xstrndup (tmpfs[i], (size_t)(colon - tmpfs[i])) : xstrdup (tmpfs[i]);
+      json_gen_kv_string (g, dest, colon ? colon + 1 : "");
+    }
+  json_gen_object_close (g);
 }
 
 static void
@@ -228,6 +237,9 @@ gen_host_config (struct json_gen *g, const struct container_config *cfg)
   json_gen_object_close (g);
   json_gen_kv_bool (g, "AutoRemove", cfg->rm);
   json_gen_kv_bool (g, "Init", cfg->init);
+  json_gen_kv_string (g, "VolumeDriver", "");
+  json_gen_key (g, "VolumesFrom");
+  container_mounts_volumes_from (&cfg->mounts, g);
   kv_empty_array (g, "CapAdd");
   json_gen_key (g, "CapDrop");
   json_gen_array_open (g);
@@ -246,7 +258,7 @@ gen_host_config (struct json_gen *g, const struct container_config *cfg)
   json_gen_kv_bool (g, "Privileged", false);
   json_gen_kv_bool (g, "ReadonlyRootfs", false);
   kv_empty_array (g, "SecurityOpt");
-  kv_empty_object (g, "Tmpfs");
+  gen_tmpfs (g, cfg->sec.tmpfs);
   json_gen_kv_string (g, "UTSMode", "private");
   container_userns_inspect (g, &cfg->userns);
   json_gen_kv_string (g, "Runtime", "oci");

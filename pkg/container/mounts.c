@@ -30,6 +30,7 @@ container_mounts_free (struct container_mounts *m)
   for (size_t i = 0; i < m->n; i++)
     container_mount_free (&m->v[i]);
   free (m->v);
+  strv_free (m->from);
   memset (m, 0, sizeof (*m));
 }
 
@@ -710,6 +711,8 @@ container_mounts_check (const struct container_mounts_ctx *ctx,
 {
   memset (out, 0, sizeof (*out));
   *tmpfs = xzalloc (sizeof (char *));
+  if (in->volumes_from && in->volumes_from[0])
+    out->from = strv_dup (in->volumes_from);
   if (check_all (ctx, in, out, tmpfs, err) < 0)
     {
       container_mounts_remove_anonymous (ctx->st, out);
@@ -797,6 +800,8 @@ container_mounts_write (struct json_gen *g, const struct container_mounts *m)
       json_gen_object_close (g);
     }
   json_gen_array_close (g);
+  if (m->from)
+    json_gen_kv_strv (g, "volumes_from", m->from);
 }
 
 static int
@@ -835,7 +840,8 @@ container_mounts_read (const nook_json *j, struct container_mounts *m, nook_erro
   nook_json *arr = NULL;
 
   memset (m, 0, sizeof (*m));
-  if (json_get_array (j, "mounts", "mounts", false, &arr, err) < 0)
+  if (json_get_array (j, "mounts", "mounts", false, &arr, err) < 0
+      || json_get_strv (j, "volumes_from", "volumes_from", false, &m->from, err) < 0)
     return -1;
   for (size_t i = 0; arr && i < json_len (arr); i++)
     {
@@ -929,6 +935,12 @@ container_mounts_inspect (struct storage *st, const struct container_mounts *m, 
     if (strcmp (m->v[i].type, "image") == 0)
       inspect_image (&m->v[i], g);
   json_gen_array_close (g);
+}
+
+void
+container_mounts_volumes_from (const struct container_mounts *m, struct json_gen *g)
+{
+  json_gen_strv (g, m->from);
 }
 
 void

@@ -40,6 +40,7 @@ struct container_mounts
 {
   struct container_mount *v;
   size_t n;
+  char **from; /* --volumes-from as given (inspect's VolumesFrom) */
 };
 
 void container_mounts_free (struct container_mounts *m);
@@ -87,7 +88,9 @@ int container_volumes_count_mounts (struct storage *st, struct volume *vs, size_
 bool container_mounts_use_volume (const struct container_mounts *m, const char *name);
 bool container_mounts_use_image (const struct container_mounts *m, const char *id);
 
-/* Inspect's Mounts (an array) and HostConfig.Binds (an array).  */
+/* Inspect's Mounts (an array), HostConfig.Binds (an array) and
+   HostConfig.VolumesFrom (an array or null).  */
+void container_mounts_volumes_from (const struct container_mounts *m, struct json_gen *g);
 void container_mounts_inspect (struct storage *st, const struct container_mounts *m,
                                struct json_gen *g);
 void container_mounts_binds (const struct container_mounts *m, struct json_gen *g);

@@ -98,9 +98,9 @@ image_id () {
 }
 
 @test "inspect --type with an unknown type is refused" {
-    run --separate-stderr nook inspect --type volume busybox
+    run --separate-stderr nook inspect --type pod busybox
     assert_status 125
-    [[ "$stderr" == 'Error: invalid type "volume"'* ]]
+    [[ "$stderr" == 'Error: invalid type "pod"'* ]]
 }
 
 @test "inspect --latest inspects the container created last" {

@@ -267,6 +267,9 @@ vol_data () {
 }
 
 @test "--tmpfs mounts a tmpfs with the options given" {
+    run -0 nook create --name tm --tmpfs /scratch:size=2m --mount type=tmpfs,dst=/t2 $BB true
+    run -0 nook inspect --format '{{index .HostConfig.Tmpfs "/scratch"}} {{index .HostConfig.Tmpfs "/t2"}}' tm
+    [[ "$output" == "size=2m,"*" rw,"* ]]
     run -0 nook run --rm --tmpfs /scratch:size=2m,noexec,mode=1770 $BB sh -c 'grep " /scratch " /proc/mounts; stat -c %a /scratch'
     assert_output_contains "tmpfs /scratch tmpfs rw,nosuid,nodev,noexec"
     assert_output_contains "size=2048k"
@@ -276,6 +279,11 @@ vol_data () {
 @test "--volumes-from takes another container's volumes and binds, ro when asked" {
     run -0 nook create --name donor -v shared:/data -v "$D:/host" $BB true
     run -0 nook run --rm --volumes-from donor $BB sh -c 'echo via > /data/f; ls /host >/dev/null'
+    run -0 nook create --name taker --volumes-from donor:ro $BB true
+    run -0 nook inspect --format '{{json .HostConfig.VolumesFrom}} {{len .Mounts}}' taker
+    assert_output_equals '["donor:ro"] 2'
+    run -0 nook inspect --format '{{json .HostConfig.VolumesFrom}}' donor
+    assert_output_equals 'null'
     run -1 nook run --rm --volumes-from donor:ro $BB sh -c 'cat /data/f; echo x > /data/g'
     assert_output_contains "via"
     assert_output_contains "Read-only file system"
