@@ -2,6 +2,7 @@
 # nook exec: flags, exit codes, errors, and -it under a real terminal (tmux).
 
 load helpers
+load tmux
 
 bats_require_minimum_version 1.5.0
 
@@ -195,27 +196,6 @@ start_container () {
 
 # ---- under a real terminal: tmux ----
 
-# Start a tmux server of our own with a 100x30 window running bash.
-tmux_start () {
-    command -v tmux >/dev/null || skip "tmux is not installed"
-    TMUX_SOCK="nook-exec-$$-$BATS_TEST_NUMBER"
-    tmux -L "$TMUX_SOCK" -f /dev/null new-session -d -s t -x 100 -y 30 \
-        "env PS1='$ ' bash --norc --noprofile"
-    sleep 0.2
-}
-
-tmux_type () { tmux -L "$TMUX_SOCK" send-keys -t t "$@"; }
-
-# Wait until the pane shows TEXT (at most 10 s).
-tmux_wait () {
-    local i
-    for i in $(seq 200); do
-        tmux -L "$TMUX_SOCK" capture-pane -p -t t | grep -qF -- "$1" && return 0
-        sleep 0.05
-    done
-    echo "the terminal never showed '$1':"; tmux -L "$TMUX_SOCK" capture-pane -p -t t; return 1
-}
-
 @test "exec -it under a terminal: window size, resize, raw mode restored, exit code" {
     start_container c1
     tmux_start
@@ -227,7 +207,7 @@ tmux_wait () {
     tmux_type "echo resized=\$(stty size)" Enter
     tmux_wait "resized=25 90"
     tmux_type "exit 7" Enter
-    tmux_type "echo code=\$?; stty -g > $BATS_TEST_TMPDIR/after" Enter
+    tmux_type_to_shell "echo code=\$?; stty -g > $BATS_TEST_TMPDIR/after" Enter
     tmux_wait "code=7"
     wait_for_text "$BATS_TEST_TMPDIR/after" ":"
     cmp "$BATS_TEST_TMPDIR/before" "$BATS_TEST_TMPDIR/after"
@@ -241,7 +221,7 @@ tmux_wait () {
     tmux_type C-p
     sleep 0.1
     tmux_type C-q
-    tmux_type "echo code=\$?; stty -g > $BATS_TEST_TMPDIR/after" Enter
+    tmux_type_to_shell "echo code=\$?; stty -g > $BATS_TEST_TMPDIR/after" Enter
     tmux_wait "code=0"
     wait_for_text "$BATS_TEST_TMPDIR/after" ":"
     cmp "$BATS_TEST_TMPDIR/before" "$BATS_TEST_TMPDIR/after"
@@ -259,7 +239,7 @@ tmux_wait () {
     tmux_type C-p C-q zz Enter
     tmux_wait "^Pzz"
     tmux_type C-x x
-    tmux_type "echo code=\$?" Enter
+    tmux_type_to_shell "echo code=\$?" Enter
     tmux_wait "code=0"
     run -0 nook top c1 args
     assert_output_contains "cat -v"
@@ -273,7 +253,7 @@ tmux_wait () {
     tmux_type C-p C-q zz Enter
     tmux_wait "^Pzz"
     tmux_type C-d
-    tmux_type "echo code=\$?" Enter
+    tmux_type_to_shell "echo code=\$?" Enter
     tmux_wait "code=0"
 }
 
@@ -283,7 +263,7 @@ tmux_wait () {
     tmux_type "stty -g > $BATS_TEST_TMPDIR/before; '$NOOK' exec -t c1 sh -c 'echo cols=\$(stty size); exec sleep 300'" Enter
     tmux_wait "cols=30 100"
     tmux_type C-c
-    tmux_type "echo code=\$?; stty -g > $BATS_TEST_TMPDIR/after" Enter
+    tmux_type_to_shell "echo code=\$?; stty -g > $BATS_TEST_TMPDIR/after" Enter
     tmux_wait "code=130"
     wait_for_text "$BATS_TEST_TMPDIR/after" ":"
     cmp "$BATS_TEST_TMPDIR/before" "$BATS_TEST_TMPDIR/after"

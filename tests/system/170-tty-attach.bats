@@ -5,6 +5,7 @@
 # --no-stdin, stdin of a run -d -i container, signals proxied.
 
 load helpers
+load tmux
 
 bats_require_minimum_version 1.5.0
 
@@ -18,29 +19,6 @@ teardown () {
 }
 
 # ---- tmux ------------------------------------------------------------------
-
-# A tmux server of our own with a 100x30 window running bash.
-tmux_start () {
-    command -v tmux >/dev/null || skip "tmux is not installed"
-    TMUX_SOCK="nook-tty-$$-$BATS_TEST_NUMBER"
-    tmux -L "$TMUX_SOCK" -f /dev/null new-session -d -s t -x 100 -y 30 \
-        "env PS1='$ ' bash --norc --noprofile"
-    sleep 0.2
-}
-
-tmux_type () { tmux -L "$TMUX_SOCK" send-keys -t t "$@"; }
-
-tmux_screen () { tmux -L "$TMUX_SOCK" capture-pane -p -t t; }
-
-# Wait until the pane shows TEXT (at most 10 s).
-tmux_wait () {
-    local i
-    for i in $(seq 200); do
-        tmux_screen | grep -qF -- "$1" && return 0
-        sleep 0.05
-    done
-    echo "the terminal never showed '$1':"; tmux_screen; return 1
-}
 
 # Save the outer terminal's settings (to $BATS_TEST_TMPDIR/before).
 tmux_save_stty () {
@@ -57,18 +35,6 @@ nook_gone () {
         sleep 0.05
     done
     echo "nook $1 is still running"; return 1
-}
-
-# Wait until bash is the pane's foreground process again: keys typed before
-# that would go to nook (and on to the container), not to bash.
-tmux_wait_shell () {
-    local i cmd
-    for i in $(seq 200); do
-        cmd=$(tmux -L "$TMUX_SOCK" display-message -p -t t '#{pane_current_command}')
-        [ "$cmd" = bash ] && return 0
-        sleep 0.05
-    done
-    echo "the terminal's foreground process is still '$cmd'"; return 1
 }
 
 # After nook returned to bash: its exit code shows as code=N, and the
