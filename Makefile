@@ -165,6 +165,7 @@ bench: all fixtures
 	bench/pull.sh "$(BUILD)"
 	bench/runtime.sh "$(BUILD)"
 	bench/lifecycle.sh "$(BUILD)"
+	bench/userns.sh "$(BUILD)"
 	bench/network.sh "$(BUILD)"
 
 install: all
