@@ -36,6 +36,7 @@ copy_file (int src, int dst, const char *name, const struct stat *st, nook_error
     return nook_error (err, errno, "read `%s`", name);
   if (fchown (out, st->st_uid, st->st_gid) < 0 || fchmod (out, st->st_mode & 07777) < 0)
     return nook_error (err, errno, "set the owner of `%s`", name);
+  futimens (out, (const struct timespec[]){ st->st_atim, st->st_mtim });
   return 0;
 }
 
@@ -58,6 +59,8 @@ copy_entry (int src, int dst, const char *name, int depth, nook_error_t *err)
       if (symlinkat (target, dst, name) < 0
           || fchownat (dst, name, st.st_uid, st.st_gid, AT_SYMLINK_NOFOLLOW) < 0)
         return nook_error (err, errno, "symlink `%s`", name);
+      utimensat (dst, name, (const struct timespec[]){ st.st_atim, st.st_mtim },
+                 AT_SYMLINK_NOFOLLOW);
       return 0;
     }
   if (S_ISDIR (st.st_mode))
@@ -73,6 +76,7 @@ copy_entry (int src, int dst, const char *name, int depth, nook_error_t *err)
         return nook_error_prefix (err, "%s", name);
       if (fchown (d, st.st_uid, st.st_gid) < 0 || fchmod (d, st.st_mode & 07777) < 0)
         return nook_error (err, errno, "set the owner of `%s`", name);
+      futimens (d, (const struct timespec[]){ st.st_atim, st.st_mtim });
       return 0;
     }
   if (S_ISFIFO (st.st_mode))

@@ -102,8 +102,14 @@ vol_data () {
 }
 
 @test "a new volume is seeded from the image's content at its mount point, once" {
-    run -0 nook run --rm -v etcvol:/etc $BB true
+    run -0 nook run --rm -v etcvol:/etc $BB stat -c '%a %u %Y' /etc/passwd
+    local image_stat=$output
     [ -f "$(vol_data etcvol)/passwd" ]
+    # Copied with its mode, owner and time.
+    run -0 nook run --rm -v etcvol:/etc $BB stat -c '%a %u %Y' /etc/passwd
+    assert_output_equals "$image_stat"
+    run -0 nook run --rm $BB stat -c '%a %u %Y' /etc/passwd
+    assert_output_equals "$image_stat"
     run -0 nook volume inspect --format '{{.NeedsCopyUp}} {{.MountCount}}' etcvol
     assert_output_equals "false 0"
     # MountCount: the running containers that mount it.
