@@ -727,10 +727,31 @@ container_mounts_check (const struct container_mounts_ctx *ctx,
 void
 container_mounts_remove_anonymous (struct storage *st, const struct container_mounts *m)
 {
+  struct container *cs = NULL;
+  size_t n = 0;
+  nook_error_t listerr = NULL;
+
+  /* One another container still uses (--volumes-from) stays, as Podman
+     leaves it.  */
+  for (size_t i = 0; i < m->n && cs == NULL; i++)
+    if (m->v[i].anonymous && m->v[i].source[0] && container_list (st, &cs, &n, &listerr) < 0)
+      {
+        nook_warn ("%s", listerr->msg);
+        nook_error_free (&listerr);
+        return;
+      }
   for (size_t i = 0; i < m->n; i++)
     if (m->v[i].anonymous && m->v[i].source[0])
       {
         nook_error_t e = NULL;
+        bool used = false;
+        for (size_t k = 0; k < n && !used; k++)
+          used = container_mounts_use_volume (&cs[k].cfg.mounts, m->v[i].source);
+        if (used)
+          {
+            nook_debug ("volume %s is used by another container: kept", m->v[i].source);
+            continue;
+          }
         if (volume_remove (st, m->v[i].source, &e) < 0)
           {
             if (e->errnum != ENOENT)
@@ -738,6 +759,7 @@ container_mounts_remove_anonymous (struct storage *st, const struct container_mo
             nook_error_free (&e);
           }
       }
+  container_list_free (cs, n);
 }
 
 bool

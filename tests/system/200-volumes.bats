@@ -293,6 +293,13 @@ vol_data () {
     run -1 nook run --rm --volumes-from donor:ro $BB sh -c 'cat /data/f; echo x > /data/g'
     assert_output_contains "via"
     assert_output_contains "Read-only file system"
+    # rm -v keeps an anonymous volume another container still uses.
+    run -0 nook create --name anondonor -v /anon $BB true
+    run -0 nook inspect --format '{{range .Mounts}}{{.Name}}{{end}}' anondonor
+    local anon=$output
+    run -0 nook create --name anontaker --volumes-from anondonor $BB true
+    run -0 nook rm -v anondonor
+    run -0 nook volume exists "$anon"
     run -125 nook run --rm --volumes-from donor:bad $BB true
     assert_output_equals 'Error: invalid option "bad" specified - volumes from another container can only use z,ro,rw options'
     run -125 nook run --rm --volumes-from nosuch $BB true
