@@ -528,6 +528,12 @@ compute (struct storage *st, const struct container_userns *in, const struct mod
   if (check_map (&out->uids, false, ulimit, err) < 0
       || check_map (&out->gids, true, glimit, err) < 0)
     return -1;
+  /* nook-runtime sets the container up as its root: a map must have it.  */
+  if (!userns_to_host (&out->uids, 0, &(uint32_t){ 0 })
+      || !userns_to_host (&out->gids, 0, &(uint32_t){ 0 }))
+    return nook_error (err, 0,
+                       "the container's uid and gid 0 must be mapped: nook does not support "
+                       "--uidmap/--gidmap without them");
   return 0;
 }
 

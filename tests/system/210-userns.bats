@@ -143,6 +143,20 @@ flat_map () {
     [ "$output" = "[\"0:$out1:1024\"]" ]
 }
 
+@test "auto: containers created at the same time get disjoint ranges" {
+    local i starts
+    for i in 1 2 3 4 5 6; do
+        nook create --name "p$i" --userns=auto:size=100 $BB true >/dev/null &
+    done
+    wait
+    starts=$(for i in 1 2 3 4 5 6; do
+                 nook inspect --format '{{json .HostConfig.IDMappings.UidMap}}' "p$i" | sed 's/^\["0:\([0-9]*\):100"\]$/\1/'
+             done | sort -n)
+    [ "$(echo "$starts" | grep -c '^[0-9][0-9]*$')" = 6 ]
+    # Sorted, each starts at least 100 after the one before.
+    echo "$starts" | awk 'NR > 1 && $1 < prev + 100 { bad = 1 } { prev = $1 } END { exit bad }'
+}
+
 @test "auto: without size= the size is what the image's users need (at least 1024)" {
     local root="$BATS_TEST_TMPDIR/rootfs"
     mkdir -p "$root/etc"
@@ -271,6 +285,8 @@ flat_map () {
     assert_output_contains "the amount must be at least 1"
     run -125 nook create --uidmap 0:1:10 --uidmap 5:100:10 $BB true
     assert_output_contains "overlap"
+    run -125 nook create --uidmap 1000:0:1 --user 1000 $BB true
+    assert_output_contains "uid and gid 0 must be mapped"
     run -125 nook create --uidmap "0:@1:1" $BB true
     assert_output_contains "not all in your user namespace"
     run -125 nook create --userns=auto:size=$((NSUB + 1)) $BB true
