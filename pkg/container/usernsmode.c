@@ -275,10 +275,27 @@ keep_id_map (uint32_t id, uint64_t sub, struct userns_map *m)
     map_add (m, id + 1, id + 1, (uint32_t)(sub - id));
 }
 
-/* The user's /etc/passwd and /etc/group lines, as Podman writes them:
-   the home is the working directory.  */
+/* As Podman: the user's home directory when it, or a directory above
+   it, is mounted in the container; else the working directory.  */
+static const char *
+keep_id_home (const struct container_config *cfg, const char *home)
+{
+  for (size_t i = 0; home && home[0] == '/' && i < cfg->mounts.n; i++)
+    {
+      const char *d = cfg->mounts.v[i].destination;
+      size_t len = d ? strlen (d) : 0;
+      if (len
+          && (str_eq (d, "/")
+              || (strncmp (home, d, len) == 0 && (home[len] == '\0' || home[len] == '/'))))
+        return home;
+    }
+  return cfg->workdir;
+}
+
+/* The user's /etc/passwd and /etc/group lines, as Podman writes them.  */
 static void
-keep_id_lines (uint32_t uid, uint32_t gid, const char *home, struct container_userns *out)
+keep_id_lines (uint32_t uid, uint32_t gid, const struct container_config *cfg,
+               struct container_userns *out)
 {
   struct passwd pw, *pres = NULL;
   struct group gr, *gres = NULL;
@@ -287,7 +304,7 @@ keep_id_lines (uint32_t uid, uint32_t gid, const char *home, struct container_us
   if (getpwuid_r (getuid (), &pw, buf, sizeof (buf), &pres) != 0 || pres == NULL)
     return;
   out->passwd = xasprintf ("%s:*:%u:%u:%s:%s:/bin/sh", pw.pw_name, uid, gid,
-                           pw.pw_gecos ? pw.pw_gecos : "", home);
+                           pw.pw_gecos ? pw.pw_gecos : "", keep_id_home (cfg, pw.pw_dir));
   if (getgrgid_r (getgid (), &gr, gbuf, sizeof (gbuf), &gres) == 0 && gres)
     out->group = xasprintf ("%s:x:%u:%s", gr.gr_name, gid, pw.pw_name);
 }
@@ -306,7 +323,7 @@ keep_id (const struct mode_opts *m, const struct userns_ids *ids, bool user_give
                        "/etc/subgid to function correctly");
   keep_id_map (uid, userns_map_size (&ids->uids) - 1, &out->uids);
   keep_id_map (gid, userns_map_size (&ids->gids) - 1, &out->gids);
-  keep_id_lines (uid, gid, cfg->workdir, out);
+  keep_id_lines (uid, gid, cfg, out);
   if (!user_given)
     {
       free (cfg->user);

@@ -68,6 +68,10 @@ flat_map () {
     # HOME is the working directory, as Podman's entry for the user.
     [ "${lines[0]}" = "HOME=/src" ]
     [ "$(printf '%s\n' "${lines[@]:1}" | flat_map)" = "0 1 $u;$u 0 1;$((u + 1)) $((u + 1)) $((NSUB - u))" ]
+    # With the user's home directory mounted, that is the home, as Podman's.
+    local home; home=$(getent passwd "$(id -un)" | cut -d: -f6)
+    run -0 nook run --rm --userns=keep-id -v "$D:$home" $BB sh -c 'echo "HOME=$HOME"; grep "^'"$(id -un)"':" /etc/passwd | cut -d: -f6'
+    [ "$output" = "HOME=$home"$'\n'"$home" ]
     # The image's root-owned files are still root's inside.
     run -0 nook run --rm --userns=keep-id $BB stat -c '%u:%g' /bin/busybox /etc
     [ "$output" = "0:0"$'\n'"0:0" ]
