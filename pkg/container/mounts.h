@@ -106,4 +106,13 @@ int container_mounts_setup (struct storage *st, const struct container_mounts *m
                             const char *id, uint32_t uid, uint32_t gid, struct oci_spec *spec,
                             nook_error_t *err);
 
+/* The walks of container_mounts_setup (exposed for tests): copy the tree
+   under directory SRC into the empty directory DST with owners, modes
+   and times, symlinks as links, devices and sockets left out; chown
+   SOURCE and all below it, a symlink changed itself and never followed
+   (SOURCE itself may not be one), another file system mounted below
+   left alone.  */
+int container_mounts_copy_tree (int src, int dst, nook_error_t *err);
+int container_mounts_chown_tree (const char *source, uint32_t uid, uint32_t gid, nook_error_t *err);
+
 #endif

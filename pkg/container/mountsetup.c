@@ -169,7 +169,7 @@ seed_volume (struct storage *st, const char *name, int rootfd, const char *dest,
         ret = nook_error (err, errno, "volume %s: set its owner", name);
     }
   if (ret == 0 && src >= 0 && v.needs_copy && dir_empty (data))
-    ret = copy_dir (src, data, 0, err);
+    ret = container_mounts_copy_tree (src, data, err);
   if (ret == 0)
     {
       v.needs_copy = false;
@@ -221,9 +221,15 @@ chown_dir (int fd, uint32_t uid, uint32_t gid, int depth, nook_error_t *err)
   return 0;
 }
 
+int
+container_mounts_copy_tree (int src, int dst, nook_error_t *err)
+{
+  return copy_dir (src, dst, 0, err);
+}
+
 /* :U: SOURCE and all below it owned by the container's user.  */
-static int
-chown_source (const char *source, uint32_t uid, uint32_t gid, nook_error_t *err)
+int
+container_mounts_chown_tree (const char *source, uint32_t uid, uint32_t gid, nook_error_t *err)
 {
   _cleanup_close_ int fd = open (source, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
   struct stat st;
@@ -366,7 +372,7 @@ container_mounts_setup (struct storage *st, const struct container_mounts *ms, i
 
       if (vol && seed_volume (st, m->source, rootfd, m->destination, err) < 0)
         return -1;
-      if (m->chown && chown_source (source, uid, gid, err) < 0)
+      if (m->chown && container_mounts_chown_tree (source, uid, gid, err) < 0)
         return -1;
       remove_dest (spec, m->destination);
       if (m->overlay)

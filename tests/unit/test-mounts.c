@@ -274,4 +274,72 @@ TEST (volume_store)
   storage_close (&st);
 }
 
+/* ---- the monitor's walks ---- */
+
+static uid_t
+owner_of (const char *path)
+{
+  struct stat st;
+  return lstat (path, &st) == 0 ? st.st_uid : (uid_t)-1;
+}
+
+TEST (chown_tree_never_follows_a_symlink)
+{
+  nook_error_t err = NULL;
+  char *src = unit_path ("src"), *out = unit_path ("outside");
+  uid_t me = getuid ();
+
+  if (me != 0)
+    SKIP ("chown to another uid needs root (run the unit tests as root)");
+  mkdir (src, 0755);
+  mkdir (out, 0755);
+  mkdir (unit_fmt ("%s/sub", src), 0755);
+  unit_write_file (unit_fmt ("%s/file", out), "x", 1, 0644);
+  unit_write_file (unit_fmt ("%s/sub/inside", src), "y", 1, 0644);
+  symlink (unit_fmt ("%s/file", out), unit_fmt ("%s/filelink", src));
+  symlink (out, unit_fmt ("%s/dirlink", src));
+  symlink ("/", unit_fmt ("%s/sub/root", src));
+  if (!CHECK_OK (container_mounts_chown_tree (src, 4321, 4321, &err), &err))
+    return;
+  CHECK_INT_EQ (owner_of (src), 4321);
+  CHECK_INT_EQ (owner_of (unit_fmt ("%s/sub/inside", src)), 4321);
+  CHECK_INT_EQ (owner_of (unit_fmt ("%s/filelink", src)), 4321);
+  CHECK_INT_EQ (owner_of (out), 0);
+  CHECK_INT_EQ (owner_of (unit_fmt ("%s/file", out)), 0);
+  CHECK_INT_EQ (owner_of ("/"), 0);
+  /* The source itself a symlink: refused, nothing changed.  */
+  CHECK_FAIL (container_mounts_chown_tree (unit_fmt ("%s/dirlink", src), 4321, 4321, &err), &err,
+              "a symlink is not followed");
+  CHECK_INT_EQ (owner_of (out), 0);
+}
+
+TEST (copy_tree_keeps_links_as_links)
+{
+  nook_error_t err = NULL;
+  char *src = unit_path ("src"), *dst = unit_path ("dst");
+  _cleanup_close_ int sfd = -1, dfd = -1;
+  struct stat st;
+
+  mkdir (src, 0755);
+  mkdir (dst, 0755);
+  mkdir (unit_fmt ("%s/d", src), 0700);
+  unit_write_file (unit_fmt ("%s/d/f", src), "content", 7, 0640);
+  chmod (unit_fmt ("%s/d/f", src), 0640);
+  symlink ("/etc/passwd", unit_fmt ("%s/link", src));
+  mkfifo (unit_fmt ("%s/fifo", src), 0600);
+  sfd = open (src, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  dfd = open (dst, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (!CHECK_OK (container_mounts_copy_tree (sfd, dfd, &err), &err))
+    return;
+  CHECK_STR_EQ (unit_read_file (unit_fmt ("%s/d/f", dst), NULL), "content");
+  CHECK (lstat (unit_fmt ("%s/d/f", dst), &st) == 0 && (st.st_mode & 07777) == 0640);
+  CHECK (lstat (unit_fmt ("%s/d", dst), &st) == 0 && (st.st_mode & 07777) == 0700);
+  CHECK (lstat (unit_fmt ("%s/link", dst), &st) == 0 && S_ISLNK (st.st_mode));
+  CHECK (lstat (unit_fmt ("%s/fifo", dst), &st) == 0 && S_ISFIFO (st.st_mode));
+  /* Into a directory that is not empty, an entry is never overwritten.  */
+  nook_closep (&dfd);
+  dfd = open (dst, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  CHECK_FAIL (container_mounts_copy_tree (sfd, dfd, &err), &err, NULL);
+}
+
 UNIT_MAIN ()
