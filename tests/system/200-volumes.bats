@@ -99,6 +99,11 @@ vol_data () {
     run -0 nook run --rm -v keep:/data $BB cat /data/f
     assert_output_equals "persisted"
     [ "$(cat "$(vol_data keep)/f")" = persisted ]
+    # Files of subordinate ids in it: volume rm still removes it whole.
+    run -0 nook run --rm -v keep:/data $BB sh -c 'mkdir /data/d && touch /data/d/x && chown -R 1000:1000 /data/d && chmod 700 /data/d'
+    run -0 nook volume rm keep
+    [ ! -e "$NOOK_STORE/volumes/keep" ]
+    [ -z "$(ls -A "$NOOK_STORE/tmp")" ]
 }
 
 @test "a new volume is seeded from the image's content at its mount point, once" {
