@@ -57,6 +57,7 @@ struct exec_run
   int sigfd;
   sigset_t old_mask;
   bool mask_set;
+  struct tty_raw raw; /* -it under a terminal: raw before the process starts */
 };
 
 static void
@@ -78,6 +79,7 @@ exec_run_release (struct exec_run *r)
     close (r->sigfd);
   if (r->mask_set)
     sigprocmask (SIG_SETMASK, &r->old_mask, NULL);
+  tty_raw_restore (&r->raw);
 }
 
 /* ---- 1. the container ---- */
@@ -682,7 +684,6 @@ static int
 run_terminal (struct exec_run *r, int *status, bool *detached, nook_error_t *err)
 {
   const struct container_exec_opts *o = r->o;
-  _cleanup_tty_raw_ struct tty_raw raw = TTY_RAW_INIT;
   struct tty_detach_keys keys;
   bool in_tty = isatty (STDIN_FILENO);
   int size_from = in_tty ? STDIN_FILENO : isatty (STDOUT_FILENO) ? STDOUT_FILENO : -1;
@@ -698,10 +699,6 @@ run_terminal (struct exec_run *r, int *status, bool *detached, nook_error_t *err
 
   *detached = false;
   if (tty_detach_keys_parse (o->detach_keys, &keys, err) < 0)
-    return -1;
-  /* Raw mode when what is typed goes to the process; without -i, keys
-     stay ours (ctrl-c interrupts, and the signal is passed on).  */
-  if (in_tty && o->interactive && tty_raw_enter (STDIN_FILENO, &raw, err) < 0)
     return -1;
   for (;;)
     {
@@ -772,6 +769,7 @@ container_exec (const struct nook_paths *paths, struct storage *st, const char *
     .master = -1,
     .runtime = -1,
     .sigfd = -1,
+    .raw = TTY_RAW_INIT,
   };
   struct tty_detach_keys keys;
   bool detached = false;
@@ -781,6 +779,13 @@ container_exec (const struct nook_paths *paths, struct storage *st, const char *
     return nook_error (
         err, 0, "must provide a non-empty command to start an exec session: invalid argument");
   if (load_running (st, id, &r.c, err) < 0)
+    return -1;
+  /* Raw mode when what is typed goes to the process (without -i, keys
+     stay ours: ctrl-c interrupts, and the signal is passed on), and
+     before it starts: keys typed meanwhile (ctrl-q) would otherwise be
+     the terminal's.  */
+  if (o->tty && o->interactive && !o->detach && isatty (STDIN_FILENO)
+      && tty_raw_enter (STDIN_FILENO, &r.raw, err) < 0)
     return -1;
   if (tty_detach_keys_parse (o->detach_keys, &keys, err) < 0 || exec_start (&r, st, err) < 0)
     return -1;
