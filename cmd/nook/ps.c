@@ -23,6 +23,7 @@ struct ps_flags
 struct ps_filter
 {
   char **ids, **names, **statuses, **labels, **ancestors;
+  char **volumes; /* volume=: a volume's name or a mount's destination */
   int64_t *exited;
   size_t n_exited;
   bool has_before, has_since;
@@ -64,6 +65,8 @@ filter_add_value (struct nook_ctx *ctx, struct ps_filter *f, const char *key, co
     strv_push (&f->labels, xstrdup (v));
   else if (strcmp (key, "ancestor") == 0)
     strv_push (&f->ancestors, xstrdup (v));
+  else if (strcmp (key, "volume") == 0)
+    strv_push (&f->volumes, xstrdup (v));
   else if (strcmp (key, "status") == 0)
     {
       if (!strv_contains ((char *const *)statuses, v))
@@ -112,6 +115,7 @@ filter_free (struct ps_filter *f)
   strv_free (f->statuses);
   strv_free (f->labels);
   strv_free (f->ancestors);
+  strv_free (f->volumes);
   free (f->exited);
 }
 
@@ -183,6 +187,16 @@ exited_matches (const struct ps_filter *f, const struct container_state *s)
   return false;
 }
 
+/* volume=: any of VOLUMES is a volume of CFG's or a destination.  */
+static bool
+any_volume (char *const *volumes, const struct container_config *cfg)
+{
+  for (size_t i = 0; volumes[i]; i++)
+    if (container_mounts_match_filter (&cfg->mounts, volumes[i]))
+      return true;
+  return false;
+}
+
 static bool
 filter_keeps (struct nook_ctx *ctx, const struct ps_filter *f, const struct container *c)
 {
@@ -194,6 +208,7 @@ filter_keeps (struct nook_ctx *ctx, const struct ps_filter *f, const struct cont
          && (f->statuses == NULL || status_matches (f->statuses, &c->state))
          && cli_labels_match (f->labels, c->cfg.labels)
          && (f->ancestors == NULL || any_ancestor (ctx, f->ancestors, &c->cfg))
+         && (f->volumes == NULL || any_volume (f->volumes, &c->cfg))
          && (f->n_exited == 0 || exited_matches (f, &c->state))
          && (!f->has_before || created < f->before) && (!f->has_since || created > f->since);
 }

@@ -790,6 +790,16 @@ container_volumes_count_mounts (struct storage *st, struct volume *vs, size_t n,
 }
 
 bool
+container_mounts_match_filter (const struct container_mounts *m, const char *v)
+{
+  for (size_t i = 0; i < m->n; i++)
+    if (strcmp (m->v[i].destination, v) == 0
+        || (strcmp (m->v[i].type, "volume") == 0 && strcmp (m->v[i].source, v) == 0))
+      return true;
+  return false;
+}
+
+bool
 container_mounts_use_image (const struct container_mounts *m, const char *id)
 {
   for (size_t i = 0; i < m->n; i++)

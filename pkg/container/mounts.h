@@ -87,6 +87,8 @@ int container_volumes_count_mounts (struct storage *st, struct volume *vs, size_
 /* Does M use volume NAME, image ID?  */
 bool container_mounts_use_volume (const struct container_mounts *m, const char *name);
 bool container_mounts_use_image (const struct container_mounts *m, const char *id);
+/* ps --filter volume=V: a volume named V, or any mount on destination V.  */
+bool container_mounts_match_filter (const struct container_mounts *m, const char *v);
 
 /* Inspect's Mounts (an array), HostConfig.Binds (an array) and
    HostConfig.VolumesFrom (an array or null).  */

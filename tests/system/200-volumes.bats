@@ -253,6 +253,13 @@ vol_data () {
     assert_output_contains "700"
     assert_output_contains "Read-only file system"
     run -0 nook volume exists mv
+    # ps --filter volume=: by a volume's name or a mount's destination.
+    run -0 nook create --name withmv -v mv:/v $BB true
+    run -0 nook create --name withbind -v "$D:/hostdir" $BB true
+    run -0 nook ps -a --filter volume=mv --format '{{.Names}}'
+    assert_output_equals "withmv"
+    run -0 nook ps -a --filter volume=/hostdir --format '{{.Names}}'
+    assert_output_equals "withbind"
     run -0 nook create --name mnt --mount "type=bind,src=$D,dst=/b,bind-propagation=rslave,readonly=true" $BB true
     run -0 nook inspect --format '{{range .Mounts}}{{.Type}} {{.Source}} {{.Destination}} {{.RW}} {{.Propagation}}{{end}}' mnt
     assert_output_equals "bind $D /b false rslave"
