@@ -57,7 +57,27 @@ struct mode_opts
   enum container_userns_kind kind;
   bool has_uid, has_gid, has_size;
   uint32_t uid, gid, size;
+  struct userns_map extra_uids, extra_gids; /* auto's uidmapping=, gidmapping= */
 };
+
+static int parse_idmaps (char *const *specs, bool gid, const struct userns_map *map,
+                         struct userns_map *out, nook_error_t *err);
+static void map_add (struct userns_map *m, uint32_t inside, uint32_t outside, uint32_t count);
+
+/* auto's uidmapping=C:H:N (or gidmapping=), added to EXTRA.  */
+static int
+auto_extra_map (const char *val, bool gid, struct userns_map *extra, nook_error_t *err)
+{
+  char *one[] = { (char *)val, NULL };
+  struct userns_map m;
+
+  if (parse_idmaps (one, gid, NULL, &m, err) < 0)
+    return -1;
+  if (extra->n == USERNS_MAX_RANGES)
+    return nook_error (err, 0, "more than %d %s mappings", USERNS_MAX_RANGES, gid ? "GID" : "UID");
+  map_add (extra, m.r[0].inside, m.r[0].outside, m.r[0].count);
+  return 0;
+}
 
 /* "key=value,key=value" after "keep-id:" or "auto:".  */
 static int
@@ -89,7 +109,11 @@ parse_mode_options (const char *opts, struct mode_opts *m, nook_error_t *err)
         }
       else if (m->kind == CONTAINER_USERNS_AUTO
                && (str_eq (o, "uidmapping") || str_eq (o, "gidmapping")))
-        return nook_error (err, 0, "--userns=auto option %s is not supported by nook", o);
+        {
+          bool gid = str_eq (o, "gidmapping");
+          if (auto_extra_map (val, gid, gid ? &m->extra_gids : &m->extra_uids, err) < 0)
+            return -1;
+        }
       else if (m->kind == CONTAINER_USERNS_KEEP_ID)
         return nook_error (err, 0, "unknown option specified: \"%s\"", o);
       else
@@ -503,6 +527,35 @@ auto_allocate (struct storage *st, uint32_t size, uint64_t limit, struct contain
   return 0;
 }
 
+/* Take the container ids of CUT's ranges out of M's ranges (splitting
+   them), then add CUT's ranges.  */
+static void
+map_cut_and_add (struct userns_map *m, const struct userns_map *cut)
+{
+  for (size_t c = 0; c < cut->n; c++)
+    {
+      uint64_t a = cut->r[c].inside, b = a + cut->r[c].count;
+      struct userns_map out = { .n = 0 };
+      for (size_t i = 0; i < m->n; i++)
+        {
+          const struct userns_range *r = &m->r[i];
+          uint64_t start = r->inside, end = start + r->count;
+          if (!overlap (start, r->count, a, b - a))
+            {
+              map_add (&out, r->inside, r->outside, r->count);
+              continue;
+            }
+          if (start < a)
+            map_add (&out, r->inside, r->outside, (uint32_t)(a - start));
+          if (end > b)
+            map_add (&out, (uint32_t)b, (uint32_t)(r->outside + (b - start)), (uint32_t)(end - b));
+        }
+      *m = out;
+    }
+  for (size_t c = 0; c < cut->n; c++)
+    map_add (m, cut->r[c].inside, cut->r[c].outside, cut->r[c].count);
+}
+
 /* ---- the check ---- */
 
 static int
@@ -529,10 +582,18 @@ compute (struct storage *st, const struct container_userns *in, const struct mod
         return nook_error (err, 0,
                            "--userns=auto requires additional UIDs or GIDs defined in "
                            "/etc/subuid and /etc/subgid");
-      if (auto_allocate (st, m->has_size ? m->size : auto_size (st, cfg->layers), limit, out,
-                         lockfd, err)
-          < 0)
+      uint32_t size = m->has_size ? m->size : auto_size (st, cfg->layers);
+      if (size > AUTO_MAX_SIZE)
+        return nook_error (err, 0,
+                           "the container needs a user namespace with size %u that is bigger "
+                           "than the maximum value allowed with userns=auto %u",
+                           size, AUTO_MAX_SIZE);
+      if (auto_allocate (st, size, limit, out, lockfd, err) < 0)
         return -1;
+      /* As containers/storage: the forced mappings take their container
+         ids out of the range's.  */
+      map_cut_and_add (&out->uids, &m->extra_uids);
+      map_cut_and_add (&out->gids, &m->extra_gids);
     }
   if (m->kind == CONTAINER_USERNS_MAPPED)
     {

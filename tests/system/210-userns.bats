@@ -147,6 +147,18 @@ flat_map () {
     [ "$output" = "[\"0:$out1:1024\"]" ]
 }
 
+@test "auto: uidmapping= and gidmapping= add mappings, their container ids taken out of the range" {
+    run -0 nook run --rm --userns=auto:size=2000,uidmapping=1000:0:1,gidmapping=1000:0:1 -v "$D:/src" $BB sh -c 'cat /proc/self/uid_map; touch /src/by-1000; chown 1000:1000 /src/by-1000'
+    local start; start=$(echo "$output" | head -1 | awk '{ print $2 }')
+    [ "$(echo "$output" | flat_map)" = "0 $start 1000;1001 $((start + 1001)) 999;1000 0 1" ]
+    # uid 1000 inside is the user: its file is the user's on the host.
+    [ "$(stat -c %u:%g "$D/by-1000")" = "$(id -u):$(id -g)" ]
+    run -125 nook create --userns=auto:size=70000 $BB true
+    assert_output_equals "Error: the container needs a user namespace with size 70000 that is bigger than the maximum value allowed with userns=auto 65536"
+    run -125 nook create --userns=auto:uidmapping=0:1 $BB true
+    assert_output_contains "UID setting is malformed"
+}
+
 @test "auto: containers created at the same time get disjoint ranges" {
     local i starts
     for i in 1 2 3 4 5 6; do
@@ -293,8 +305,12 @@ flat_map () {
     assert_output_contains "uid and gid 0 must be mapped"
     run -125 nook create --uidmap "0:@1:1" $BB true
     assert_output_contains "not all in your user namespace"
-    run -125 nook create --userns=auto:size=$((NSUB + 1)) $BB true
+    run -125 nook create --userns=auto:size=$((NSUB - 10)),uidmapping=0:$((NSUB - 5)):10 $BB true
+    assert_output_contains "potentially insufficient UIDs or GIDs"
+    run -0 nook create --name all-ids --userns=auto:size="$NSUB" $BB true
+    run -125 nook create --userns=auto:size=1 $BB true
     assert_output_contains "not enough unused IDs in user namespace"
+    run -0 nook rm all-ids
     run -0 nook ps -a -q
     [ -z "$output" ]
 }
@@ -346,5 +362,5 @@ flat_map () {
     run complete_line "run --userns keep-id:uid=1000,g"
     assert_output_equals "1000,gid="
     run complete_line "run --userns auto:"
-    assert_output_equals "size="
+    assert_output_equals "$(printf 'gidmapping=\nsize=\nuidmapping=')"
 }
