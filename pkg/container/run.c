@@ -235,15 +235,18 @@ launch (const struct nook_paths *paths, struct storage *st, const struct contain
 
   if (block_signals (&set, &sigfd, err) < 0)
     return -1;
+  /* Raw before the container can start: keys typed meanwhile (ctrl-q)
+     would otherwise be the terminal's.  */
+  if (a && tty && !a->no_stdin && isatty (STDIN_FILENO)
+      && tty_raw_enter (STDIN_FILENO, &raw, err) < 0)
+    r = -1;
   nook_debug ("starting nook-monitor");
-  if (spawn_monitor (paths, st, id, a, late_userns, &sync_rd, &ctl_wr, err) < 0)
+  if (r < 0 || spawn_monitor (paths, st, id, a, late_userns, &sync_rd, &ctl_wr, err) < 0)
     r = -1;
   else if (id == NULL)
     r = create_for_monitor (st, o, ctl_wr, out_id, err);
   else
     memcpy (out_id, id, 65);
-  if (r == 0 && a && tty && !a->no_stdin && isatty (STDIN_FILENO))
-    r = tty_raw_enter (STDIN_FILENO, &raw, err);
   if (r == 0)
     r = wait_monitor (sync_rd, ctl_wr, a == NULL, a ? a->sig_proxy : false, sigfd, err);
   else
