@@ -127,6 +127,21 @@ check_labels (struct oci_spec *spec, nook_error_t *err)
 
 /* linux.sysctl: only keys a namespace of the container's own holds, so
    none reaches the host (the list is runc's).  */
+/* Is PATH our own namespace of kind NS ("network")?  As runc: a sysctl
+   may go to a namespace joined by path, but never to ours (the host's,
+   as far as the container's caller is concerned).  */
+static bool
+same_namespace (const char *path, const char *ns)
+{
+  _cleanup_free_ char *self
+      = xasprintf ("/proc/self/ns/%s", strcmp (ns, "network") == 0 ? "net" : ns);
+  struct stat a, b;
+
+  if (stat (path, &a) < 0 || stat (self, &b) < 0)
+    return true; /* cannot tell: refused */
+  return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 static int
 check_sysctl (const struct oci_spec *spec, nook_error_t *err)
 {
@@ -152,9 +167,11 @@ check_sysctl (const struct oci_spec *spec, nook_error_t *err)
                            "container can have: it would change the host",
                            key);
       n = oci_spec_namespace (spec, ns);
-      if (n == NULL || n->path)
-        return nook_error (
-            err, 0, "config.json: field `linux.sysctl`: `%s` needs a new %s namespace", key, ns);
+      if (n == NULL || (n->path && same_namespace (n->path, ns)))
+        return nook_error (err, 0,
+                           "config.json: field `linux.sysctl`: `%s` needs a %s namespace other "
+                           "than the runtime's own",
+                           key, ns);
     }
   return 0;
 }

@@ -385,9 +385,11 @@ kept"
     [ "${lines[1]}" -le 3 ] || { echo "${lines[1]} processes visible"; false; }
 }
 
-@test "the network namespace has only lo" {
-    run nook run --rm busybox ls /sys/class/net
-    assert_status 0
+@test "the network namespace has lo and slirp4netns's tap0; with --network none only lo" {
+    run -0 nook run --rm busybox ls /sys/class/net
+    assert_output_equals "lo
+tap0"
+    run -0 nook run --rm --network none busybox ls /sys/class/net
     assert_output_equals "lo"
 }
 

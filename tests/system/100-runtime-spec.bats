@@ -175,7 +175,13 @@ require_wide () {
 @test "sysctl of a namespace the container does not have is refused" {
     rt_config 'true' '' '' '"sysctl": {"net.ipv4.ip_forward": "1"}'
     run -1 runtime run -b "$BUNDLE" c1
-    assert_output_contains 'needs a new network namespace'
+    assert_output_contains 'needs a network namespace other than the runtime'"'"'s own'
+    # Joined by path: allowed (nook's monitor holds the container's), but
+    # not when the path is the runtime's own namespace (as runc).
+    rt_config 'true' '' '' '"sysctl": {"net.ipv4.ip_forward": "1"}' \
+        '{"type": "mount"}, {"type": "pid"}, {"type": "network", "path": "/proc/self/ns/net"}'
+    run -1 runtime run -b "$BUNDLE" c2
+    assert_output_contains 'needs a network namespace other than the runtime'"'"'s own'
 }
 
 @test "personality" {
