@@ -19,7 +19,8 @@ export_stopped (struct nook_ctx *ctx, const struct container *c, int outfd, nook
 
   lock = storage_container_open (&ctx->store, c->cfg.id, err);
   if (lock < 0 || nook_lock (lock, false, err) < 0 || cli_need (ctx, NEED_USERNS, err) < 0
-      || storage_overlay_mount (&ctx->store, c->cfg.id, c->cfg.layers, NULL, NULL, &fuse_pid, err) < 0)
+      || storage_overlay_mount (&ctx->store, c->cfg.id, c->cfg.layers, NULL, NULL, &fuse_pid, err)
+             < 0)
     return -1;
   /* By path: the store's fds were opened before this mount namespace
      was made, and do not see its mounts.  */

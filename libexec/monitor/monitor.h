@@ -108,6 +108,10 @@ int monitor_net_ready (struct monitor *m, nook_error_t *err);
 /* End slirp4netns or pasta (the ports are free after this).  */
 void monitor_net_stop (struct monitor *m);
 void monitor_net_release (struct monitor *m);
+/* The host's side of a published port: IP ("": all) and PORT; IPv6 is
+   refused (slirp4netns forwards IPv4 only).  */
+struct sockaddr_in;
+int monitor_net_host_addr (const char *ip, uint16_t port, struct sockaddr_in *a, nook_error_t *err);
 /* udpfwd.c: published UDP ports under slirp4netns, forwarded by a child
    of ours (the host ports are bound before this returns).  */
 int monitor_udp_start (struct monitor *m, nook_error_t *err);

@@ -44,46 +44,50 @@ lo_up (void)
     }
 }
 
-/* A new network namespace with lo up: a child makes it and waits until
+/* A pipe whose two ends close themselves.  */
+static int
+pipe_pair (int *rd, int *wr, nook_error_t *err)
+{
+  int p[2];
+
+  if (pipe2 (p, O_CLOEXEC) < 0)
+    return nook_error (err, errno, "pipe");
+  *rd = p[0];
+  *wr = p[1];
+  return 0;
+}
+
+/* A new network namespace with lo up: a child makes it, and waits until
    we hold it.  */
 static int
 make_netns (struct monitor *m, nook_error_t *err)
 {
-  int ready[2], done[2];
+  _cleanup_close_ int ready_rd = -1, ready_wr = -1, done_rd = -1, done_wr = -1;
   _cleanup_free_ char *path = NULL;
   char c = 0;
   pid_t pid;
 
-  if (pipe2 (ready, O_CLOEXEC) < 0)
-    return nook_error (err, errno, "pipe");
-  if (pipe2 (done, O_CLOEXEC) < 0)
-    {
-      close (ready[0]), close (ready[1]);
-      return nook_error (err, errno, "pipe");
-    }
+  if (pipe_pair (&ready_rd, &ready_wr, err) < 0 || pipe_pair (&done_rd, &done_wr, err) < 0)
+    return -1;
   pid = fork ();
+  if (pid < 0)
+    return nook_error (err, errno, "fork");
   if (pid == 0)
     {
-      close (ready[0]);
-      close (done[1]);
       if (unshare (CLONE_NEWNET) < 0)
         _exit (1);
       lo_up ();
-      if (write (ready[1], "1", 1) != 1 || read (done[0], &c, 1) < 0)
-        _exit (1);
-      _exit (0);
+      nook_closep (&done_wr);
+      _exit (write (ready_wr, "1", 1) == 1 && read (done_rd, &c, 1) >= 0 ? 0 : 1);
     }
-  close (ready[1]);
-  close (done[0]);
-  if (pid > 0 && read (ready[0], &c, 1) == 1)
+  nook_closep (&ready_wr);
+  if (read (ready_rd, &c, 1) == 1)
     {
       path = xasprintf ("/proc/%d/ns/net", (int)pid);
       m->netns_fd = open (path, O_RDONLY | O_CLOEXEC);
     }
-  close (ready[0]);
-  close (done[1]);
-  if (pid > 0)
-    waitpid (pid, NULL, 0);
+  nook_closep (&done_wr); /* the child may go */
+  waitpid (pid, NULL, 0);
   if (m->netns_fd < 0)
     return nook_error (err, errno, "create the network namespace");
   return 0;
@@ -256,39 +260,26 @@ start_slirp (struct monitor *m, nook_error_t *err)
 {
   _cleanup_free_ char *path = helper_path ("slirp4netns", "slirp4netns", err);
   _cleanup_strv_ char **argv = NULL;
-  _cleanup_close_ int log = -1;
-  int ready[2] = { -1, -1 }, exitp[2] = { -1, -1 }, keep[3];
-  struct nook_spawn s = { .stdin_fd = -1, .stdout_fd = -1, .stderr_fd = -1, .keep_fds = keep };
-  int ret;
+  _cleanup_close_ int log = -1, ready_rd = -1, ready_wr = -1, exit_rd = -1, exit_wr = -1;
+  int keep[3];
+  struct nook_spawn s = { .stdin_fd = -1, .keep_fds = keep };
 
-  if (path == NULL)
+  if (path == NULL || pipe_pair (&ready_rd, &ready_wr, err) < 0
+      || pipe_pair (&exit_rd, &exit_wr, err) < 0)
     return -1;
-  if (pipe2 (ready, O_CLOEXEC) < 0 || pipe2 (exitp, O_CLOEXEC) < 0)
-    {
-      ret = nook_error (err, errno, "pipe");
-      goto out;
-    }
   m->net_api = xasprintf ("/proc/%d/fd/%d/%.12s.net", (int)getpid (), m->net_dirfd, m->id);
-  argv = slirp_argv (m, path, ready[1], exitp[0]);
+  argv = slirp_argv (m, path, ready_wr, exit_rd);
   log = open (m->net_log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   s.argv = (const char *const *)argv;
   s.stdout_fd = s.stderr_fd = log;
-  keep[0] = ready[1];
-  keep[1] = exitp[0];
+  keep[0] = ready_wr;
+  keep[1] = exit_rd;
   keep[2] = -1;
-  ret = nook_spawn (&s, &m->net_pid, err);
-  if (ret == 0)
-    {
-      m->net_ready_fd = steal_fd (&ready[0]);
-      m->net_exit_fd = steal_fd (&exitp[1]);
-    }
-out:
-  for (int i = 0; i < 2; i++)
-    {
-      nook_closep (&ready[i]);
-      nook_closep (&exitp[i]);
-    }
-  return ret;
+  if (nook_spawn (&s, &m->net_pid, err) < 0)
+    return -1;
+  m->net_ready_fd = steal_fd (&ready_rd);
+  m->net_exit_fd = steal_fd (&exit_wr);
+  return 0;
 }
 
 /* slirp4netns has configured tap0: it wrote "1" on the ready fd.  */
@@ -331,20 +322,31 @@ slirp_api (struct monitor *m, const char *request, char *answer, size_t size, no
   return 0;
 }
 
+int
+monitor_net_host_addr (const char *ip, uint16_t port, struct sockaddr_in *a, nook_error_t *err)
+{
+  memset (a, 0, sizeof (*a));
+  a->sin_family = AF_INET;
+  a->sin_port = htons (port);
+  if (ip[0] && inet_pton (AF_INET, ip, &a->sin_addr) != 1)
+    return nook_error (err, 0,
+                       "cannot publish on `%s`: slirp4netns forwards IPv4 addresses only (pasta "
+                       "forwards IPv6)",
+                       ip);
+  return 0;
+}
+
 /* Is TCP PORT on IP free?  slirp4netns's own answer would not say why
    not.  */
 static int
 check_free (const char *ip, uint16_t port, nook_error_t *err)
 {
-  struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons (port) };
+  struct sockaddr_in a;
   _cleanup_close_ int fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   int one = 1;
 
-  if (ip[0] && inet_pton (AF_INET, ip, &a.sin_addr) != 1)
-    return nook_error (err, 0,
-                       "cannot publish on `%s`: slirp4netns forwards IPv4 addresses "
-                       "only (pasta forwards IPv6)",
-                       ip);
+  if (monitor_net_host_addr (ip, port, &a, err) < 0)
+    return -1;
   /* As slirp4netns binds: a port in TIME_WAIT is not in use.  */
   setsockopt (fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof (one));
   if (fd < 0 || bind (fd, (struct sockaddr *)&a, sizeof (a)) < 0)

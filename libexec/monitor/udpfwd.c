@@ -168,15 +168,12 @@ bind_ports (struct monitor *m, struct udp_fwd *f, nook_error_t *err)
     for (uint16_t k = 0; n->ports[i].udp && k < n->ports[i].count; k++)
       {
         const struct container_port *p = &n->ports[i];
-        struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons (p->host_port + k) };
+        struct sockaddr_in a;
         struct udp_port *u = &f->ports[f->n_ports];
         if (f->n_ports == UDP_PORTS_MAX)
           return nook_error (err, 0, "too many published UDP ports");
-        if (p->host_ip[0] && inet_pton (AF_INET, p->host_ip, &a.sin_addr) != 1)
-          return nook_error (err, 0,
-                             "cannot publish on `%s`: slirp4netns forwards IPv4 "
-                             "addresses only (pasta forwards IPv6)",
-                             p->host_ip);
+        if (monitor_net_host_addr (p->host_ip, (uint16_t)(p->host_port + k), &a, err) < 0)
+          return -1;
         u->fd = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
         if (u->fd < 0)
           return nook_error (err, errno, "socket");

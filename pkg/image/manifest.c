@@ -138,8 +138,7 @@ config_labels (nook_json *labels, char ***out, nook_error_t *err)
 
 /* The keys of an object whose values mean nothing ({"80/tcp": {}}).  */
 static int
-config_keys (const nook_json *c, const char *key, const char *field, char ***out,
-             nook_error_t *err)
+config_keys (const nook_json *c, const char *key, const char *field, char ***out, nook_error_t *err)
 {
   nook_json *o = NULL;
 

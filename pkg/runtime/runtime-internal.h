@@ -42,7 +42,7 @@ struct runtime_init_args
   bool no_pivot;
   const struct runtime_seccomp *seccomp; /* NULL: no filter */
   const char *id;
-  int console_fd; /* the --console-socket connection, or -1 */
+  int console_fd;   /* the --console-socket connection, or -1 */
   int joined_early; /* CLONE_NEW* of the namespaces the parent joined by path */
 };
 
