@@ -253,9 +253,12 @@ map_self_single (const struct userns_ids *ids, nook_error_t *err)
 }
 
 /* A mapper: forked before the unshare, it waits for GO and then execs
-   TOOL (newuidmap or newgidmap) on TARGET, its stderr going to ERRFD.  */
+   TOOL (newuidmap or newgidmap) on TARGET, its stderr going to ERRFD.
+   It closes its copy of GO's write end GO_W first: a parent that dies
+   before it writes must leave it end of file, not a wait forever.  */
 static pid_t
-fork_mapper (const char *tool, pid_t target, const struct userns_map *map, int go, int errfd)
+fork_mapper (const char *tool, pid_t target, const struct userns_map *map, int go, int go_w,
+             int errfd)
 {
   _cleanup_strv_ char **argv = map_argv (tool, target, map);
   pid_t pid = fork ();
@@ -263,6 +266,7 @@ fork_mapper (const char *tool, pid_t target, const struct userns_map *map, int g
 
   if (pid != 0)
     return pid;
+  close (go_w);
   if (read (go, &c, 1) != 1)
     _exit (1); /* the parent could not unshare: nothing to map */
   dup2 (errfd, STDERR_FILENO);
@@ -302,8 +306,8 @@ map_self_from_children (const struct userns_ids *ids, nook_error_t *err)
     return nook_error (err, errno, "pipe");
   go_w = go[1];
   res_r = res[0];
-  pu = fork_mapper ("newuidmap", self, &ids->uids, go[0], res[1]);
-  pg = pu < 0 ? -1 : fork_mapper ("newgidmap", self, &ids->gids, go[0], res[1]);
+  pu = fork_mapper ("newuidmap", self, &ids->uids, go[0], go_w, res[1]);
+  pg = pu < 0 ? -1 : fork_mapper ("newgidmap", self, &ids->gids, go[0], go_w, res[1]);
   close (go[0]);
   close (res[1]);
   if (pu < 0 || pg < 0)
