@@ -260,13 +260,14 @@ compute_settings (struct storage *st, const struct container_create_opts *o,
     return -1;
   if (workdir[0] != '/')
     return nook_error (err, 0, "workdir \"%s\" must be absolute", workdir);
-  if (o->hostname && (strlen (o->hostname) > 64 || strchr (o->hostname, '/')))
+  /* It goes into /etc/hosts and /etc/hostname: one word.  */
+  if (o->hostname && (strlen (o->hostname) > 64 || strpbrk (o->hostname, "/ \t\n\r#")))
     return nook_error (err, 0, "invalid hostname `%s`", o->hostname);
   if (compute_command (o, icfg, cfg, err) < 0 || compute_env (o, icfg, &cfg->env, err) < 0)
     return -1;
   cfg->workdir = xstrdup (workdir);
   cfg->user = xstrdup (o->user ? o->user : icfg->user ? icfg->user : "");
-  cfg->hostname = o->hostname ? xstrdup (o->hostname) : xstrndup (cfg->id, 12);
+  cfg->hostname = o->hostname && o->hostname[0] ? xstrdup (o->hostname) : xstrndup (cfg->id, 12);
   cfg->image_id = xstrdup (img->id);
   cfg->image_name = img->names && img->names[0] ? xstrdup (img->names[0]) : xstrdup (img->id);
   cfg->layers = strv_dup (img->layers);

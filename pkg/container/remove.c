@@ -68,6 +68,8 @@ container_remove (struct storage *st, const struct nook_paths *paths, const char
   _cleanup_free_ char *rtdir = xasprintf ("%s/runtime/%s", paths->runroot, id);
   _cleanup_free_ char *sock = xasprintf ("%s/monitor/%s", paths->runroot, id);
   _cleanup_free_ char *log = xasprintf ("%s/monitor/%s.log", paths->runroot, id);
+  _cleanup_free_ char *netlog = xasprintf ("%s/monitor/%s.net.log", paths->runroot, id);
+  _cleanup_free_ char *api = xasprintf ("%s/monitor/%.12s.net", paths->runroot, id);
   _cleanup_close_ int dfd = -1;
   nook_error_t ignored = NULL;
 
@@ -110,8 +112,12 @@ container_remove (struct storage *st, const struct nook_paths *paths, const char
       return -1;
     }
   storage_container_name_release (st, c.cfg.name, id);
-  unlink (sock); /* what a monitor that was killed left */
+  /* What a monitor that was killed left: its socket, its runtime's log,
+     slirp4netns's or pasta's log and slirp4netns's API socket.  */
+  unlink (sock);
   unlink (log);
+  unlink (netlog);
+  unlink (api);
   if (nook_rm_tree_at (AT_FDCWD, rtdir, &ignored) < 0)
     nook_error_free (&ignored);
   container_free (&c);

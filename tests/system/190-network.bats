@@ -409,6 +409,11 @@ nameserver 192.0.2.98"
     assert_output_contains 'invalid IP address in add-host: "bar"'
     run -125 nook create --expose abc busybox true
     assert_output_contains "invalid --expose"
+    # What goes into /etc/hosts is one word a line.
+    run -125 nook create --hostname "a b" busybox true
+    assert_output_contains "invalid hostname"
+    run -125 nook create --add-host "a b:192.0.2.1" busybox true
+    assert_output_contains "bad format for add-host"
     # Nothing was created.
     run -0 nook ps -aq
     assert_output_equals ""
