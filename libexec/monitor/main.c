@@ -400,6 +400,7 @@ teardown_visible (struct monitor *m)
   monitor_net_stop (m);
   if (m->rootfs.fuse_pid > 0)
     storage_overlay_unmount (&m->st, m->id, m->rootfs.fuse_pid);
+  container_mounts_unmount_images (&m->st, &m->c.cfg.mounts, m->id);
   if (m->c.cfg.rm)
     {
       storage_container_name_release (&m->st, m->c.cfg.name, m->id);

@@ -39,6 +39,11 @@ void container_supplementary_groups (int rootfd, const struct resolved_user *u,
 int container_env_add (char ***env, const char *entry, nook_error_t *err);
 int container_env_file_add (char ***env, const char *path, nook_error_t *err);
 
+/* fuse-overlayfs shows the upper directory's mode and owner on the root
+   of what it mounts: give UPPER those of the top one of LAYERS.  */
+int container_upper_like_top (struct storage *st, char *const *layers, const char *upper,
+                              nook_error_t *err);
+
 /* SPEC's network namespace (NETNS_PATH: the one the monitor made or
    joined; the host's network: none) and the files /etc/hosts,
    /etc/resolv.conf and /etc/hostname, written into the container's

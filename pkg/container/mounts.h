@@ -101,12 +101,19 @@ void container_mounts_binds (const struct container_mounts *m, struct json_gen *
    container ID mounted at ROOTFD: seed new volumes from the image, chown
    :U sources to UID:GID (never following a symlink), make the :O
    overlays' upper directories and mount the images of --mount type=image
-   (fuse-overlayfs, the caller's children, gone with its mount namespace)
-   under the container's directory, and add the mounts to SPEC (a mount
-   on a destination replaces the one there).  */
+   (fuse-overlayfs, the caller's children, gone with its mount namespace,
+   showing the files through the container's id mapping USERNS as its
+   rootfs does) under the container's directory, and add the mounts to
+   SPEC (a mount on a destination replaces the one there).  */
+struct container_userns;
 int container_mounts_setup (struct storage *st, const struct container_mounts *m, int rootfd,
-                            const char *id, uint32_t uid, uint32_t gid, struct oci_spec *spec,
-                            nook_error_t *err);
+                            const char *id, const struct container_userns *userns, uint32_t uid,
+                            uint32_t gid, struct oci_spec *spec, nook_error_t *err);
+
+/* Unmount what container_mounts_setup mounted for the images of
+   container ID (before its directory goes, or it could not).  */
+void container_mounts_unmount_images (struct storage *st, const struct container_mounts *m,
+                                      const char *id);
 
 /* The walks of container_mounts_setup (exposed for tests): copy the tree
    under directory SRC into the empty directory DST with owners, modes

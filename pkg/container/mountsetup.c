@@ -318,12 +318,14 @@ sort_mounts (struct oci_spec *spec)
    container.  The daemon is the monitor's child and dies with it.  */
 static int
 image_mount (struct storage *st, const struct container_mount *m, const char *id, size_t n,
-             char **source, nook_error_t *err)
+             const struct container_userns *userns, char **source, nook_error_t *err)
 {
+  _cleanup_free_ char *uidmapping = container_userns_fuse_map (&userns->uids);
+  _cleanup_free_ char *gidmapping = container_userns_fuse_map (&userns->gids);
   static const char *const dirs[] = { "merged", "upper", "work", "userdata" };
   _cleanup_free_ char *sub = xasprintf ("%s/image-mount/%zu", id, n);
   _cleanup_free_ char *dir = xasprintf ("%s/containers/%s", st->root, sub);
-  _cleanup_free_ char *merged = xasprintf ("%s/merged", dir);
+  _cleanup_free_ char *merged = xasprintf ("%s/merged", dir), *upper = NULL;
   struct storage_image img;
   nook_error_t ignored = NULL;
   pid_t pid;
@@ -341,7 +343,10 @@ image_mount (struct storage *st, const struct container_mount *m, const char *id
     }
   if (storage_image_lookup (st, m->image, &img, err) < 0)
     return nook_error_prefix (err, "image mount of `%s`", m->source);
-  r = storage_overlay_mount (st, sub, img.layers, NULL, NULL, &pid, err);
+  upper = xasprintf ("%s/upper", dir);
+  r = container_upper_like_top (st, img.layers, upper, err);
+  if (r == 0)
+    r = storage_overlay_mount (st, sub, img.layers, uidmapping, gidmapping, &pid, err);
   storage_image_free (&img);
   if (r < 0)
     return nook_error_prefix (err, "image mount of `%s`", m->source);
@@ -349,10 +354,23 @@ image_mount (struct storage *st, const struct container_mount *m, const char *id
   return 0;
 }
 
+void
+container_mounts_unmount_images (struct storage *st, const struct container_mounts *ms,
+                                 const char *id)
+{
+  for (size_t i = 0; i < ms->n; i++)
+    if (strcmp (ms->v[i].type, "image") == 0)
+      {
+        _cleanup_free_ char *merged
+            = xasprintf ("%s/containers/%s/image-mount/%zu/merged", st->root, id, i);
+        umount2 (merged, MNT_DETACH); /* its fuse-overlayfs reads ENODEV and ends */
+      }
+}
+
 int
 container_mounts_setup (struct storage *st, const struct container_mounts *ms, int rootfd,
-                        const char *id, uint32_t uid, uint32_t gid, struct oci_spec *spec,
-                        nook_error_t *err)
+                        const char *id, const struct container_userns *userns, uint32_t uid,
+                        uint32_t gid, struct oci_spec *spec, nook_error_t *err)
 {
   _cleanup_free_ char *ctrdir = xasprintf ("%s/containers/%s", st->root, id);
 
@@ -364,7 +382,7 @@ container_mounts_setup (struct storage *st, const struct container_mounts *ms, i
 
       if (strcmp (m->type, "image") == 0)
         {
-          if (image_mount (st, m, id, i, &source, err) < 0)
+          if (image_mount (st, m, id, i, userns, &source, err) < 0)
             return -1;
         }
       else if (!vol)

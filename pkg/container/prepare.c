@@ -40,7 +40,8 @@ mounts_setup (struct storage *st, const struct container *c, int rootfd, struct 
           || !userns_to_host (&c->cfg.userns.gids, spec->gid, &gid)))
     return nook_error (err, 0, "the container's user %u:%u is not mapped in its user namespace",
                        spec->uid, spec->gid);
-  return container_mounts_setup (st, &c->cfg.mounts, rootfd, c->cfg.id, uid, gid, spec, err);
+  return container_mounts_setup (st, &c->cfg.mounts, rootfd, c->cfg.id, &c->cfg.userns, uid, gid,
+                                 spec, err);
 }
 
 static int
@@ -85,18 +86,16 @@ write_bundle (struct storage *st, struct container *c, int rootfd, const char *m
   return ret;
 }
 
-/* fuse-overlayfs shows the upper directory's mode and owner on the root
-   of the rootfs: give it those of the image's top layer.  */
-static int
-match_top_layer (struct storage *st, const struct container *c, nook_error_t *err)
+int
+container_upper_like_top (struct storage *st, char *const *layers, const char *upper,
+                          nook_error_t *err)
 {
-  size_t n = strv_len (c->cfg.layers);
-  _cleanup_free_ char *top = n ? storage_layer_diff_path (st, c->cfg.layers[n - 1]) : NULL;
-  _cleanup_free_ char *upper = xasprintf ("%s/containers/%s/upper", st->root, c->cfg.id);
+  size_t n = strv_len (layers);
+  _cleanup_free_ char *top = n ? storage_layer_diff_path (st, layers[n - 1]) : NULL;
   struct stat s;
 
   if (top == NULL || stat (top, &s) < 0)
-    return nook_error (err, errno, "layer %.12s", n ? c->cfg.layers[n - 1] : "");
+    return nook_error (err, errno, "layer %.12s", n ? layers[n - 1] : "");
   if (chown (upper, s.st_uid, s.st_gid) < 0 || chmod (upper, s.st_mode & 07777) < 0)
     return nook_error (err, errno, "set up `%s`", upper);
   return 0;
@@ -107,6 +106,7 @@ container_prepare (struct storage *st, struct container *c, const struct userns_
                    const struct container_host *host, struct container_rootfs *r, nook_error_t *err)
 {
   _cleanup_close_ int rootfd = -1;
+  _cleanup_free_ char *upper = xasprintf ("%s/containers/%s/upper", st->root, c->cfg.id);
   _cleanup_free_ char *uidmapping = container_userns_fuse_map (&c->cfg.userns.uids);
   _cleanup_free_ char *gidmapping = container_userns_fuse_map (&c->cfg.userns.gids);
   int ret = -1;
@@ -115,7 +115,7 @@ container_prepare (struct storage *st, struct container *c, const struct userns_
   r->merged = xasprintf ("%s/containers/%s/merged", st->root, c->cfg.id);
   r->bundle = xasprintf ("%s/containers/%s/userdata", st->root, c->cfg.id);
   if (container_userns_prepare_dirs (&c->cfg.userns, st->root, c->cfg.id, err) < 0
-      || match_top_layer (st, c, err) < 0
+      || container_upper_like_top (st, c->cfg.layers, upper, err) < 0
       || storage_overlay_mount (st, c->cfg.id, c->cfg.layers, uidmapping, gidmapping, &r->fuse_pid,
                                 err)
              < 0)

@@ -282,6 +282,12 @@ vol_data () {
     assert_output_contains "image mount of \`nosuchimage\`"
     run -125 nook run --rm --mount type=image,dst=/img $BB true
     assert_output_equals "Error: must set source and destination for image volume"
+    # Under a --userns mode the image's files are seen through the
+    # container's mapping, as its rootfs is: root's files are root's.
+    run -0 nook run --rm --userns=keep-id --mount type=image,src=nook-test,dst=/img $BB \
+        stat -c '%u:%g' /img/bin/busybox /bin/busybox
+    assert_output_equals "0:0
+0:0"
 }
 
 @test "--tmpfs mounts a tmpfs with the options given" {
