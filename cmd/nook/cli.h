@@ -85,9 +85,9 @@ struct container_userns;
 struct opt *cli_userns_opts (struct container_userns *u);
 /* The network flags, bound to N; free() it.  In netopts.c, with the
    release of the lists they fill.  */
-struct container_network;
-struct opt *cli_network_opts (struct container_network *n);
-void cli_network_release (struct container_network *n);
+struct network_config;
+struct opt *cli_network_opts (struct network_config *n);
+void cli_network_release (struct network_config *n);
 
 /* ---- commands over containers ---- */
 

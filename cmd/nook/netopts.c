@@ -7,7 +7,7 @@
 #include <string.h>
 
 struct opt *
-cli_network_opts (struct container_network *n)
+cli_network_opts (struct network_config *n)
 {
   const struct opt opts[] = {
     { "add-host", 0, OPT_STRINGS, &n->add_host, "HOST:IP",
@@ -35,7 +35,7 @@ cli_network_opts (struct container_network *n)
 }
 
 void
-cli_network_release (struct container_network *n)
+cli_network_release (struct network_config *n)
 {
   /* The strings point into argv; the lists are ours.  */
   strv_free (n->add_host);

@@ -13,14 +13,14 @@ static void
 print_ports (const struct container *c, const char *prefix, const char *want_port, bool want_udp,
              bool *found)
 {
-  const struct container_network *n = &c->cfg.net;
+  const struct network_config *n = &c->cfg.net;
   int64_t want = 0;
 
   if (want_port)
     str_to_int64 (want_port, &want);
   for (size_t i = 0; i < n->n_ports; i++)
     {
-      const struct container_port *p = &n->ports[i];
+      const struct network_port *p = &n->ports[i];
       const char *ip = p->host_ip[0] ? p->host_ip : "0.0.0.0";
       for (unsigned k = 0; k < p->count; k++)
         if (want_port == NULL)

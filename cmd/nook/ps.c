@@ -317,7 +317,7 @@ gen_row (struct json_gen *g, const struct ps_flags *f, const struct container *c
   json_gen_kv_string (g, "Status", status);
   json_gen_kv_string (g, "State", status);
   {
-    _cleanup_free_ char *ports = container_ports_string (&cfg->net);
+    _cleanup_free_ char *ports = network_ports_string (&cfg->net);
     json_gen_kv_string (g, "Ports", ports);
   }
   json_gen_kv_string (g, "Names", cfg->name);
@@ -381,7 +381,7 @@ gen_json (struct json_gen *g, const struct container *c, int64_t now)
   json_gen_kv_string (g, "Pod", "");
   json_gen_kv_string (g, "PodName", "");
   json_gen_key (g, "Ports");
-  container_network_ps_ports (g, &cfg->net);
+  network_ps_ports (g, &cfg->net);
   json_gen_key (g, "Size");
   json_gen_null (g);
   json_gen_kv_int (g, "StartedAt", unix_time (s->started_at));

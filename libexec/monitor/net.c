@@ -97,7 +97,7 @@ make_netns (struct monitor *m, nook_error_t *err)
 static int
 open_target (struct monitor *m, nook_error_t *err)
 {
-  const struct container_network *n = &m->c.cfg.net;
+  const struct network_config *n = &m->c.cfg.net;
   _cleanup_free_ char *path = NULL;
   struct container other;
 
@@ -221,8 +221,8 @@ push_flag (char ***argv, const char *flag, const char *value)
 static char **
 slirp_argv (struct monitor *m, const char *path, int ready_wr, int exit_rd)
 {
-  const struct container_network *n = &m->c.cfg.net;
-  const char *mtu = container_network_option (n, "mtu");
+  const struct network_config *n = &m->c.cfg.net;
+  const char *mtu = network_option (n, "mtu");
   _cleanup_free_ char *ready = xasprintf ("%d", ready_wr), *exitfd = xasprintf ("%d", exit_rd);
   _cleanup_free_ char *ns = xasprintf ("/proc/%d/fd/%d", (int)getpid (), m->netns_fd);
   char **argv = xzalloc (sizeof (char *));
@@ -235,16 +235,16 @@ slirp_argv (struct monitor *m, const char *path, int ready_wr, int exit_rd)
   push_flag (&argv, "--exit-fd", exitfd);
   push_flag (&argv, "--api-socket", m->net_api);
   push_flag (&argv, "--configure", NULL);
-  if (!str_eq (container_network_option (n, "allow_host_loopback"), "true"))
+  if (!str_eq (network_option (n, "allow_host_loopback"), "true"))
     push_flag (&argv, "--disable-host-loopback", NULL);
-  if (str_eq (container_network_option (n, "enable_ipv6"), "true"))
+  if (str_eq (network_option (n, "enable_ipv6"), "true"))
     push_flag (&argv, "--enable-ipv6", NULL);
-  if (container_network_option (n, "cidr"))
-    push_flag (&argv, "--cidr", container_network_option (n, "cidr"));
-  if (container_network_option (n, "outbound_addr"))
-    push_flag (&argv, "--outbound-addr", container_network_option (n, "outbound_addr"));
-  if (container_network_option (n, "outbound_addr6"))
-    push_flag (&argv, "--outbound-addr6", container_network_option (n, "outbound_addr6"));
+  if (network_option (n, "cidr"))
+    push_flag (&argv, "--cidr", network_option (n, "cidr"));
+  if (network_option (n, "outbound_addr"))
+    push_flag (&argv, "--outbound-addr", network_option (n, "outbound_addr"));
+  if (network_option (n, "outbound_addr6"))
+    push_flag (&argv, "--outbound-addr6", network_option (n, "outbound_addr6"));
   if (sandbox)
     push_flag (&argv, "--enable-sandbox", NULL);
   if (seccomp)
@@ -356,7 +356,7 @@ check_free (const char *ip, uint16_t port, nook_error_t *err)
 
 /* TCP port P + K, forwarded by slirp4netns to GUEST.  */
 static int
-add_hostfwd (struct monitor *m, const struct container_port *p, uint16_t k, const char *guest,
+add_hostfwd (struct monitor *m, const struct network_port *p, uint16_t k, const char *guest,
              nook_error_t *err)
 {
   char answer[4096];
@@ -379,10 +379,10 @@ add_hostfwd (struct monitor *m, const struct container_port *p, uint16_t k, cons
 static int
 slirp_ports (struct monitor *m, nook_error_t *err)
 {
-  const struct container_network *n = &m->c.cfg.net;
-  struct container_net_addrs a;
+  const struct network_config *n = &m->c.cfg.net;
+  struct network_addrs a;
 
-  if (container_net_addrs (n, &a, err) < 0)
+  if (network_addrs (n, &a, err) < 0)
     return -1;
   /* TCP through slirp4netns; UDP by our own forwarder (udpfwd.c).  */
   for (size_t i = 0; i < n->n_ports; i++)
@@ -397,13 +397,13 @@ slirp_ports (struct monitor *m, nook_error_t *err)
 /* "-t IP/HOST-END:CTR-END" for each port of one protocol, "none" when
    there is none.  */
 static void
-pasta_ports (const struct container_network *n, bool udp, char ***argv)
+pasta_ports (const struct network_config *n, bool udp, char ***argv)
 {
   bool any = false;
 
   for (size_t i = 0; i < n->n_ports; i++)
     {
-      const struct container_port *p = &n->ports[i];
+      const struct network_port *p = &n->ports[i];
       if (p->udp != udp)
         continue;
       push_flag (argv, udp ? "-u" : "-t", NULL);
@@ -467,7 +467,7 @@ run_pasta (struct monitor *m, char **argv, const char *pidfile, nook_error_t *er
 static int
 start_pasta (struct monitor *m, nook_error_t *err)
 {
-  const struct container_network *n = &m->c.cfg.net;
+  const struct network_config *n = &m->c.cfg.net;
   _cleanup_free_ char *path = helper_path ("pasta", "passt", err);
   _cleanup_free_ char *ns = xasprintf ("/proc/self/fd/%d", m->netns_fd);
   _cleanup_free_ char *pidfile = xasprintf ("%s.pid", m->net_log);
@@ -503,7 +503,7 @@ record_helper (struct monitor *m)
 int
 monitor_net_start (struct monitor *m, nook_error_t *err)
 {
-  enum container_net_mode mode = m->c.cfg.net.mode;
+  enum network_mode mode = m->c.cfg.net.mode;
   _cleanup_free_ char *dir = container_monitor_dir (m->runroot);
 
   if (mode == NET_HOST

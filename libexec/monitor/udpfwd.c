@@ -162,12 +162,12 @@ serve (struct udp_fwd *f)
 static int
 bind_ports (struct monitor *m, struct udp_fwd *f, nook_error_t *err)
 {
-  const struct container_network *n = &m->c.cfg.net;
+  const struct network_config *n = &m->c.cfg.net;
 
   for (size_t i = 0; i < n->n_ports; i++)
     for (uint16_t k = 0; n->ports[i].udp && k < n->ports[i].count; k++)
       {
-        const struct container_port *p = &n->ports[i];
+        const struct network_port *p = &n->ports[i];
         struct sockaddr_in a;
         struct udp_port *u = &f->ports[f->n_ports];
         if (f->n_ports == UDP_PORTS_MAX)

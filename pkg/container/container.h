@@ -8,7 +8,7 @@
 #define NOOK_CONTAINER_H
 
 #include "config/config.h"
-#include "container/network.h"
+#include "network/network.h"
 #include "container/mounts.h"
 #include "container/security.h"
 #include "container/usernsmode.h"
@@ -48,7 +48,7 @@ struct container_config
   int64_t restart_max;  /* on-failure:N; 0: no limit */
   int64_t stop_signal;  /* default SIGTERM */
   int64_t stop_timeout; /* seconds before SIGKILL */
-  struct container_network net;
+  struct network_config net;
 };
 
 enum container_status
@@ -111,8 +111,8 @@ struct container_create_opts
   char **log_opts;        /* path=, max-size=, max-file= */
   const char *restart;    /* NULL: "no" */
   const char *stop_signal;
-  int64_t stop_timeout;         /* -1: 10 */
-  struct container_network net; /* as given */
+  int64_t stop_timeout;      /* -1: 10 */
+  struct network_config net; /* as given */
 };
 
 /* Resolve the image, compute the effective settings, write the record

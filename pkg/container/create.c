@@ -245,6 +245,21 @@ check_mounts_security (struct storage *st, const struct container_create_opts *o
   return container_security_check (&sec, &cfg->sec, err);
 }
 
+/* --network container:NAME: the record keeps its ID.  */
+static int
+resolve_network_container (struct storage *st, struct network_config *n, nook_error_t *err)
+{
+  char id[65];
+
+  if (n->mode != NET_CONTAINER)
+    return 0;
+  if (storage_container_resolve (st, n->target, id, err) < 0)
+    return nook_error_prefix (err, "looking up container to share net namespace with");
+  free (n->target);
+  n->target = xstrdup (id);
+  return 0;
+}
+
 static int
 compute_settings (struct storage *st, const struct container_create_opts *o,
                   const struct storage_image *img, const struct image_config *icfg,
@@ -277,7 +292,8 @@ compute_settings (struct storage *st, const struct container_create_opts *o,
   cfg->rm = o->rm;
   if (check_mounts_security (st, o, icfg, cfg, err) < 0
       || container_run_settings (st, o, cfg, err) < 0
-      || container_network_check (st, &o->net, icfg->exposed_ports, &cfg->net, err) < 0)
+      || network_check (&o->net, icfg->exposed_ports, &cfg->net, err) < 0
+      || resolve_network_container (st, &cfg->net, err) < 0)
     return -1;
   c->state.status = CONTAINER_CREATED;
   return 0;

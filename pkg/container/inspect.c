@@ -117,7 +117,7 @@ gen_graph_driver (struct json_gen *g, struct storage *st, const struct container
 }
 
 static void
-gen_network_settings (struct json_gen *g, const struct container_network *n)
+gen_network_settings (struct json_gen *g, const struct network_config *n)
 {
   static const char *const strings[]
       = { "EndpointID", "Gateway", "IPAddress", "IPv6Gateway", "GlobalIPv6Address", NULL };
@@ -135,7 +135,7 @@ gen_network_settings (struct json_gen *g, const struct container_network *n)
   json_gen_kv_string (g, "LinkLocalIPv6Address", "");
   json_gen_kv_int (g, "LinkLocalIPv6PrefixLen", 0);
   json_gen_key (g, "Ports");
-  container_network_inspect_ports (g, n);
+  network_inspect_ports (g, n);
   json_gen_kv_string (g, "SandboxKey", "");
   json_gen_object_close (g);
 }
@@ -224,11 +224,11 @@ gen_host_config (struct json_gen *g, const struct container_config *cfg)
   json_gen_kv_string (g, "Size", size);
   json_gen_object_close (g);
   {
-    _cleanup_free_ char *mode = container_network_mode_string (&cfg->net);
+    _cleanup_free_ char *mode = network_mode_string (&cfg->net);
     json_gen_kv_string (g, "NetworkMode", mode);
   }
   json_gen_key (g, "PortBindings");
-  container_network_inspect_ports (g, &cfg->net);
+  network_inspect_ports (g, &cfg->net);
   json_gen_kv_bool (g, "PublishAllPorts", cfg->net.publish_all);
   json_gen_key (g, "RestartPolicy");
   json_gen_object_open (g);

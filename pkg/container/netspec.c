@@ -71,18 +71,18 @@ write_file (int dirfd, const char *name, const char *text, nook_error_t *err)
 static int
 own_files (const struct container_config *cfg, int dirfd, nook_error_t *err)
 {
-  const struct container_network *n = &cfg->net;
-  struct container_net_addrs a;
+  const struct network_config *n = &cfg->net;
+  struct network_addrs a;
   _cleanup_free_ char *resolv = read_host_file ("/etc/resolv.conf"), *text = NULL;
   _cleanup_free_ char *host = NULL, *base = NULL;
   const char *dns;
 
-  if (container_net_addrs (n, &a, err) < 0)
+  if (network_addrs (n, &a, err) < 0)
     return -1;
   dns = n->mode == NET_HOST ? NULL : a.dns;
   if (!strv_contains (n->dns, "none"))
     {
-      text = container_resolv_conf (n, resolv, dns);
+      text = network_resolv_conf (n, resolv, dns);
       if (write_file (dirfd, "resolv.conf", text, err) < 0)
         return -1;
       free (text);
@@ -93,7 +93,7 @@ own_files (const struct container_config *cfg, int dirfd, nook_error_t *err)
   if (n->mode == NET_HOST)
     base = read_host_file ("/etc/hosts");
   host = a.host_loopback ? xstrdup (a.gateway) : n->mode == NET_NONE ? NULL : host_address ();
-  text = container_hosts (n, base, a.ip, cfg->hostname, cfg->name, host);
+  text = network_hosts (n, base, a.ip, cfg->hostname, cfg->name, host);
   return write_file (dirfd, "hosts", text, err);
 }
 
@@ -111,7 +111,7 @@ container_network_spec (struct storage *st, const struct container *c, const cha
                         struct oci_spec *spec, nook_error_t *err)
 {
   const struct container_config *cfg = &c->cfg;
-  const struct container_network *n = &cfg->net;
+  const struct network_config *n = &cfg->net;
   _cleanup_free_ char *dir = xasprintf ("%s/containers/%s/userdata", st->root, cfg->id);
   _cleanup_free_ char *hostname = xasprintf ("%s\n", cfg->hostname);
   _cleanup_free_ char *from = NULL;

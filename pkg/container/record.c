@@ -37,7 +37,7 @@ container_config_free (struct container_config *cfg)
   free (cfg->log_driver);
   free (cfg->log_path);
   free (cfg->restart);
-  container_network_free (&cfg->net);
+  network_free (&cfg->net);
   memset (cfg, 0, sizeof (*cfg));
 }
 
@@ -91,7 +91,7 @@ config_json (const struct container_config *cfg, size_t *len)
   json_gen_kv_int (g, "restart_max", cfg->restart_max);
   json_gen_kv_int (g, "stop_signal", cfg->stop_signal);
   json_gen_kv_int (g, "stop_timeout", cfg->stop_timeout);
-  container_network_write (g, &cfg->net);
+  network_write (g, &cfg->net);
   json_gen_object_close (g);
   return xstrdup (json_gen_text (g, len));
 }
@@ -160,7 +160,7 @@ config_parse (const char *text, size_t len, struct container_config *cfg, nook_e
       || container_mounts_read (j, &cfg->mounts, err) < 0
       || container_userns_read (j, &cfg->userns, err) < 0
       || container_security_read (j, &cfg->sec, err) < 0 || config_parse_run (j, cfg, err) < 0
-      || container_network_read (j, &cfg->net, err) < 0)
+      || network_read (j, &cfg->net, err) < 0)
     {
       container_config_free (cfg);
       return -1;

@@ -2,32 +2,32 @@
    record, and the files a container gets.  */
 #include "unit.h"
 
-#include "container/network.h"
+#include "network/network.h"
 
 /* Check IN (one -p value, or more with the lists) into *OUT.  */
 static int
-check (struct container_network *in, char *const *exposed, struct container_network *out,
+check (struct network_config *in, char *const *exposed, struct network_config *out,
        nook_error_t *err)
 {
-  return container_network_check (NULL, in, exposed, out, err);
+  return network_check (in, exposed, out, err);
 }
 
 static char *
 ports_of (const char *network, char *const *publish, bool all, char *const *exposed,
           char *const *expose)
 {
-  struct container_network in = { .network = (char *)network,
-                                  .publish = (char **)publish,
-                                  .publish_all = all,
-                                  .expose = (char **)expose };
-  struct container_network out;
+  struct network_config in = { .network = (char *)network,
+                               .publish = (char **)publish,
+                               .publish_all = all,
+                               .expose = (char **)expose };
+  struct network_config out;
   nook_error_t err = NULL;
   char *s;
 
   if (!CHECK_OK (check (&in, exposed, &out, &err), &err))
     return xstrdup ("(error)");
-  s = container_ports_string (&out);
-  container_network_free (&out);
+  s = network_ports_string (&out);
+  network_free (&out);
   return s;
 }
 
@@ -35,8 +35,8 @@ static void
 refused (const char *network, const char *publish, const char *needle)
 {
   char *p[] = { (char *)publish, NULL };
-  struct container_network in = { .network = (char *)network, .publish = publish ? p : NULL };
-  struct container_network out;
+  struct network_config in = { .network = (char *)network, .publish = publish ? p : NULL };
+  struct network_config out;
   nook_error_t err = NULL;
 
   CHECK_FAIL (check (&in, NULL, &out, &err), &err, needle);
@@ -57,7 +57,7 @@ TEST (publish_forms)
 TEST (publish_random_ports_each_port_of_a_range)
 {
   char *publish[] = { "80-82", "127.0.0.1::90", NULL };
-  struct container_network in = { .publish = publish }, out;
+  struct network_config in = { .publish = publish }, out;
   nook_error_t err = NULL;
 
   if (!CHECK_OK (check (&in, NULL, &out, &err), &err))
@@ -73,16 +73,16 @@ TEST (publish_random_ports_each_port_of_a_range)
   CHECK_INT_EQ (out.ports[1].ctr_port, 90);
   CHECK_INT_EQ (out.ports[2].ctr_port, 81);
   CHECK_INT_EQ (out.ports[3].ctr_port, 82);
-  container_network_free (&out);
+  network_free (&out);
 }
 
 TEST (publish_all_adds_exposed_ports_once)
 {
   char *exposed[] = { "80/tcp", "53/udp", NULL };
   char *expose[] = { "7000-7001", NULL };
-  struct container_network in
+  struct network_config in
       = { .publish = (char *[]){ "8080:80", NULL }, .publish_all = true, .expose = expose };
-  struct container_network out;
+  struct network_config out;
   nook_error_t err = NULL;
 
   if (!CHECK_OK (check (&in, exposed, &out, &err), &err))
@@ -92,7 +92,7 @@ TEST (publish_all_adds_exposed_ports_once)
   CHECK_INT_EQ (out.ports[0].host_port, 8080);
   CHECK (out.ports[1].udp && out.ports[1].ctr_port == 53);
   CHECK_INT_EQ (out.ports[3].ctr_port, 7001);
-  container_network_free (&out);
+  network_free (&out);
 }
 
 TEST (bad_values_refused_with_podmans_messages)
@@ -116,12 +116,12 @@ TEST (bad_values_refused_with_podmans_messages)
 
 TEST (dns_and_hosts_checked)
 {
-  struct container_network out;
+  struct network_config out;
   nook_error_t err = NULL;
-  struct container_network a = { .dns = (char *[]){ "1.2.3.4", "x", NULL } };
-  struct container_network b = { .add_host = (char *[]){ "nohost", NULL } };
-  struct container_network c = { .add_host = (char *[]){ "h:notip", NULL } };
-  struct container_network d = { .add_host = (char *[]){ "h:1.2.3.4", NULL }, .no_hosts = true };
+  struct network_config a = { .dns = (char *[]){ "1.2.3.4", "x", NULL } };
+  struct network_config b = { .add_host = (char *[]){ "nohost", NULL } };
+  struct network_config c = { .add_host = (char *[]){ "h:notip", NULL } };
+  struct network_config d = { .add_host = (char *[]){ "h:1.2.3.4", NULL }, .no_hosts = true };
 
   CHECK_FAIL (check (&a, NULL, &out, &err), &err, "x is not an ip address");
   CHECK_FAIL (check (&b, NULL, &out, &err), &err, "bad format for add-host: \"nohost\"");
@@ -132,11 +132,11 @@ TEST (dns_and_hosts_checked)
 TEST (record_round_trip)
 {
   char *publish[] = { "127.0.0.1:8080-8081:80-81/udp", NULL };
-  struct container_network in = { .network = "slirp4netns:mtu=1500,allow_host_loopback=true",
-                                  .publish = publish,
-                                  .dns = (char *[]){ "192.0.2.53", NULL },
-                                  .add_host = (char *[]){ "a;b:192.0.2.1", NULL } };
-  struct container_network out, back;
+  struct network_config in = { .network = "slirp4netns:mtu=1500,allow_host_loopback=true",
+                               .publish = publish,
+                               .dns = (char *[]){ "192.0.2.53", NULL },
+                               .add_host = (char *[]){ "a;b:192.0.2.1", NULL } };
+  struct network_config out, back;
   struct json_gen *g = json_gen_new (false);
   nook_json *j = NULL;
   nook_error_t err = NULL;
@@ -147,23 +147,23 @@ TEST (record_round_trip)
   if (!CHECK_OK (check (&in, NULL, &out, &err), &err))
     return;
   json_gen_object_open (g);
-  container_network_write (g, &out);
+  network_write (g, &out);
   json_gen_object_close (g);
   text = json_gen_text (g, &len);
   if (!CHECK_OK (json_parse (text, len, &j, &err), &err)
-      || !CHECK_OK (container_network_read (j, &back, &err), &err))
+      || !CHECK_OK (network_read (j, &back, &err), &err))
     return;
   CHECK_INT_EQ (back.mode, NET_SLIRP4NETNS);
   CHECK_STR_EQ (back.options[1], "allow_host_loopback=true");
-  s = container_ports_string (&back);
+  s = network_ports_string (&back);
   CHECK_STR_EQ (s, "127.0.0.1:8080-8081->80-81/udp");
   free (s);
   CHECK_STR_EQ (back.dns[0], "192.0.2.53");
-  s = container_network_mode_string (&back);
+  s = network_mode_string (&back);
   CHECK_STR_EQ (s, "slirp4netns");
   free (s);
-  container_network_free (&back);
-  container_network_free (&out);
+  network_free (&back);
+  network_free (&out);
   json_free (j);
   json_gen_free (g);
 }
@@ -172,15 +172,15 @@ TEST (resolv_conf_loopback_replaced)
 {
   const char *host = "# generated\nsearch lan example.org\nnameserver 127.0.0.53\n"
                      "nameserver 192.0.2.1\nnameserver ::1\noptions edns0 trust-ad\n";
-  struct container_network n = { 0 };
+  struct network_config n = { 0 };
   char *s;
 
-  s = container_resolv_conf (&n, host, "10.0.2.3");
+  s = network_resolv_conf (&n, host, "10.0.2.3");
   CHECK_STR_EQ (s, "search lan example.org\nnameserver 10.0.2.3\nnameserver 192.0.2.1\n"
                    "options edns0 trust-ad\n");
   free (s);
   /* The host's own network: loopback servers work there.  */
-  s = container_resolv_conf (&n, host, NULL);
+  s = network_resolv_conf (&n, host, NULL);
   CHECK_STR_HAS (s, "nameserver 127.0.0.53\n");
   CHECK_STR_HAS (s, "nameserver ::1\n");
   free (s);
@@ -188,21 +188,21 @@ TEST (resolv_conf_loopback_replaced)
   n.dns = (char *[]){ "192.0.2.9", NULL };
   n.dns_search = (char *[]){ ".", NULL };
   n.dns_option = (char *[]){ "ndots:3", NULL };
-  s = container_resolv_conf (&n, host, "10.0.2.3");
+  s = network_resolv_conf (&n, host, "10.0.2.3");
   CHECK_STR_EQ (s, "nameserver 192.0.2.9\noptions ndots:3\n");
   free (s);
   /* Nothing at all on the host: the forwarder.  */
   memset (&n, 0, sizeof (n));
-  s = container_resolv_conf (&n, NULL, "10.0.2.3");
+  s = network_resolv_conf (&n, NULL, "10.0.2.3");
   CHECK_STR_EQ (s, "nameserver 10.0.2.3\n");
   free (s);
 }
 
 TEST (hosts_file)
 {
-  struct container_network n
+  struct network_config n
       = { .add_host = (char *[]){ "db:192.0.2.5", "a;b:192.0.2.6", "gw:host-gateway", NULL } };
-  char *s = container_hosts (&n, NULL, "10.0.2.100", "box", "name", "10.0.2.2");
+  char *s = network_hosts (&n, NULL, "10.0.2.100", "box", "name", "10.0.2.2");
 
   CHECK_STR_HAS (s, "127.0.0.1\tlocalhost");
   CHECK_STR_HAS (s, "192.0.2.5\tdb\n");
@@ -215,12 +215,12 @@ TEST (hosts_file)
 
 TEST (addresses_follow_cidr)
 {
-  struct container_network n
+  struct network_config n
       = { .mode = NET_SLIRP4NETNS, .options = (char *[]){ "cidr=10.9.8.0/24", NULL } };
-  struct container_net_addrs a;
+  struct network_addrs a;
   nook_error_t err = NULL;
 
-  if (!CHECK_OK (container_net_addrs (&n, &a, &err), &err))
+  if (!CHECK_OK (network_addrs (&n, &a, &err), &err))
     return;
   CHECK_STR_EQ (a.ip, "10.9.8.100");
   CHECK_STR_EQ (a.gateway, "10.9.8.2");

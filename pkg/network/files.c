@@ -1,6 +1,6 @@
 /* What a container's network looks like from inside: its addresses, and
    the /etc/resolv.conf and /etc/hosts it gets.  */
-#include "container/network.h"
+#include "network/network.h"
 
 #include <arpa/inet.h>
 #include <string.h>
@@ -28,13 +28,12 @@ cidr_host (const char *cidr, uint32_t number, char out[16], nook_error_t *err)
 }
 
 int
-container_net_addrs (const struct container_network *n, struct container_net_addrs *a,
-                     nook_error_t *err)
+network_addrs (const struct network_config *n, struct network_addrs *a, nook_error_t *err)
 {
-  const char *cidr = container_network_option (n, "cidr");
+  const char *cidr = network_option (n, "cidr");
 
   memset (a, 0, sizeof (*a));
-  a->host_loopback = str_eq (container_network_option (n, "allow_host_loopback"), "true");
+  a->host_loopback = str_eq (network_option (n, "allow_host_loopback"), "true");
   if (n->mode == NET_PASTA)
     {
       /* pasta copies the host's address; its DNS forwarder is Podman's.  */
@@ -90,7 +89,7 @@ put_line (struct nook_buf *b, const char *keyword, char *const *words)
 }
 
 char *
-container_resolv_conf (const struct container_network *n, const char *host_text, const char *dns)
+network_resolv_conf (const struct network_config *n, const char *host_text, const char *dns)
 {
   _cleanup_buf_ struct nook_buf b = { 0 };
   _cleanup_strv_ char **servers = NULL, **search = NULL, **options = NULL;
@@ -141,8 +140,8 @@ container_resolv_conf (const struct container_network *n, const char *host_text,
 }
 
 char *
-container_hosts (const struct container_network *n, const char *base, const char *ip,
-                 const char *hostname, const char *name, const char *host_ip)
+network_hosts (const struct network_config *n, const char *base, const char *ip,
+               const char *hostname, const char *name, const char *host_ip)
 {
   _cleanup_buf_ struct nook_buf b = { 0 };
 

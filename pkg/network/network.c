@@ -1,7 +1,5 @@
 /* The network flags of create: checked, normalized and recorded.  */
-#include "container/network.h"
-
-#include "storage/storage.h"
+#include "network/network.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -15,13 +13,13 @@ static const char *const mode_names[]
     = { "slirp4netns", "pasta", "none", "host", "container", "ns" };
 
 const char *
-container_network_mode_name (enum container_net_mode m)
+network_mode_name (enum network_mode m)
 {
   return mode_names[m];
 }
 
 void
-container_network_free (struct container_network *n)
+network_free (struct network_config *n)
 {
   free (n->network);
   strv_free (n->publish);
@@ -109,7 +107,7 @@ check_slirp_option (const char *opt, nook_error_t *err)
 }
 
 static int
-parse_options (const char *mode, const char *opts, struct container_network *out, nook_error_t *err)
+parse_options (const char *mode, const char *opts, struct network_config *out, nook_error_t *err)
 {
   _cleanup_free_ char *copy = xstrdup (opts);
   char *save = NULL;
@@ -125,18 +123,17 @@ parse_options (const char *mode, const char *opts, struct container_network *out
 }
 
 static int
-check_mode (struct storage *st, const char *net, struct container_network *out, nook_error_t *err)
+check_mode (const char *net, struct network_config *out, nook_error_t *err)
 {
   const char *colon = strchr (net, ':');
   _cleanup_free_ char *mode = colon ? xstrndup (net, (size_t)(colon - net)) : xstrdup (net);
   const char *arg = colon ? colon + 1 : NULL;
-  char id[65];
   struct stat s;
 
   if (str_eq (mode, "slirp4netns") || str_eq (mode, "private") || str_eq (mode, "pasta"))
     {
       out->mode = str_eq (mode, "pasta") ? NET_PASTA : NET_SLIRP4NETNS;
-      return parse_options (container_network_mode_name (out->mode), arg ? arg : "", out, err);
+      return parse_options (network_mode_name (out->mode), arg ? arg : "", out, err);
     }
   if ((str_eq (mode, "none") || str_eq (mode, "host")) && arg == NULL)
     {
@@ -145,12 +142,10 @@ check_mode (struct storage *st, const char *net, struct container_network *out, 
       return 0;
     }
   out->options = xzalloc (sizeof (char *));
-  if (str_eq (mode, "container") && arg)
+  if (str_eq (mode, "container") && arg && arg[0])
     {
-      if (storage_container_resolve (st, arg, id, err) < 0)
-        return nook_error_prefix (err, "looking up container to share net namespace with");
       out->mode = NET_CONTAINER;
-      out->target = xstrdup (id);
+      out->target = xstrdup (arg);
       return 0;
     }
   if (str_eq (mode, "ns") && arg)
@@ -276,10 +271,10 @@ split_publish (char *s, char **ip, char **host, char **ctr, nook_error_t *err)
 }
 
 static void
-add_port (struct container_network *out, const char *ip, uint16_t host, uint16_t ctr,
-          uint16_t count, bool udp)
+add_port (struct network_config *out, const char *ip, uint16_t host, uint16_t ctr, uint16_t count,
+          bool udp)
 {
-  struct container_port *p;
+  struct network_port *p;
 
   out->ports = xrealloc (out->ports, sizeof (*out->ports) * (out->n_ports + 1));
   p = &out->ports[out->n_ports++];
@@ -291,7 +286,7 @@ add_port (struct container_network *out, const char *ip, uint16_t host, uint16_t
 }
 
 static int
-check_publish (const char *arg, struct container_network *out, nook_error_t *err)
+check_publish (const char *arg, struct network_config *out, nook_error_t *err)
 {
   _cleanup_free_ char *s = xstrdup (arg);
   char *ip = NULL, *host = NULL, *ctr = NULL;
@@ -344,7 +339,7 @@ random_port (const char *ip, bool udp, uint16_t *port, nook_error_t *err)
 }
 
 static bool
-published (const struct container_network *n, uint16_t port, bool udp)
+published (const struct network_config *n, uint16_t port, bool udp)
 {
   for (size_t i = 0; i < n->n_ports; i++)
     if (n->ports[i].udp == udp && port >= n->ports[i].ctr_port
@@ -356,7 +351,7 @@ published (const struct container_network *n, uint16_t port, bool udp)
 /* -P: every exposed port not published already, "80", "80/udp",
    "80-82/tcp".  */
 static int
-publish_exposed (char *const *exposed, struct container_network *out, nook_error_t *err)
+publish_exposed (char *const *exposed, struct network_config *out, nook_error_t *err)
 {
   for (size_t i = 0; exposed && exposed[i]; i++)
     {
@@ -375,14 +370,14 @@ publish_exposed (char *const *exposed, struct container_network *out, nook_error
 
 /* Random host ports where none was given: one per port of a range.  */
 static int
-assign_ports (struct container_network *n, nook_error_t *err)
+assign_ports (struct network_config *n, nook_error_t *err)
 {
   size_t count = n->n_ports;
 
   for (size_t i = 0; i < count; i++)
     {
       /* Copied: add_port moves the array.  */
-      struct container_port p = n->ports[i];
+      struct network_port p = n->ports[i];
       if (p.host_port)
         continue;
       for (uint16_t k = 1; k < p.count; k++)
@@ -397,8 +392,8 @@ assign_ports (struct container_network *n, nook_error_t *err)
 }
 
 static int
-check_ports (const struct container_network *in, char *const *image_exposed,
-             struct container_network *out, nook_error_t *err)
+check_ports (const struct network_config *in, char *const *image_exposed,
+             struct network_config *out, nook_error_t *err)
 {
   for (size_t i = 0; in->publish && in->publish[i]; i++)
     if (check_publish (in->publish[i], out, err) < 0)
@@ -429,7 +424,7 @@ check_ports (const struct container_network *in, char *const *image_exposed,
 /* ---- DNS and hosts ---- */
 
 static int
-check_dns (const struct container_network *in, struct container_network *out, nook_error_t *err)
+check_dns (const struct network_config *in, struct network_config *out, nook_error_t *err)
 {
   for (size_t i = 0; in->dns && in->dns[i]; i++)
     if (!is_ip (in->dns[i]) && !str_eq (in->dns[i], "none"))
@@ -464,19 +459,18 @@ check_dns (const struct container_network *in, struct container_network *out, no
 }
 
 int
-container_network_check (struct storage *st, const struct container_network *in,
-                         char *const *image_exposed, struct container_network *out,
-                         nook_error_t *err)
+network_check (const struct network_config *in, char *const *image_exposed,
+               struct network_config *out, nook_error_t *err)
 {
   memset (out, 0, sizeof (*out));
   out->network = xstrdup (in->network ? in->network : "slirp4netns");
   out->publish_all = in->publish_all;
   out->expose = strv_dup (in->expose ? in->expose : (char *[]){ NULL });
   out->publish = strv_dup (in->publish ? in->publish : (char *[]){ NULL });
-  if (check_mode (st, out->network, out, err) < 0 || check_dns (in, out, err) < 0
+  if (check_mode (out->network, out, err) < 0 || check_dns (in, out, err) < 0
       || (out->mode != NET_HOST && check_ports (in, image_exposed, out, err) < 0))
     {
-      container_network_free (out);
+      network_free (out);
       return -1;
     }
   if (out->mode == NET_HOST && in->publish && in->publish[0])
@@ -490,7 +484,7 @@ container_network_check (struct storage *st, const struct container_network *in,
 /* The ports as Podman's ps --format json shows them; the record keeps
    them so too.  */
 static void
-gen_ports (struct json_gen *g, const struct container_network *n)
+gen_ports (struct json_gen *g, const struct network_config *n)
 {
   json_gen_array_open (g);
   for (size_t i = 0; i < n->n_ports; i++)
@@ -507,12 +501,12 @@ gen_ports (struct json_gen *g, const struct container_network *n)
 }
 
 void
-container_network_write (struct json_gen *g, const struct container_network *n)
+network_write (struct json_gen *g, const struct network_config *n)
 {
   json_gen_key (g, "network");
   json_gen_object_open (g);
   json_gen_kv_string (g, "network", n->network);
-  json_gen_kv_string (g, "mode", container_network_mode_name (n->mode));
+  json_gen_kv_string (g, "mode", network_mode_name (n->mode));
   json_gen_kv_string (g, "target", n->target);
   json_gen_kv_strv (g, "options", n->options);
   json_gen_kv_bool (g, "publish_all", n->publish_all);
@@ -528,7 +522,7 @@ container_network_write (struct json_gen *g, const struct container_network *n)
 }
 
 static int
-read_port (const nook_json *j, struct container_network *n, nook_error_t *err)
+read_port (const nook_json *j, struct network_config *n, nook_error_t *err)
 {
   const char *ip = NULL, *proto = NULL;
   int64_t host = 0, ctr = 0, count = 0;
@@ -547,7 +541,7 @@ read_port (const nook_json *j, struct container_network *n, nook_error_t *err)
 }
 
 static int
-read_mode (const nook_json *j, struct container_network *n, nook_error_t *err)
+read_mode (const nook_json *j, struct network_config *n, nook_error_t *err)
 {
   const char *mode = "slirp4netns", *s = NULL;
 
@@ -557,11 +551,11 @@ read_mode (const nook_json *j, struct container_network *n, nook_error_t *err)
   for (size_t i = 0; i < NOOK_ARRAY_SIZE (mode_names); i++)
     if (str_eq (mode, mode_names[i]))
       {
-        n->mode = (enum container_net_mode)i;
+        n->mode = (enum network_mode)i;
         n->target = s && s[0] ? xstrdup (s) : NULL;
         if ((n->mode == NET_CONTAINER || n->mode == NET_NS) && n->target == NULL)
           break;
-        if (n->mode == NET_CONTAINER && !storage_is_id (n->target))
+        if (n->mode == NET_CONTAINER && (strlen (n->target) != 64 || !nook_is_hex (n->target, 64)))
           break;
         return 0;
       }
@@ -569,7 +563,7 @@ read_mode (const nook_json *j, struct container_network *n, nook_error_t *err)
 }
 
 int
-container_network_read (const nook_json *top, struct container_network *n, nook_error_t *err)
+network_read (const nook_json *top, struct network_config *n, nook_error_t *err)
 {
   nook_json *j = NULL, *ports = NULL;
   const char *net = NULL;
@@ -599,12 +593,12 @@ container_network_read (const nook_json *top, struct container_network *n, nook_
       *lists[i] = xzalloc (sizeof (char *));
   return 0;
 fail:
-  container_network_free (n);
+  network_free (n);
   return -1;
 }
 
 const char *
-container_network_option (const struct container_network *n, const char *key)
+network_option (const struct network_config *n, const char *key)
 {
   size_t klen = strlen (key);
   const char *v = NULL;
@@ -616,21 +610,21 @@ container_network_option (const struct container_network *n, const char *key)
 }
 
 char *
-container_network_mode_string (const struct container_network *n)
+network_mode_string (const struct network_config *n)
 {
   if (n->mode == NET_CONTAINER || n->mode == NET_NS)
-    return xasprintf ("%s:%s", container_network_mode_name (n->mode), n->target);
-  return xstrdup (container_network_mode_name (n->mode));
+    return xasprintf ("%s:%s", network_mode_name (n->mode), n->target);
+  return xstrdup (network_mode_name (n->mode));
 }
 
 char *
-container_ports_string (const struct container_network *n)
+network_ports_string (const struct network_config *n)
 {
   _cleanup_buf_ struct nook_buf b = { 0 };
 
   for (size_t i = 0; i < n->n_ports; i++)
     {
-      const struct container_port *p = &n->ports[i];
+      const struct network_port *p = &n->ports[i];
       bool v6 = strchr (p->host_ip, ':') != NULL;
       if (i)
         nook_buf_puts (&b, ", ");
@@ -662,7 +656,7 @@ entry_cmp (const void *a, const void *b)
 }
 
 void
-container_network_inspect_ports (struct json_gen *g, const struct container_network *n)
+network_inspect_ports (struct json_gen *g, const struct network_config *n)
 {
   _cleanup_free_ struct port_entry *e = NULL;
   size_t count = 0, k = 0;
@@ -700,7 +694,7 @@ container_network_inspect_ports (struct json_gen *g, const struct container_netw
 }
 
 void
-container_network_ps_ports (struct json_gen *g, const struct container_network *n)
+network_ps_ports (struct json_gen *g, const struct network_config *n)
 {
   if (n->n_ports == 0)
     json_gen_null (g);
