@@ -216,7 +216,7 @@ start_container () {
 @test "exec -it: ctrl-p ctrl-q detaches, the process keeps running" {
     start_container c1
     tmux_start
-    tmux_type "stty -g > $BATS_TEST_TMPDIR/before; '$NOOK' exec -it c1 sh -c 'echo started; exec sleep 456'" Enter
+    tmux_type "stty -g > $BATS_TEST_TMPDIR/before; '$NOOK' exec -it c1 sh -c 'echo sta\"\"rted; exec sleep 456'" Enter
     tmux_wait "started"
     tmux_type C-p
     sleep 0.1
@@ -232,7 +232,7 @@ start_container () {
 @test "exec -it --detach-keys: a custom sequence; ctrl-p alone goes through" {
     start_container c1
     tmux_start
-    tmux_type "'$NOOK' exec -it --detach-keys=ctrl-x,x c1 sh -c 'echo started; cat -v'" Enter
+    tmux_type "'$NOOK' exec -it --detach-keys=ctrl-x,x c1 sh -c 'echo sta\"\"rted; cat -v'" Enter
     tmux_wait "started"
     # ctrl-p ctrl-q is not the sequence now: cat gets the ctrl-p (and the
     # container's terminal takes ctrl-q as XON).
@@ -248,7 +248,7 @@ start_container () {
 @test "exec -it --detach-keys='' disables detaching" {
     start_container c1
     tmux_start
-    tmux_type "'$NOOK' exec -it --detach-keys= c1 sh -c 'echo started; cat -v'" Enter
+    tmux_type "'$NOOK' exec -it --detach-keys= c1 sh -c 'echo sta\"\"rted; cat -v'" Enter
     tmux_wait "started"
     tmux_type C-p C-q zz Enter
     tmux_wait "^Pzz"

@@ -319,8 +319,9 @@ six"
 
 @test "logs -f follows across rotation: every line once, in order" {
     # Rotation drops what a reader has not reached within max-file files:
-    # bursts of a file's worth, paced so a busy machine's reader keeps up.
-    run -0 nook run -d --name fr --log-opt max-size=1k --log-opt max-file=4 busybox sh -c '
+    # bursts of a file's worth, paced, and files enough that a busy
+    # machine's reader keeps up (4 were too few under ASan at load 10).
+    run -0 nook run -d --name fr --log-opt max-size=1k --log-opt max-file=10 busybox sh -c '
         echo line-0000
         while [ ! -e /tmp/go ]; do sleep 0.05; done
         i=1

@@ -73,7 +73,7 @@ tmux_check_return () {
 @test "run -it: ctrl-p ctrl-q detaches and leaves the container running; attach comes back" {
     tmux_start
     tmux_save_stty
-    tmux_type "'$NOOK' run -it --name t2 busybox sh -c 'echo started; while read l; do echo got:\$l; done; exit 4'" Enter
+    tmux_type "'$NOOK' run -it --name t2 busybox sh -c 'echo sta\"\"rted; while read l; do echo got:\$l; done; exit 4'" Enter
     tmux_wait "started"
     tmux_type "one" Enter
     tmux_wait "got:one"
@@ -109,7 +109,7 @@ tmux_check_return () {
 @test "run -it --detach-keys: the custom sequence detaches, ctrl-p goes through" {
     tmux_start
     tmux_save_stty
-    tmux_type "'$NOOK' run -it --detach-keys=ctrl-x,x --name t3 busybox sh -c 'echo started; cat -v'" Enter
+    tmux_type "'$NOOK' run -it --detach-keys=ctrl-x,x --name t3 busybox sh -c 'echo sta\"\"rted; cat -v'" Enter
     tmux_wait "started"
     tmux_type C-p C-q zz Enter
     tmux_wait "^Pzz"

@@ -14,7 +14,10 @@ tmux_type () { tmux -L "$TMUX_SOCK" send-keys -t t "$@"; }
 
 tmux_screen () { tmux -L "$TMUX_SOCK" capture-pane -p -t t; }
 
-# Wait until the pane shows TEXT (at most 10 s).
+# Wait until the pane shows TEXT (at most 10 s).  The command line typed
+# shows too: wait for what only the container prints (`echo sta""rted`
+# prints "started", its command line does not show it), or keys typed
+# next may reach the terminal before nook has made it raw.
 tmux_wait () {
     local i
     for i in $(seq 200); do
