@@ -304,6 +304,33 @@ podman_probe () {
     return 1
 }
 
+# bench_podman_rootless DRIVER [NOTE]: rootless Podman ready to measure, or
+# why not.  Prints its version (with NOTE), probes the flags it needs here
+# (again after `podman system migrate`, the usual cure for a setup gone
+# stale), and sets podman_ok (yes|no), no_podman (why not), podman_global
+# and podman_runopts.
+bench_podman_rootless () {
+    podman_ok=no no_podman= podman_global=() podman_runopts=()
+    if ! command -v podman >/dev/null 2>&1; then
+        no_podman="podman is not installed (Debian package podman)"
+        return 0
+    fi
+    echo "podman:   $(pm --version 2>&1 | sed 's/^podman version //') ($(command -v podman))${2:+, $2}"
+    bench_podman_driver "$1"
+    if ! podman_probe; then
+        echo "  rootless podman cannot run a container; trying 'podman system migrate'"
+        pm system migrate > "$logs/podman-migrate" 2>&1 || true
+        if ! podman_probe; then
+            no_podman="rootless podman cannot run a container here: $(probe_error | cut -c 1-160)"
+            return 0
+        fi
+    fi
+    podman_ok=yes
+    podman_args "${chosen[@]}"
+    podman_global=("${pg[@]}") podman_runopts=("${pr[@]}")
+    bench_podman_describe
+}
+
 # bench_podman_describe: the lines saying how Podman runs (rootless or
 # root, its OCI runtime and storage driver) and why each chosen flag set is
 # there.  The caller has set podman_global from `chosen` (podman_args).

@@ -96,31 +96,9 @@ echo "nook has: run -d $has_detach; exec $has_exec; logs $has_logs; wait $has_wa
 no_detach="not available yet: \`nook run --help\` has no --detach"
 
 # --- Podman -------------------------------------------------------------------------
-podman_ok=no
-no_podman=
-if ! command -v podman >/dev/null 2>&1; then
-    no_podman="podman is not installed (Debian package podman)"
-else
-    podman_version=$(pm --version 2>&1 | sed 's/^podman version //')
-    echo "podman:   $podman_version ($(command -v podman)), conmon $(conmon --version 2>/dev/null | sed -n 's/^conmon version //p' | head -n 1)"
-    bench_podman_driver "$driver"
-    if podman_probe; then
-        podman_ok=yes
-    else
-        echo "  rootless podman cannot run a container; trying 'podman system migrate'"
-        pm system migrate > "$logs/podman-migrate" 2>&1 || true
-        if podman_probe; then
-            podman_ok=yes
-        else
-            no_podman="rootless podman cannot run a container here: $(probe_error | cut -c 1-160)"
-        fi
-    fi
-fi
-if [ "$podman_ok" = yes ]; then
-    podman_args "${chosen[@]}"
-    podman_global=("${pg[@]}") podman_runopts=("${pr[@]}")
-    bench_podman_describe
-else
+bench_podman_rootless "$driver" \
+    "conmon $(conmon --version 2>/dev/null | sed -n 's/^conmon version //p' | head -n 1)"
+if [ "$podman_ok" != yes ]; then
     echo "podman:   NOT MEASURED: $no_podman; every measurement reports nook alone"
 fi
 # What each tool's commands start with; Podman's run flags.  k8s-file is the

@@ -72,32 +72,8 @@ bench_header "nook network benchmark"
 echo "slirp4netns: $(slirp4netns --version 2>/dev/null | head -n 1); ab: $(ab -V 2>/dev/null | sed -n 's/^This is ApacheBench, //p' | head -n 1)"
 
 # --- Podman (rootless only, as lifecycle.sh: no root fallback) --------------------
-podman_ok=no
-no_podman=
-podman_global=() podman_runopts=()
-if ! command -v podman >/dev/null 2>&1; then
-    no_podman="podman is not installed (Debian package podman)"
-else
-    podman_version=$(pm --version 2>&1 | sed 's/^podman version //')
-    echo "podman:   $podman_version ($(command -v podman))"
-    bench_podman_driver "$driver"
-    if podman_probe; then
-        podman_ok=yes
-    else
-        echo "  rootless podman cannot run a container; trying 'podman system migrate'"
-        pm system migrate > "$logs/podman-migrate" 2>&1 || true
-        if podman_probe; then
-            podman_ok=yes
-        else
-            no_podman="rootless podman cannot run a container here: $(probe_error | cut -c 1-160)"
-        fi
-    fi
-fi
-if [ "$podman_ok" = yes ]; then
-    podman_args "${chosen[@]}"
-    podman_global=("${pg[@]}") podman_runopts=("${pr[@]}")
-    bench_podman_describe
-else
+bench_podman_rootless "$driver"
+if [ "$podman_ok" != yes ]; then
     echo "podman:   NOT MEASURED: $no_podman; every measurement reports nook alone"
 fi
 echo "nook:     ${nook[*]} ... (XDG_DATA_HOME, XDG_RUNTIME_DIR, XDG_CONFIG_HOME private to this run)"

@@ -75,22 +75,12 @@ echo "image:    $big, $(du -m "$tmp/big.tar" | cut -f1) MB in one layer, $files 
     fail "nook import" "$logs/nook-import"
 
 # --- Podman -----------------------------------------------------------------------
-podman_ok=no
-if command -v podman >/dev/null 2>&1; then
-    echo "podman:   $(pm --version 2>&1 | sed 's/^podman version //') ($(command -v podman))"
-    bench_podman_driver "$driver"
-    if podman_probe; then
-        podman_args "${chosen[@]}"
-        podman_global=("${pg[@]}") podman_runopts=("${pr[@]}")
-        bench_podman_describe
-        pm "${podman_store[@]}" import "$tmp/big.tar" "$big" > "$logs/podman-import" 2>&1 ||
-            fail "podman import" "$logs/podman-import"
-        podman_ok=yes
-    else
-        echo "  rootless podman cannot run a container here; reporting nook alone"
-    fi
+bench_podman_rootless "$driver"
+if [ "$podman_ok" = yes ]; then
+    pm "${podman_store[@]}" import "$tmp/big.tar" "$big" > "$logs/podman-import" 2>&1 ||
+        fail "podman import" "$logs/podman-import"
 else
-    echo "podman:   NOT INSTALLED (Debian package: podman); reporting nook alone"
+    echo "podman:   NOT MEASURED: $no_podman; reporting nook alone"
 fi
 rm -f "$tmp/big.tar"
 

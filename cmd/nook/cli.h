@@ -115,6 +115,10 @@ int cli_container_arg (struct nook_ctx *ctx, bool latest, const char *ref, char 
 
 /* Flush stdout and report a write error (a full disk, a closed pipe).  */
 int cli_flush (nook_error_t *err);
+/* The exit code of `image/container/volume exists` from its lookup's
+   result FOUND (0 or -1 with *ERR): 0, 1 when there is none (ENOENT, no
+   error left), -1 on another error.  */
+int cli_exists_code (int found, nook_error_t *err);
 
 /* ---- lists through pkg/format (--format) ---- */
 

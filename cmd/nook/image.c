@@ -80,15 +80,10 @@ cmd_image_exists (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err
   r = cli_parse (&spec, argc, argv, &args, &nargs, err);
   if (r != 0)
     return r > 0 ? 0 : -1;
-  if (storage_image_lookup (&ctx->store, args[0], &img, err) < 0)
-    {
-      if ((*err)->errnum != ENOENT)
-        return -1;
-      nook_error_free (err);
-      return 1;
-    }
-  storage_image_free (&img);
-  return 0;
+  r = storage_image_lookup (&ctx->store, args[0], &img, err);
+  if (r == 0)
+    storage_image_free (&img);
+  return cli_exists_code (r, err);
 }
 
 /* Remove IMG whole: its containers first when FORCE, else refuse naming

@@ -144,6 +144,17 @@ cli_flush (nook_error_t *err)
   return 0;
 }
 
+int
+cli_exists_code (int found, nook_error_t *err)
+{
+  if (found == 0)
+    return 0;
+  if ((*err)->errnum != ENOENT)
+    return -1;
+  nook_error_free (err);
+  return 1;
+}
+
 static void
 usage (FILE *out)
 {

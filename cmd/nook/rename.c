@@ -37,12 +37,5 @@ cmd_container_exists (struct nook_ctx *ctx, int argc, char **argv, nook_error_t 
   r = cli_parse (&spec, argc, argv, &args, &nargs, err);
   if (r != 0)
     return r > 0 ? 0 : -1;
-  if (storage_container_resolve (&ctx->store, args[0], id, err) < 0)
-    {
-      if ((*err)->errnum != ENOENT)
-        return -1;
-      nook_error_free (err);
-      return 1;
-    }
-  return 0;
+  return cli_exists_code (storage_container_resolve (&ctx->store, args[0], id, err), err);
 }

@@ -402,13 +402,8 @@ cmd_volume_exists (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *er
   r = cli_parse (&spec, argc, argv, &args, &nargs, err);
   if (r != 0)
     return r > 0 ? 0 : -1;
-  if (volume_load (&ctx->store, args[0], &v, err) < 0)
-    {
-      if ((*err)->errnum != ENOENT)
-        return -1;
-      nook_error_free (err);
-      return 1;
-    }
-  volume_free (&v);
-  return 0;
+  r = volume_load (&ctx->store, args[0], &v, err);
+  if (r == 0)
+    volume_free (&v);
+  return cli_exists_code (r, err);
 }

@@ -530,8 +530,10 @@ run (struct monitor *m, const char *storage, nook_error_t *err)
     return -1;
   m->loaded = true;
   if (m->late_userns)
-    in_userns = monitor_net_late_userns (m) ? monitor_net_enter (m, enter_userns, err)
-                                            : enter_userns (m, err);
+    {
+      int joined = monitor_net_join_userns (m, err);
+      in_userns = joined == 0 ? enter_userns (m, err) : joined < 0 ? -1 : 0;
+    }
   m->runtime_path = container_runtime_resolve (&m->c.cfg, self, err); /* --runtime */
   if (m->runtime_path == NULL)
     return failed (m, err);

@@ -94,11 +94,10 @@ int monitor_kill (struct monitor *m, int sig);
 void monitor_stop (struct monitor *m, int sig, int timeout);
 
 /* net.c */
-/* container:ID and ns:PATH: enter the user namespace that owns the
-   namespace to join (ENTER makes our own when that is the host's).  */
-bool monitor_net_late_userns (const struct monitor *m);
-int monitor_net_enter (struct monitor *m, int (*enter) (struct monitor *, nook_error_t *),
-                       nook_error_t *err);
+/* container:ID and ns:PATH: join the user namespace that owns the
+   namespace to join.  1 when joined; 0 when the caller makes its own (no
+   such mode, or the owner is the host's); -1 on an error.  */
+int monitor_net_join_userns (struct monitor *m, nook_error_t *err);
 /* Make or open the network namespace and start slirp4netns or pasta on
    it: before the rootfs is mounted, which runs meanwhile.  */
 int monitor_net_start (struct monitor *m, nook_error_t *err);

@@ -134,19 +134,14 @@ join_userns (int userns, nook_error_t *err)
   return 0;
 }
 
-bool
-monitor_net_late_userns (const struct monitor *m)
-{
-  return m->c.cfg.net.mode == NET_CONTAINER || m->c.cfg.net.mode == NET_NS;
-}
-
 int
-monitor_net_enter (struct monitor *m, int (*enter) (struct monitor *, nook_error_t *),
-                   nook_error_t *err)
+monitor_net_join_userns (struct monitor *m, nook_error_t *err)
 {
   _cleanup_close_ int owner = -1, self = -1;
   struct stat a, b;
 
+  if (m->c.cfg.net.mode != NET_CONTAINER && m->c.cfg.net.mode != NET_NS)
+    return 0;
   if (open_target (m, err) < 0)
     return -1;
   owner = ioctl (m->netns_fd, NS_GET_USERNS);
@@ -155,8 +150,8 @@ monitor_net_enter (struct monitor *m, int (*enter) (struct monitor *, nook_error
      and the runtime will be refused the join if it may not.  */
   if (owner < 0 || self < 0 || fstat (owner, &a) < 0 || fstat (self, &b) < 0
       || (a.st_ino == b.st_ino && a.st_dev == b.st_dev))
-    return enter (m, err);
-  return join_userns (owner, err);
+    return 0;
+  return join_userns (owner, err) < 0 ? -1 : 1;
 }
 
 /* Does slirp4netns at PATH have --enable-sandbox and --enable-seccomp?
@@ -183,7 +178,7 @@ slirp_features (struct monitor *m, const char *path, bool *sandbox, bool *seccom
       return;
     }
   nook_error_free (&err);
-  if (nook_run_command_output ((const char *const[]){ path, "--help", NULL }, &help, &err) < 0)
+  if (nook_run_command ((const char *const[]){ path, "--help", NULL }, &help, &err) < 0)
     {
       nook_error_free (&err);
       return;

@@ -748,14 +748,6 @@ fail:
   return -1;
 }
 
-/* An executable regular file.  */
-static bool
-executable (const char *path)
-{
-  struct stat st;
-  return stat (path, &st) == 0 && S_ISREG (st.st_mode) && access (path, X_OK) == 0;
-}
-
 char *
 container_runtime_resolve (const struct container_config *cfg, const char *self_dir,
                            nook_error_t *err)
@@ -771,7 +763,7 @@ container_runtime_resolve (const struct container_config *cfg, const char *self_
     return self_dir ? xasprintf ("%s/nook-runtime", self_dir) : xstrdup ("nook-runtime");
   if (strchr (name, '/'))
     {
-      if (!executable (name))
+      if (!nook_is_executable (name))
         {
           nook_error (err, EINVAL, "no valid executable found for OCI runtime %s", name);
           return NULL;
@@ -782,7 +774,7 @@ container_runtime_resolve (const struct container_config *cfg, const char *self_
     for (size_t i = 0; dirs[i]; i++)
       {
         char *p = xasprintf ("%s/%s", dirs[i], name);
-        if (executable (p))
+        if (nook_is_executable (p))
           return p;
         free (p);
       }

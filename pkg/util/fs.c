@@ -378,8 +378,8 @@ nook_disk_usage_at (int at, const char *name, int64_t *total, nook_error_t *err)
   return 0;
 }
 
-static bool
-executable_file (const char *path)
+bool
+nook_is_executable (const char *path)
 {
   struct stat st;
   return stat (path, &st) == 0 && S_ISREG (st.st_mode) && access (path, X_OK) == 0;
@@ -395,7 +395,7 @@ nook_search_path (const char *name)
   for (char *d = strtok_r (copy, ":", &save); d; d = strtok_r (NULL, ":", &save))
     {
       char *p = xasprintf ("%s/%s", d, name);
-      if (d[0] == '/' && executable_file (p))
+      if (d[0] == '/' && nook_is_executable (p))
         return p;
       free (p);
     }

@@ -185,10 +185,8 @@ nook_spawn (const struct nook_spawn *s, pid_t *pid_out, nook_error_t *err)
   return 0;
 }
 
-/* Run ARGV; its stderr (and with OUT, its stdout too) is read, up to
-   64 KiB: the error's message on a non-zero exit, else *OUT.  */
-static int
-run_capture (const char *const *argv, char **out, nook_error_t *err)
+int
+nook_run_command (const char *const *argv, char **out, nook_error_t *err)
 {
   struct nook_spawn s = { .argv = argv, .stdin_fd = -1, .stdout_fd = -1 };
   _cleanup_close_ int rd = -1;
@@ -234,16 +232,4 @@ run_capture (const char *const *argv, char **out, nook_error_t *err)
   if (out)
     *out = steal_pointer (&msg);
   return 0;
-}
-
-int
-nook_run_command (const char *const *argv, nook_error_t *err)
-{
-  return run_capture (argv, NULL, err);
-}
-
-int
-nook_run_command_output (const char *const *argv, char **out, nook_error_t *err)
-{
-  return run_capture (argv, out, err);
 }

@@ -148,6 +148,8 @@ int nook_read_file_at (int dirfd, const char *name, size_t max, char **out, size
                        nook_error_t *err);
 /* Write all of LEN bytes, retrying short writes and EINTR.  */
 int nook_write_all (int fd, const void *data, size_t len);
+/* A regular file we may execute.  */
+bool nook_is_executable (const char *path);
 /* NAME in $PATH (absolute directories only), or NULL.  */
 char *nook_search_path (const char *name);
 /* mkdir -p of PATH (relative to DIRFD); existing directories are fine.  */
@@ -229,11 +231,9 @@ struct nook_spawn
 };
 /* Start ARGV with the given stdio, signals reset and unblocked.  */
 int nook_spawn (const struct nook_spawn *s, pid_t *pid, nook_error_t *err);
-/* Run ARGV to completion; on a non-zero exit, the error carries its stderr.  */
-int nook_run_command (const char *const *argv, nook_error_t *err);
-/* The same, and *OUT gets what it wrote on stdout and stderr (64 KiB at
-   most).  */
-int nook_run_command_output (const char *const *argv, char **out, nook_error_t *err);
+/* Run ARGV to completion; its stderr (with OUT, its stdout too) is read,
+   up to 64 KiB: the error's message on a non-zero exit, else *OUT.  */
+int nook_run_command (const char *const *argv, char **out, nook_error_t *err);
 
 /* ---- time ---- */
 

@@ -3,30 +3,11 @@
 # values, and image and container names from the store.
 
 load helpers
+load completion
 bats_require_minimum_version 1.5.0
 
 setup_file () { nook_setup_file; }
 teardown_file () { nook_teardown_file; }
-
-completion_script () {
-    echo "$NOOK_PREFIX/share/bash-completion/completions/nook"
-}
-
-# Complete LINE (the cursor at its end) as readline would, in a plain bash
-# without bash-completion, and print the replies sorted, one per line.
-complete_line () {
-    local line="$NOOK ${1}"
-    bash --norc --noprofile -c '
-        source "$1"
-        COMP_LINE=$2
-        COMP_POINT=${#2}
-        read -ra COMP_WORDS <<<"$2"
-        [[ $2 == *" " ]] && COMP_WORDS+=("")
-        COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
-        _nook
-        printf "%s\n" "${COMPREPLY[@]}" | sort
-    ' _ "$(completion_script)" "$line"
-}
 
 setup () {
     [ -r "$(completion_script)" ] || skip "completion not installed at $(completion_script)"
@@ -278,25 +259,10 @@ setup () {
 # ---- the network: nook port, and run's and create's network flags ---------
 
 @test "completion: every network flag and port's flags are in the completion and the man pages" {
-    local comp man flag page
-    comp=$(completion_script)
-    man="$NOOK_PREFIX/share/man/man1"
-    for flag in --add-host --dns --dns-option --dns-search --expose --net --network --no-hosts \
-        --publish --publish-all; do
-        nook run --help | grep -qF -- "$flag" || { echo "nook run --help has no $flag"; false; }
-        for page in nook-run.1 nook-create.1; do
-            grep -qF -- "${flag//-/\\-}" "$man/$page" || { echo "$flag not in $page"; false; }
-        done
-        grep -qE -- "^__nook_create_(arg|bool)opts\+?=.*( |')${flag}( |')" "$comp" \
-            || { echo "$flag not completed"; false; }
-    done
-    [ -r "$man/nook-port.1" ] || { echo "no nook-port.1"; false; }
-    for flag in $(nook port --help | grep -oE -- '--[a-z][a-z-]+' | sort -u); do
-        grep -qF -- "${flag//-/\\-}" "$man/nook-port.1" || { echo "$flag not in nook-port.1"; false; }
-        grep -qE -- "^__nook_port_boolopts=.*( |')${flag}( |')" "$comp" \
-            || { echo "$flag of port not completed"; false; }
-    done
-    grep -qF 'nook\-port' "$man/nook.1" || { echo "nook.1 does not list port"; false; }
+    assert_create_flags_documented --add-host --dns --dns-option --dns-search --expose --net \
+        --network --no-hosts --publish --publish-all
+    assert_command_flags_documented nook-port.1 port port
+    grep -qF 'nook\-port' "$(man_dir)/nook.1" || { echo "nook.1 does not list port"; false; }
 }
 
 @test "completion: port and container port, their options" {

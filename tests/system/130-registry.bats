@@ -5,6 +5,7 @@
 # must refuse.
 
 load helpers
+load completion
 
 bats_require_minimum_version 1.5.0
 load ../registry/registry
@@ -422,20 +423,6 @@ CONF
     assert_status 125
     run nook logout
     assert_status 125
-}
-
-# Complete LINE as readline would (as in 075-completion.bats).
-complete_line () {
-    bash --norc --noprofile -c '
-        source "$1"
-        COMP_LINE=$2
-        COMP_POINT=${#2}
-        read -ra COMP_WORDS <<<"$2"
-        [[ $2 == *" " ]] && COMP_WORDS+=("")
-        COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
-        _nook
-        printf "%s\n" "${COMPREPLY[@]}" | sort
-    ' _ "$NOOK_PREFIX/share/bash-completion/completions/nook" "$NOOK $1"
 }
 
 @test "completion: pull, push, login, logout and their options" {

@@ -2,6 +2,7 @@
 # nook top, nook rename, nook container exists (and their completion).
 
 load helpers
+load completion
 
 bats_require_minimum_version 1.5.0
 
@@ -131,24 +132,6 @@ start_container () {
     run -1 nook container exists no-such-container
     assert_output_equals ""
     run -125 nook container exists
-}
-
-completion_script () {
-    echo "$NOOK_PREFIX/share/bash-completion/completions/nook"
-}
-
-complete_line () {
-    local line="$NOOK ${1}"
-    bash --norc --noprofile -c '
-        source "$1"
-        COMP_LINE=$2
-        COMP_POINT=${#2}
-        read -ra COMP_WORDS <<<"$2"
-        [[ $2 == *" " ]] && COMP_WORDS+=("")
-        COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
-        _nook
-        printf "%s\n" "${COMPREPLY[@]}" | sort
-    ' _ "$(completion_script)" "$line"
 }
 
 @test "completion: exec, top, rename, container exists" {

@@ -6,6 +6,7 @@
 # outside a source or the rootfs, and Podman's messages for bad input.
 
 load helpers
+load completion
 
 bats_require_minimum_version 1.5.0
 
@@ -413,35 +414,16 @@ vol_data () {
 }
 
 @test "every volume flag is in the man pages and the bash completion" {
-    local comp="$NOOK_PREFIX/share/bash-completion/completions/nook"
-    local man="$NOOK_PREFIX/share/man/man1"
-    [ -r "$comp" ] || skip "completion not installed at $comp"
-    local sub flag page
+    [ -r "$(completion_script)" ] || skip "completion not installed at $(completion_script)"
+    local sub
     for sub in create exists inspect ls prune rm; do
-        page="$man/nook-volume-$sub.1"
-        [ -r "$page" ] || { echo "no man page $page"; return 1; }
-        for flag in $(nook volume "$sub" --help | grep -oE -- '--[a-z][a-z-]+' | sort -u); do
-            [ "$flag" = --help ] && continue
-            grep -qF -- "${flag//-/\\-}" "$page" || { echo "$flag not in $page"; return 1; }
-            grep -qE "^__nook_volume_${sub}_(arg|bool)opts=.*( |')${flag}( |')" "$comp" \
-                || { echo "$flag of volume $sub not in the completion"; return 1; }
-        done
+        assert_command_flags_documented "nook-volume-$sub.1" "volume_$sub" volume "$sub"
     done
-    for flag in --volume --mount --volumes-from; do
-        grep -qF -- "${flag//-/\\-}" "$man/nook-run.1" || { echo "$flag not in nook-run.1"; return 1; }
-        grep -qF -- "${flag//-/\\-}" "$man/nook-create.1" || { echo "$flag not in nook-create.1"; return 1; }
-        grep -qE -- "^__nook_create_argopts.*${flag}( |')" "$comp" || { echo "$flag not completed"; return 1; }
-    done
+    assert_create_flags_documented --volume --mount --volumes-from
     # Completion offers the volume subcommands and volume names.
     nook volume create compvol >/dev/null
-    run -0 bash --norc --noprofile -c '
-        source "$1"; COMP_LINE="$2"; COMP_POINT=${#2}
-        read -ra COMP_WORDS <<<"$2"; COMP_WORDS+=(""); COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
-        _nook; printf "%s\n" "${COMPREPLY[@]}" | sort' _ "$comp" "$NOOK volume rm "
+    run -0 complete_line "volume rm "
     assert_output_equals "compvol"
-    run -0 bash --norc --noprofile -c '
-        source "$1"; COMP_LINE="$2"; COMP_POINT=${#2}
-        read -ra COMP_WORDS <<<"$2"; COMP_WORDS+=(""); COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
-        _nook; printf "%s\n" "${COMPREPLY[@]}" | sort | tr "\n" " "' _ "$comp" "$NOOK volume "
-    assert_output_equals "create exists inspect list ls prune remove rm "
+    run -0 complete_line "volume "
+    assert_output_equals "$(printf 'create\nexists\ninspect\nlist\nls\nprune\nremove\nrm')"
 }

@@ -7,6 +7,7 @@
 # Podman's messages for bad input.
 
 load helpers
+load completion
 
 bats_require_minimum_version 1.5.0
 
@@ -330,30 +331,8 @@ flat_map () {
 }
 
 @test "--userns, --uidmap, --gidmap: in run --help, the man pages and the bash completion" {
-    local comp="$NOOK_PREFIX/share/bash-completion/completions/nook"
-    local man="$NOOK_PREFIX/share/man/man1" flag page
-    [ -r "$comp" ] || skip "completion not installed at $comp"
-    for flag in --userns --uidmap --gidmap; do
-        nook run --help | grep -F -- "$flag" >/dev/null || { echo "nook run --help has no $flag"; false; }
-        nook create --help | grep -F -- "$flag" >/dev/null || { echo "nook create --help has no $flag"; false; }
-        for page in nook-run.1 nook-create.1; do
-            grep -qF -- "${flag//-/\\-}" "$man/$page" || { echo "$flag not in $page"; false; }
-        done
-        grep -qE -- "^__nook_create_argopts\+?=.*( |')${flag}( |')" "$comp" \
-            || { echo "$flag not completed"; false; }
-    done
-    complete_line () {
-        bash --norc --noprofile -c '
-            source "$1"
-            COMP_LINE=$2
-            COMP_POINT=${#2}
-            read -ra COMP_WORDS <<<"$2"
-            [[ $2 == *" " ]] && COMP_WORDS+=("")
-            COMP_CWORD=$((${#COMP_WORDS[@]} - 1))
-            _nook
-            printf "%s\n" "${COMPREPLY[@]}" | sort
-        ' _ "$comp" "$NOOK $1"
-    }
+    [ -r "$(completion_script)" ] || skip "completion not installed at $(completion_script)"
+    assert_create_flags_documented --userns --uidmap --gidmap
     run complete_line "run --userns "
     assert_output_equals "$(printf 'auto\nhost\nkeep-id\nnomap')"
     run complete_line "create --userns=k"
