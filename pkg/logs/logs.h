@@ -58,7 +58,8 @@ struct log_reader
 {
   char *path;
   struct log_read_opts opts;
-  dev_t dev; /* the file being read */
+  int fd; /* the file being read, held open; -1 before the first look */
+  dev_t dev;
   ino_t ino;
   off_t offset;
   struct nook_buf partial; /* P records not finished yet */

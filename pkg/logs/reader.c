@@ -6,6 +6,8 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #define OUT_FLUSH (256 << 10)
 
@@ -265,28 +267,27 @@ map_from (int fd, off_t size, off_t offset, void **base, size_t *map_len, size_t
   return (const char *)*base + (offset - page);
 }
 
-/* Read FILE from R's offset; WHOLE when it is a rotated one.  */
+/* The files are followed by what the reader holds open, never by name
+   alone: the writer may be renaming them all (PATH -> PATH.1 ...) while
+   we look.  A file that is no longer PATH grows no more (the writer
+   closes it before it renames).  */
+
+/* Read R's file from its offset to its end; WHOLE when it grows no more
+   (its last line, even without a newline, is all there is).  */
 static int
-read_file (struct log_reader *r, struct out *o, const char *file, bool whole, nook_error_t *err)
+read_held (struct log_reader *r, struct out *o, bool whole, nook_error_t *err)
 {
-  _cleanup_close_ int fd = open (file, O_RDONLY | O_CLOEXEC);
   struct stat st;
   void *base;
   size_t map_len = 0, len, used = 0;
   const char *data;
   int ret;
 
-  if (fd < 0 || fstat (fd, &st) < 0)
-    return errno == ENOENT ? 0 : nook_error (err, errno, "read the log `%s`", file);
-  if (st.st_dev != r->dev || st.st_ino != r->ino)
-    {
-      r->dev = st.st_dev;
-      r->ino = st.st_ino;
-      r->offset = 0;
-    }
-  data = map_from (fd, st.st_size, r->offset, &base, &map_len, &len);
-  if (data == NULL && len == 0 && st.st_size > r->offset)
-    return nook_error (err, errno, "map the log `%s`", file);
+  if (fstat (r->fd, &st) < 0)
+    return nook_error (err, errno, "read the log `%s`", r->path);
+  data = map_from (r->fd, st.st_size, r->offset, &base, &map_len, &len);
+  if (data == NULL && st.st_size > r->offset)
+    return nook_error (err, errno, "map the log `%s`", r->path);
   ret = data ? take_all (r, o, data, len, whole, &used, err) : 0;
   r->offset += (off_t)used;
   if (base)
@@ -294,17 +295,78 @@ read_file (struct log_reader *r, struct out *o, const char *file, bool whole, no
   return ret;
 }
 
-/* Which of FILES R was reading: its index, or -1.  */
+/* Hold *FD's file, from OFFSET.  */
+static void
+hold (struct log_reader *r, int *fd, off_t offset)
+{
+  struct stat st;
+
+  if (fstat (*fd, &st) < 0)
+    return;
+  nook_closep (&r->fd);
+  r->fd = steal_fd (fd);
+  r->dev = st.st_dev;
+  r->ino = st.st_ino;
+  r->offset = offset;
+}
+
+/* Is NAME the file R holds?  */
+static bool
+held_at (const struct log_reader *r, const char *name)
+{
+  struct stat st;
+  return stat (name, &st) == 0 && st.st_dev == r->dev && st.st_ino == r->ino;
+}
+
+/* Which of FILES R holds: its index, or -1.  */
 static ssize_t
 current_file (const struct log_reader *r, char *const *files)
 {
   for (size_t i = 0; files[i]; i++)
-    {
-      struct stat st;
-      if (stat (files[i], &st) == 0 && st.st_dev == r->dev && st.st_ino == r->ino)
-        return (ssize_t)i;
-    }
+    if (held_at (r, files[i]))
+      return (ssize_t)i;
   return -1;
+}
+
+static void
+pause_a_little (void)
+{
+  struct timespec tick = { 0, 1000000 };
+  nanosleep (&tick, NULL);
+}
+
+/* R's file is read to its end and grows no more: hold the next newer one.
+   Ours is found again by its inode, and the name after it is taken only
+   if ours was still in its place once that name was open (a rotation
+   renames the older files first).  A file rotation dropped (no name
+   left) goes on from the oldest kept.  0: moved on; 1: nothing newer.  */
+static int
+next_file (struct log_reader *r, nook_error_t *err)
+{
+  for (int tries = 0; tries < 2000; tries++)
+    {
+      _cleanup_strv_ char **files = log_files (r->path);
+      ssize_t cur = current_file (r, files);
+      _cleanup_close_ int fd = -1;
+      const char *next = NULL;
+      struct stat st;
+
+      if (cur >= 0 && files[cur + 1] == NULL)
+        return 1;
+      if (cur >= 0)
+        next = files[cur + 1];
+      else if (fstat (r->fd, &st) == 0 && st.st_nlink == 0)
+        next = files[0]; /* ours was dropped */
+      if (next && (fd = open (next, O_RDONLY | O_CLOEXEC)) < 0 && errno != ENOENT)
+        return nook_error (err, errno, "read the log `%s`", next);
+      if (fd >= 0 && (cur < 0 || held_at (r, files[cur])))
+        {
+          hold (r, &fd, 0);
+          return 0;
+        }
+      pause_a_little (); /* a rotation is renaming: look again */
+    }
+  return nook_error (err, EAGAIN, "the log `%s` keeps rotating", r->path);
 }
 
 /* Scanning back from the end of BUF, the offset after the record that
@@ -331,9 +393,10 @@ tail_in (const char *buf, size_t len, int64_t *left)
   return -1;
 }
 
-/* Where the last TAIL lines start: the file index and offset.  */
-static void
-find_tail (struct log_reader *r, char *const *files, size_t nfiles, size_t *idx)
+/* Hold the file where the last TAIL lines start, from there; false when
+   there are no more lines than that.  */
+static bool
+find_tail (struct log_reader *r, char *const *files, size_t nfiles)
 {
   int64_t left = r->opts.tail;
 
@@ -355,20 +418,43 @@ find_tail (struct log_reader *r, char *const *files, size_t nfiles, size_t *idx)
         munmap (base, map_len);
       if (at >= 0)
         {
-          *idx = i - 1;
-          r->dev = st.st_dev;
-          r->ino = st.st_ino;
-          r->offset = at;
-          return;
+          hold (r, &fd, at);
+          return true;
         }
     }
-  *idx = 0;
+  return false;
+}
+
+/* The first look: hold the file to start from (the oldest, or where the
+   tail starts).  False when there is no log yet.  */
+static bool
+first_file (struct log_reader *r)
+{
+  for (int tries = 0; tries < 100; tries++)
+    {
+      _cleanup_strv_ char **files = log_files (r->path);
+      _cleanup_close_ int fd = -1;
+
+      if (r->opts.tail >= 0 && find_tail (r, files, strv_len (files)))
+        return true;
+      fd = open (files[0], O_RDONLY | O_CLOEXEC);
+      if (fd >= 0)
+        {
+          hold (r, &fd, 0);
+          return r->fd >= 0;
+        }
+      if (access (r->path, F_OK) < 0)
+        return false;
+      pause_a_little (); /* files[0] was renamed as we looked */
+    }
+  return false;
 }
 
 void
 log_reader_init (struct log_reader *r, const char *path, const struct log_read_opts *o)
 {
   memset (r, 0, sizeof (*r));
+  r->fd = -1;
   r->path = xstrdup (path);
   r->opts = *o;
 }
@@ -376,32 +462,36 @@ log_reader_init (struct log_reader *r, const char *path, const struct log_read_o
 void
 log_reader_free (struct log_reader *r)
 {
+  nook_closep (&r->fd);
   free (r->path);
   nook_buf_free (&r->partial);
   memset (r, 0, sizeof (*r));
+  r->fd = -1;
 }
 
 int
 log_reader_run (struct log_reader *r, int out_fd, int err_fd, bool flush, nook_error_t *err)
 {
-  _cleanup_strv_ char **files = log_files (r->path);
   struct out o = { .fd = { -1, out_fd, err_fd }, .stream = LOG_STDOUT };
-  size_t n = strv_len (files), i = 0;
-  bool first = r->ino == 0 && r->dev == 0;
   int ret = 0;
 
-  if (first && r->opts.tail >= 0)
-    find_tail (r, files, n, &i);
-  else if (!first)
-    {
-      ssize_t cur = current_file (r, files);
-      /* Rotated away past the last kept file: go on from the oldest.  */
-      i = cur >= 0 ? (size_t)cur : 0;
-    }
-  /* The newest file's last line may be on its way, unless this is the
-     last look.  */
-  for (; ret == 0 && i < n; i++)
-    ret = read_file (r, &o, files[i], i + 1 < n || flush, err);
+  if (r->fd >= 0 || first_file (r))
+    for (;;)
+      {
+        /* Asked before reading: once it is not PATH, what we read is all.  */
+        bool growing = held_at (r, r->path);
+        int next;
+
+        ret = read_held (r, &o, !growing || flush, err);
+        if (ret < 0 || growing)
+          break;
+        next = next_file (r, err);
+        if (next != 0)
+          {
+            ret = next < 0 ? -1 : 0;
+            break;
+          }
+      }
   if (ret == 0 && flush && r->partial.len)
     {
       /* What the container wrote last, without a newline: as it is.  */

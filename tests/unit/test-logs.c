@@ -178,6 +178,50 @@ TEST (reader_follows_across_rotation)
   CHECK_STR_EQ (unit_read_file (outp, NULL), "first\npart-0\n-1\n-2\n-3\n-4\nlast");
 }
 
+/* `logs -f` while the monitor rotates: a writer in another process
+   renames the files as fast as it can while the reader goes on where it
+   stopped.  Every line once, in order (the files are enough that none is
+   dropped).  A reader that follows by name alone saw a file move under
+   it and started again from the oldest.  */
+TEST (reader_follows_while_another_process_rotates)
+{
+  const int lines = 5000;
+  const char *outp = unit_path ("out");
+  int out = open (outp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  struct log_writer w = open_log ("ctr.log", 2000, 1000);
+  struct nook_buf want = { 0 };
+  struct log_reader r;
+  nook_error_t err = NULL;
+  int status;
+  pid_t pid = fork ();
+
+  if (pid == 0)
+    {
+      for (int i = 0; i < lines; i++)
+        {
+          char line[16];
+          int n = snprintf (line, sizeof (line), "%d\n", i);
+          if (log_writer_write (&w, LOG_STDOUT, line, (size_t)n, T0, &err) < 0)
+            _exit (1);
+        }
+      _exit (0);
+    }
+  log_writer_close (&w);
+  log_reader_init (&r, unit_path ("ctr.log"), &all);
+  while (waitpid (pid, &status, WNOHANG) == 0)
+    if (!CHECK_OK (log_reader_run (&r, out, out, false, &err), &err))
+      break;
+  CHECK_OK (log_reader_run (&r, out, out, true, &err), &err);
+  log_reader_free (&r);
+  close (out);
+  CHECK (WIFEXITED (status) && WEXITSTATUS (status) == 0);
+  for (int i = 0; i < lines; i++)
+    nook_buf_printf (&want, "%d\n", i);
+  CHECK (unit_read_file (outp, NULL) != NULL
+         && strcmp (unit_read_file (outp, NULL), want.data) == 0);
+  nook_buf_free (&want);
+}
+
 TEST (reader_skips_garbage_and_survives_a_cut_file)
 {
   const char *text = "garbage without spaces\n"
