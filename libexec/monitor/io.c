@@ -558,7 +558,11 @@ monitor_io_loop (struct monitor *m, void (*on_signal) (struct monitor *),
   while (!run_done (m, idle_after_exit))
     {
       struct epoll_event ev[16];
-      int n = epoll_wait (m->epfd, ev, 16, m->exited && !m->backoff ? 250 : -1);
+      bool draining = m->exited && !m->backoff;
+      int n = epoll_wait (m->epfd, ev, 16, draining ? 250 : MONITOR_IDLE_MS);
+
+      if (n == 0 && !draining)
+        n = monitor_idle_wait (m, ev, 16);
 
       if (n < 0 && errno == EINTR)
         continue;

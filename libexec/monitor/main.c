@@ -27,9 +27,7 @@
 #include <getopt.h>
 #include <signal.h>
 #include <string.h>
-#include <malloc.h>
 #include <sys/epoll.h>
-#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
@@ -452,40 +450,6 @@ failed (struct monitor *m, nook_error_t *err)
   return -1;
 }
 
-/* The steady state needs little of what setting up needed: give back
-   the free heap, and the resident pages of the libraries' and our own
-   code and read-only data, which come back from the page cache if they
-   are used again.  Only read-only file mappings with no private page:
-   never a page that was written (relocated data is private).  */
-static void
-shrink (void)
-{
-  _cleanup_fclose_ FILE *f = fopen ("/proc/self/smaps", "re");
-  unsigned long start = 0, end = 0;
-  bool candidate = false;
-  char line[512];
-
-  malloc_trim (0);
-  while (f && fgets (line, sizeof (line), f))
-    {
-      unsigned long a, b, anon;
-      char perms[5];
-
-      if (sscanf (line, "%lx-%lx %4s", &a, &b, perms) == 3)
-        {
-          start = a;
-          end = b;
-          candidate = perms[0] == 'r' && perms[1] == '-' && perms[3] == 'p' && strchr (line, '/');
-        }
-      else if (candidate && sscanf (line, "Anonymous: %lu kB", &anon) == 1)
-        {
-          if (anon == 0)
-            madvise ((void *)start, end - start, MADV_DONTNEED);
-          candidate = false;
-        }
-    }
-}
-
 /* Steps 4 and 5, as often as the restart policy says.  */
 static void
 supervise (struct monitor *m)
@@ -549,7 +513,7 @@ run (struct monitor *m, const char *storage, nook_error_t *err)
       || monitor_io_open (m, err) < 0 || monitor_net_ready (m, err) < 0 || start_run (m, err) < 0)
     return failed (m, err);
   monitor_msg_send (m->sync_fd, MONITOR_MSG_PID, m->c.state.pid, NULL);
-  shrink ();
+  monitor_idle_prepare (m);
   supervise (m);
   teardown_visible (m);
   monitor_io_exit (m, m->exit_code, true);
@@ -567,6 +531,7 @@ monitor_release (struct monitor *m)
 {
   monitor_io_release (m); /* first: it uses the runroot and the ID */
   monitor_net_release (m);
+  monitor_idle_release (m);
   if (m->loaded)
     container_free (&m->c);
   container_rootfs_free (&m->rootfs);

@@ -17,6 +17,18 @@ struct monitor_client
   bool wants_exit; /* stop and wait: told the exit code */
 };
 
+/* idle.c: what the monitor gives back while the container is quiet.  */
+struct idle_range;
+struct monitor_idle
+{
+  struct idle_range *ranges; /* released at rest */
+  size_t n, cap;
+  uintptr_t stack_low;
+  void *page; /* the copy of the code that releases and waits */
+  size_t page_size;
+  long (*code) (const void *);
+};
+
 struct monitor
 {
   struct storage st;
@@ -61,6 +73,7 @@ struct monitor
   pid_t udp_pid;    /* udpfwd.c's forwarder */
   int net_ready_fd, net_exit_fd, net_dirfd;
   char *net_api, *net_log;
+  struct monitor_idle idle;
 };
 
 /* io.c */
@@ -92,6 +105,17 @@ void monitor_detach_nook (struct monitor *m);
 int monitor_kill (struct monitor *m, int sig);
 /* Stop: the stop signal now, SIGKILL after TIMEOUT seconds.  */
 void monitor_stop (struct monitor *m, int sig, int timeout);
+
+/* idle.c */
+/* After this long with no event the loop rests (monitor_idle_wait).  */
+#define MONITOR_IDLE_MS 250
+/* Once set up, with the read buffer: find what can be given back.  */
+void monitor_idle_prepare (struct monitor *m);
+/* Give back what comes back by itself, then epoll_wait (m->epfd) with no
+   time limit.  */
+struct epoll_event;
+int monitor_idle_wait (struct monitor *m, struct epoll_event *ev, int max);
+void monitor_idle_release (struct monitor *m);
 
 /* net.c */
 /* container:ID and ns:PATH: join the user namespace that owns the

@@ -54,6 +54,29 @@ monitor_msg_recv (int fd, struct monitor_msg *m)
   return 0;
 }
 
+/* Our environment, with glibc's per-thread cache of freed memory off for
+   the monitor: it gives its free heap back while the container is quiet
+   (libexec/monitor/idle.c), and the cache would hold on to it.  */
+static char **
+monitor_env (void)
+{
+  static const char tcache_off[] = "glibc.malloc.tcache_count=0";
+  char **env = NULL;
+  bool set = false;
+
+  for (char **e = environ; *e; e++)
+    if (str_has_prefix (*e, "GLIBC_TUNABLES="))
+      {
+        strv_push (&env, xasprintf ("%s:%s", *e, tcache_off));
+        set = true;
+      }
+    else
+      strv_push (&env, xstrdup (*e));
+  if (!set)
+    strv_push (&env, xasprintf ("GLIBC_TUNABLES=%s", tcache_off));
+  return env;
+}
+
 /* The monitor gets a session of its own (no terminal's signals reach it)
    and outlives us if we go: it is then simply reparented.  It reads the
    container's ID from *CTL_WR unless given ID.  */
@@ -63,10 +86,12 @@ spawn_monitor (const struct nook_paths *paths, struct storage *st, const char *i
                nook_error_t *err)
 {
   _cleanup_free_ char *monitor = config_helper (paths, "nook-monitor");
+  _cleanup_strv_ char **env = monitor_env ();
   int sync[2] = { -1, -1 }, ctl[2] = { -1, -1 }, keep[3];
   char syncstr[16], ctlstr[16];
   const char *argv[16] = { monitor, "--storage", st->root, "--runroot", paths->runroot };
   struct nook_spawn s = { .argv = argv,
+                          .envp = (const char *const *)env,
                           .stdin_fd = -1,
                           .stdout_fd = -1,
                           .stderr_fd = -1,

@@ -57,6 +57,39 @@ trap_term () { echo "trap 'exit $1' TERM; echo ready; while :; do sleep 0.05; do
     [ "$(ps -o ppid= -p "$monpid" | tr -d ' ')" != "$$" ]
 }
 
+# The monitor's resident memory in KiB, unless it runs under AddressSanitizer
+# (whose shadow memory is all of it): then "asan".
+monitor_rss () {
+    if grep -q libasan "/proc/$1/maps"; then echo asan; return; fi
+    awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"
+}
+
+@test "a quiet container's monitor gives its memory back, and wakes for attach, output and stop" {
+    run_detached q1 "trap 'exit 3' TERM; echo one; while [ ! -e /tmp/go ]; do sleep 0.05; done; echo two; while :; do sleep 0.05; done"
+    local monpid out=$BATS_TEST_TMPDIR/attach.out rss
+    monpid=$("$NOOK" inspect --format '{{.State.ConmonPid}}' q1)
+    # At rest after a quarter of a second without an event: its code and
+    # free memory are given back (set up, it holds about 1.3 MiB).
+    sleep 1
+    rss=$(monitor_rss "$monpid")
+    [ "$rss" = asan ] || [ "$rss" -lt 512 ] || { echo "monitor VmRSS at rest: $rss KiB"; false; }
+    "$NOOK" attach --no-stdin q1 > "$out" 2>&1 &
+    local apid=$!
+    sleep 1 # at rest again, with a client
+    "$NOOK" exec q1 touch /tmp/go
+    wait_for_text "$out" two
+    run -0 nook logs q1
+    assert_output_equals $'one\ntwo'
+    sleep 1
+    rss=$(monitor_rss "$monpid")
+    [ "$rss" = asan ] || [ "$rss" -lt 512 ] || { echo "monitor VmRSS at rest: $rss KiB"; false; }
+    run -0 nook stop q1
+    wait_for_exit "$apid" 10
+    [ "$wait_status" -eq 3 ] || { echo "attach: $wait_status"; cat "$out"; false; }
+    run -0 nook inspect --format '{{.State.ExitCode}}' q1
+    [ "$output" = 3 ]
+}
+
 # ---- create and start ---------------------------------------------------------
 
 @test "create prints the ID; start prints each container as given; start -a attaches" {
