@@ -34,7 +34,28 @@ struct apply_ctx
   struct dir_time *dirs;
   size_t ndirs;
   bool warned_xattr;
+  uid_t uid; /* ours: what a file we create is owned by */
+  gid_t gid;
+  /* The parent directory of the last regular file, kept for the next one
+     in the same directory (a layer lists a directory's files together).
+     Only regular files use it, and any other entry drops it: a file made
+     in a directory changes nothing above it, while a directory, link or
+     whiteout could replace one of its ancestors.  */
+  struct
+  {
+    char *path; /* the entry's parent components joined by '/' */
+    int fd;
+    bool setgid; /* new files take the directory's group */
+  } parent;
 };
+
+static void
+parent_drop (struct apply_ctx *ctx)
+{
+  nook_closep (&ctx->parent.fd);
+  free (ctx->parent.path);
+  ctx->parent.path = NULL;
+}
 
 static int
 set_owner (struct apply_ctx *ctx, int fd, const char *base, int flags, int64_t uid, int64_t gid,
@@ -89,9 +110,12 @@ set_attrs (struct apply_ctx *ctx, struct archive_entry *e, int fd, const char *n
   return 0;
 }
 
+/* The entry's data into FD; *END: where the last block ended (a sparse
+   file's last hole is made by the caller).  */
 static int
-write_data (struct apply_ctx *ctx, int fd, const char *name, nook_error_t *err)
+write_data (struct apply_ctx *ctx, int fd, const char *name, int64_t *end, nook_error_t *err)
 {
+  *end = 0;
   for (;;)
     {
       const void *buf;
@@ -115,6 +139,8 @@ write_data (struct apply_ctx *ctx, int fd, const char *name, nook_error_t *err)
           size -= (size_t)w;
           offset += w;
         }
+      if (offset > *end)
+        *end = offset;
     }
 }
 
@@ -141,24 +167,45 @@ clear_path (int parentfd, const char *base, bool keep_dir, const char *name, noo
   return 0;
 }
 
+/* Owner, mode and xattrs of a regular file we just made in a directory
+   that is not setgid (SETGID false): it is ours already, so an owner that
+   is ours needs no chown.  */
 static int
-apply_regular (struct apply_ctx *ctx, struct archive_entry *e, int parent, const char *base,
-               const char *name, nook_error_t *err)
+set_file_attrs (struct apply_ctx *ctx, struct archive_entry *e, int fd, bool setgid,
+                const char *name, nook_error_t *err)
 {
-  _cleanup_close_ int fd = -1;
-  struct timespec ts[2];
-  int64_t size = archive_entry_size (e);
+  if (setgid || ctx->opts->ignore_ids || archive_entry_uid (e) != (int64_t)ctx->uid
+      || archive_entry_gid (e) != (int64_t)ctx->gid)
+    return set_attrs (ctx, e, fd, name, err);
+  if (fchmod (fd, archive_entry_perm (e) & 07777) < 0)
+    return nook_error (err, errno, "chmod `%s`", name);
+  set_xattrs (ctx, e, fd, name);
+  return 0;
+}
 
-  if (clear_path (parent, base, false, name, err) < 0)
-    return -1;
-  fd = openat (parent, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+static int
+apply_regular (struct apply_ctx *ctx, struct archive_entry *e, int parent, bool setgid,
+               const char *base, const char *name, nook_error_t *err)
+{
+  const int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+  _cleanup_close_ int fd = openat (parent, base, flags, 0600);
+  struct timespec ts[2];
+  int64_t size = archive_entry_size (e), end;
+
+  /* Something there already (a lower entry of this layer): replaced.  */
+  if (fd < 0 && errno == EEXIST)
+    {
+      if (clear_path (parent, base, false, name, err) < 0)
+        return -1;
+      fd = openat (parent, base, flags, 0600);
+    }
   if (fd < 0)
     return nook_error (err, errno, "create `%s`", name);
-  if (write_data (ctx, fd, name, err) < 0)
+  if (write_data (ctx, fd, name, &end, err) < 0)
     return -1;
-  if (size > 0 && ftruncate (fd, size) < 0)
+  if (end < size && ftruncate (fd, size) < 0)
     return nook_error (err, errno, "size `%s`", name);
-  if (set_attrs (ctx, e, fd, name, err) < 0)
+  if (set_file_attrs (ctx, e, fd, setgid, name, err) < 0)
     return -1;
   entry_times (e, ts);
   if (futimens (fd, ts) < 0)
@@ -311,6 +358,29 @@ apply_root (struct apply_ctx *ctx, struct archive_entry *e, const char *name, no
   return 0;
 }
 
+/* A regular file: in the kept parent directory when it is the same.  */
+static int
+apply_file_entry (struct apply_ctx *ctx, struct archive_entry *e, char *const *comps, size_t n,
+                  const char *name, nook_error_t *err)
+{
+  _cleanup_free_ char *path = strv_join_n (comps, n - 1, "/");
+  _cleanup_free_ char *resolved = NULL;
+  int fd = -1;
+  struct stat st;
+
+  if (ctx->parent.path == NULL || strcmp (ctx->parent.path, path) != 0)
+    {
+      parent_drop (ctx);
+      if (nook_resolve_dir (ctx->rootfd, comps, n - 1, true, &fd, &resolved, err) < 0)
+        return nook_error_prefix (err, "layer entry `%s`", name);
+      ctx->parent.fd = fd;
+      ctx->parent.path = steal_pointer (&path);
+      /* Unknown: as if setgid (the owner is then always set).  */
+      ctx->parent.setgid = fstat (fd, &st) < 0 || (st.st_mode & S_ISGID);
+    }
+  return apply_regular (ctx, e, ctx->parent.fd, ctx->parent.setgid, comps[n - 1], name, err);
+}
+
 static int
 apply_entry (struct apply_ctx *ctx, struct archive_entry *e, nook_error_t *err)
 {
@@ -334,17 +404,19 @@ apply_entry (struct apply_ctx *ctx, struct archive_entry *e, nook_error_t *err)
     if (str_has_prefix (comps[i], ".wh..wh.")
         && !(i + 1 == n && strcmp (comps[i], ".wh..wh..opq") == 0))
       return 0;
+  base = comps[n - 1];
+  if (!archive_entry_hardlink (e) && archive_entry_filetype (e) == AE_IFREG
+      && !str_has_prefix (base, ".wh."))
+    return apply_file_entry (ctx, e, comps, n, name, err);
+  parent_drop (ctx);
   if (nook_resolve_dir (ctx->rootfd, comps, n - 1, true, &parent, &resolved, err) < 0)
     return nook_error_prefix (err, "layer entry `%s`", name);
-  base = comps[n - 1];
   if (archive_entry_hardlink (e))
     return apply_hardlink (ctx, e, parent, base, name, err);
   if (str_has_prefix (base, ".wh."))
     return apply_whiteout (parent, base, name, err);
   switch (archive_entry_filetype (e))
     {
-    case AE_IFREG:
-      return apply_regular (ctx, e, parent, base, name, err);
     case AE_IFDIR:
       return apply_dir (ctx, e, parent, base, resolved, name, err);
     case AE_IFLNK:
@@ -472,7 +544,9 @@ storage_apply_tar (int dirfd, int blob_fd, const struct apply_opts *opts, struct
   __attribute__ ((cleanup (archive_freep))) struct archive *outer = NULL;
   __attribute__ ((cleanup (archive_freep))) struct archive *inner = NULL;
   _cleanup_free_ struct stream *s = xzalloc (sizeof (*s));
-  struct apply_ctx ctx = { .rootfd = dirfd, .opts = opts, .res = res };
+  struct apply_ctx ctx = {
+    .rootfd = dirfd, .opts = opts, .res = res, .uid = geteuid (), .gid = getegid (), .parent.fd = -1
+  };
   int ret;
 
   memset (res, 0, sizeof (*res));
@@ -494,6 +568,7 @@ storage_apply_tar (int dirfd, int blob_fd, const struct apply_opts *opts, struct
     ret = apply_entries (&ctx, s, err);
   if (ret == 0)
     ret = stream_drain (s, err);
+  parent_drop (&ctx);
   apply_dir_times (&ctx);
   if (ret < 0)
     {

@@ -183,10 +183,16 @@ strv_contains (char *const *v, const char *s)
 char *
 strv_join (char *const *v, const char *sep)
 {
+  return strv_join_n (v, strv_len (v), sep);
+}
+
+char *
+strv_join_n (char *const *v, size_t n, const char *sep)
+{
   struct nook_buf b = { 0 };
 
   nook_buf_puts (&b, "");
-  for (size_t i = 0; v && v[i]; i++)
+  for (size_t i = 0; i < n; i++)
     {
       if (i)
         nook_buf_puts (&b, sep);

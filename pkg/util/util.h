@@ -116,6 +116,8 @@ void strv_push (char ***v, char *s);
 bool strv_contains (char *const *v, const char *s);
 /* The strings of V with SEP between them ("" for none).  */
 char *strv_join (char *const *v, const char *sep);
+/* The first N of V.  */
+char *strv_join_n (char *const *v, size_t n, const char *sep);
 
 /* A growable byte buffer, always NUL-terminated.  */
 struct nook_buf

@@ -830,6 +830,68 @@ TEST (owners_as_root)
   LAYER_DONE (&l);
 }
 
+/* A file owned as we are needs no chown, unless its directory is setgid
+   (a new file takes the directory's group): then the entry's group is
+   set all the same.  */
+TEST (owner_in_a_setgid_directory)
+{
+  struct layer l;
+  struct tar t = { 0 };
+  nook_error_t err = NULL;
+  struct apply_opts o = { .rootless = false, .ignore_ids = false };
+  struct stat st;
+
+  layer_init (&l);
+  if (!nook_is_real_root ())
+    {
+      LAYER_DONE (&l);
+      SKIP ("not root in the initial user namespace");
+    }
+  tar_add (&t, &(struct entry){ .name = "sg/", .type = '5', .mode = 02775, .gid = 50 });
+  tar_add (&t, &(struct entry){ .name = "sg/f", .type = '0', .mode = 0644, .data = "x", .len = 1 });
+  tar_add (&t, &(struct entry){ .name = "sg/g", .type = '0', .mode = 0640, .gid = 50 });
+  tar_add (&t,
+           &(struct entry){ .name = "plain", .type = '0', .mode = 0600, .data = "y", .len = 1 });
+  tar_end (&t);
+  if (CHECK_OK (layer_apply_opts (&l, &t, &o, &err), &err))
+    {
+      CHECK (lstat (in_root (&l, "sg"), &st) == 0 && st.st_gid == 50
+             && (st.st_mode & 07777) == 02775);
+      CHECK (lstat (in_root (&l, "sg/f"), &st) == 0 && st.st_uid == 0 && st.st_gid == 0
+             && (st.st_mode & 07777) == 0644);
+      CHECK (lstat (in_root (&l, "sg/g"), &st) == 0 && st.st_gid == 50);
+      CHECK (lstat (in_root (&l, "plain"), &st) == 0 && st.st_uid == 0 && st.st_gid == 0
+             && (st.st_mode & 07777) == 0600);
+    }
+  nook_buf_free (&t.b);
+  LAYER_DONE (&l);
+}
+
+/* Files of one directory share its resolution; an entry that replaces
+   the directory's parent with a symlink in between is seen by the next
+   file (resolved again, inside the root).  */
+TEST (kept_parent_dropped_when_an_ancestor_changes)
+{
+  struct layer l;
+  struct tar t = { 0 };
+  nook_error_t err = NULL;
+
+  layer_init (&l);
+  tar_add (&t, DIR_ ("a/b/"));
+  tar_add (&t, FILE_ ("a/b/one", "1"));
+  tar_add (&t, SYMLINK_ ("a", l.outside));
+  tar_add (&t, FILE_ ("a/b/two", "2"));
+  tar_end (&t);
+  if (CHECK_OK (layer_apply (&l, &t, &err), &err))
+    {
+      CHECK (is_type (in_root (&l, "a"), S_IFLNK));
+      CHECK_STR_EQ (unit_read_file (in_root (&l, unit_fmt ("%s/b/two", l.outside + 1)), NULL), "2");
+      CHECK (!unit_exists (unit_fmt ("%s/b/two", l.outside)));
+    }
+  nook_buf_free (&t.b);
+  LAYER_DONE (&l);
+}
+
 TEST (xattrs)
 {
   struct layer l;
