@@ -550,6 +550,25 @@ monitor_release (struct monitor *m)
   nook_closep (&m->id_fd);
 }
 
+/* GLIBC_TUNABLES as the user had it, without MONITOR_TUNABLE, for our
+   children.  */
+static void
+restore_tunables (void)
+{
+  const char *v = getenv ("GLIBC_TUNABLES");
+  size_t n = v ? strlen (v) : 0, k = strlen (MONITOR_TUNABLE);
+
+  if (v == NULL || n < k || strcmp (v + n - k, MONITOR_TUNABLE) != 0)
+    return;
+  if (n == k)
+    unsetenv ("GLIBC_TUNABLES");
+  else
+    {
+      _cleanup_free_ char *mine = xstrndup (v, n - k - 1); /* and its ':' */
+      setenv ("GLIBC_TUNABLES", mine, 1);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -572,6 +591,7 @@ main (int argc, char **argv)
   const char *storage = NULL;
   nook_error_t err = NULL;
 
+  restore_tunables ();
   for (size_t i = 0; i < MONITOR_MAX_CLIENTS; i++)
     m.clients[i].fd = -1;
   if (parse_args (&m, argc, argv, &storage, &err) < 0 || run (&m, storage, &err) < 0)

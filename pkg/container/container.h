@@ -189,6 +189,13 @@ int container_start (const struct nook_paths *paths, struct storage *st, const c
 
 /* ---- the monitor protocol: one write per message on the sync pipe ---- */
 
+/* Added to GLIBC_TUNABLES in the monitor's environment (glibc reads it as
+   the process starts): the per-thread cache of freed memory off, so the
+   monitor at rest can give its free heap back.  The monitor takes it out
+   again at once: its children (fuse-overlayfs, slirp4netns, the runtime)
+   keep the cache.  */
+#define MONITOR_TUNABLE "glibc.malloc.tcache_count=0"
+
 enum
 {
   MONITOR_MSG_PID = 1,  /* value: the container's pid */

@@ -54,13 +54,11 @@ monitor_msg_recv (int fd, struct monitor_msg *m)
   return 0;
 }
 
-/* Our environment, with glibc's per-thread cache of freed memory off for
-   the monitor: it gives its free heap back while the container is quiet
-   (libexec/monitor/idle.c), and the cache would hold on to it.  */
+/* Our environment, with MONITOR_TUNABLE added.  */
 static char **
 monitor_env (void)
 {
-  static const char tcache_off[] = "glibc.malloc.tcache_count=0";
+  static const char tcache_off[] = MONITOR_TUNABLE;
   char **env = NULL;
   bool set = false;
 
