@@ -106,14 +106,20 @@ podman_store=()     # storage flags: the driver; in the root fallback, private p
 # to bench_cleanup_hooks; they run first.  Then any process of the user
 # that still has this run's directory in its environment (a container's
 # monitor or conmon, and their children) is killed by pid.
+# A server the script started in the background (pull.sh's registry) adds
+# its pid to bench_services: it is stopped before the clean-up waits for
+# the script's other background jobs, which it would otherwise wait for
+# forever.
 bench_podman_dirs=()
 bench_cleanup_hooks=()
+bench_services=()
 bench_cleanup () {
-    local d dirs=() hook pause
+    local d dirs=() hook pause pid
     trap : INT TERM     # a second Ctrl-C must not cut the clean-up short (: and not '':
                         # an ignored signal would stay ignored in every command it runs)
     set +eu
     cd /
+    for pid in "${bench_services[@]}"; do kill "$pid" 2>/dev/null; done
     wait    # a background job of the script may still be using the stores
     for hook in "${bench_cleanup_hooks[@]}"; do "$hook"; done
     for d in "${bench_podman_dirs[@]}"; do [ -e "$d" ] && dirs+=("$d"); done
