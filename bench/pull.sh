@@ -19,10 +19,11 @@
 # than podman pull).  It reports; it fails only when a command fails.
 #
 # Environment: NOOK_BENCH_PULL_ROUNDS (default 1) timed rounds, after
-# NOOK_BENCH_PULL_WARMUP (default 0) warm-up rounds; NOOK_BENCH_PULL_SETTLE
-# (default 65) seconds to wait after the set-up removed its files, before
-# the first timed pull (see "settle" below); NOOK_BENCH_PODMAN_DRIVER
-# (default overlay) Podman's storage driver.
+# NOOK_BENCH_PULL_WARMUP (default 0) warm-up rounds; NOOK_BENCH_PODMAN_DRIVER
+# (default overlay) Podman's storage driver.  Use 3 rounds or more: the
+# order of the tools rotates, and on this VM's ext4 (no journal) the cost
+# of making 20,000 files depends on what was removed near them before
+# (see bench/README.md, pull.sh).
 # Rootless: as root, every nook, podman and skopeo command runs as the test
 # user of tests/setup-root.sh.  Everything is removed at the end.
 set -euo pipefail
@@ -37,7 +38,6 @@ here=$(cd "$(dirname "$0")" && pwd)
 [ $# -eq 1 ] || die "usage: bench/pull.sh BUILD_DIR"
 rounds=${NOOK_BENCH_PULL_ROUNDS:-1}
 warmup=${NOOK_BENCH_PULL_WARMUP:-0}
-settle=${NOOK_BENCH_PULL_SETTLE:-65}
 driver=${NOOK_BENCH_PODMAN_DRIVER:-overlay}
 bench_count NOOK_BENCH_PULL_ROUNDS "$rounds"
 nfiles=20000
@@ -101,14 +101,6 @@ ref=127.0.0.1:$port/bench/big:latest
 "${nook_env[@]}" "${nook[@]}" push -q --tls-verify=false localhost/bench-big:latest "$ref" > "$logs/nook-push" 2>&1 ||
     fail "nook push" "$logs/nook-push"
 "${nook_env[@]}" "${nook[@]}" unshare rm -rf "$u/nook-data/nook" > /dev/null 2>&1 || true
-# ext4 does not hand out an inode it freed less than 60 s ago (300 s while
-# the inode table block is dirty): right after the set-up removed some
-# 60,000 files, the first tool to extract scans past all of them for each
-# file it makes (recently_deleted() in its profile), and that is the tool
-# the first round runs first.  Written out and settled, no tool pays it.
-sync
-echo "settle:   ${settle}s after the set-up's removals (ext4 keeps freed inodes back for 60 s)"
-sleep "$settle"
 echo "image:    $ref, $big_mb MB as an oci-archive (busybox layer; $nfiles files of 1-8 KiB; one file of 100 MiB), gzip layers"
 echo "registry: docker-registry $(docker-registry --version 2>/dev/null | awk '{print $NF}') on 127.0.0.1:$port, plain HTTP"
 
