@@ -1,7 +1,7 @@
 /* The monitor at rest: most containers spend most of their life quiet,
    and then their monitor need hold almost nothing in memory.
 
-   Once the loop has seen no event for IDLE_MS, it gives back everything
+   Once the loop has seen no event for MONITOR_IDLE_MS, it gives back everything
    that comes back by itself when used again: the resident pages of the
    code and read-only data of the libraries and of ours (read-only file
    mappings with no private page: never a page that was written, such as
@@ -117,7 +117,10 @@ add_range (struct monitor_idle *idle, uintptr_t start, uintptr_t end)
   idle->ranges[idle->n++] = (struct idle_range){ start, end - start };
 }
 
-/* The read-only file mappings with no private page, and the stack.  */
+/* The read-only file mappings with no private page, and the stack.  The
+   list is taken once: its mappings are the program's and the libraries'
+   it loaded, which nothing unloads (no dlclose), so no address in it ever
+   comes to hold anything else.  */
 static void
 read_mappings (struct monitor_idle *idle)
 {

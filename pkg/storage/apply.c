@@ -45,7 +45,7 @@ struct apply_ctx
   {
     char *path; /* the entry's parent components joined by '/' */
     int fd;
-    bool setgid; /* new files take the directory's group */
+    bool group_ours; /* its group is ours: so is a new file's, setgid or not */
   } parent;
 };
 
@@ -167,14 +167,15 @@ clear_path (int parentfd, const char *base, bool keep_dir, const char *name, noo
   return 0;
 }
 
-/* Owner, mode and xattrs of a regular file we just made in a directory
-   that is not setgid (SETGID false): it is ours already, so an owner that
-   is ours needs no chown.  */
+/* Owner, mode and xattrs of a regular file we just made.  It is ours
+   when its directory's group is ours (GROUP_OURS; a setgid directory, or
+   a filesystem mounted grpid, gives a new file the directory's group), so
+   an owner that is ours needs no chown.  */
 static int
-set_file_attrs (struct apply_ctx *ctx, struct archive_entry *e, int fd, bool setgid,
+set_file_attrs (struct apply_ctx *ctx, struct archive_entry *e, int fd, bool group_ours,
                 const char *name, nook_error_t *err)
 {
-  if (setgid || ctx->opts->ignore_ids || archive_entry_uid (e) != (int64_t)ctx->uid
+  if (!group_ours || ctx->opts->ignore_ids || archive_entry_uid (e) != (int64_t)ctx->uid
       || archive_entry_gid (e) != (int64_t)ctx->gid)
     return set_attrs (ctx, e, fd, name, err);
   if (fchmod (fd, archive_entry_perm (e) & 07777) < 0)
@@ -184,7 +185,7 @@ set_file_attrs (struct apply_ctx *ctx, struct archive_entry *e, int fd, bool set
 }
 
 static int
-apply_regular (struct apply_ctx *ctx, struct archive_entry *e, int parent, bool setgid,
+apply_regular (struct apply_ctx *ctx, struct archive_entry *e, int parent, bool group_ours,
                const char *base, const char *name, nook_error_t *err)
 {
   const int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
@@ -205,7 +206,7 @@ apply_regular (struct apply_ctx *ctx, struct archive_entry *e, int parent, bool 
     return -1;
   if (end < size && ftruncate (fd, size) < 0)
     return nook_error (err, errno, "size `%s`", name);
-  if (set_file_attrs (ctx, e, fd, setgid, name, err) < 0)
+  if (set_file_attrs (ctx, e, fd, group_ours, name, err) < 0)
     return -1;
   entry_times (e, ts);
   if (futimens (fd, ts) < 0)
@@ -375,10 +376,10 @@ apply_file_entry (struct apply_ctx *ctx, struct archive_entry *e, char *const *c
         return nook_error_prefix (err, "layer entry `%s`", name);
       ctx->parent.fd = fd;
       ctx->parent.path = steal_pointer (&path);
-      /* Unknown: as if setgid (the owner is then always set).  */
-      ctx->parent.setgid = fstat (fd, &st) < 0 || (st.st_mode & S_ISGID);
+      /* Unknown: not ours (the owner is then always set).  */
+      ctx->parent.group_ours = fstat (fd, &st) == 0 && st.st_gid == ctx->gid;
     }
-  return apply_regular (ctx, e, ctx->parent.fd, ctx->parent.setgid, comps[n - 1], name, err);
+  return apply_regular (ctx, e, ctx->parent.fd, ctx->parent.group_ours, comps[n - 1], name, err);
 }
 
 static int
