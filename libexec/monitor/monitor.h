@@ -1,5 +1,6 @@
 /* nook-monitor internals: main.c runs the container's life, io.c its
-   stdio, log and attach clients in one epoll loop.  */
+   stdio, log and attach clients in one epoll loop, idle.c what it gives
+   back while the container is quiet, net.c and udpfwd.c the network.  */
 #ifndef NOOK_MONITOR_H
 #define NOOK_MONITOR_H
 
