@@ -174,6 +174,15 @@ layer_done (struct layer *l, const char *file, int line)
   close (l->rootfd);
 }
 #define LAYER_DONE(l) layer_done ((l), __FILE__, __LINE__)
+/* Skip the test, its layer cleaned up, unless COND.  */
+#define LAYER_SKIP_UNLESS(l, cond, ...)                                                            \
+  do                                                                                               \
+    if (!(cond))                                                                                   \
+      {                                                                                            \
+        LAYER_DONE (l);                                                                            \
+        SKIP (__VA_ARGS__);                                                                        \
+      }                                                                                            \
+  while (0)
 
 static struct apply_opts
 default_opts (void)
@@ -775,11 +784,9 @@ TEST (device_created_as_root)
   struct stat st;
 
   layer_init (&l);
-  if (geteuid () != 0 || mknod (unit_path ("probe"), S_IFCHR | 0600, makedev (1, 3)) < 0)
-    {
-      LAYER_DONE (&l);
-      SKIP ("cannot create device nodes here (not root or no CAP_MKNOD)");
-    }
+  LAYER_SKIP_UNLESS (
+      &l, geteuid () == 0 && mknod (unit_path ("probe"), S_IFCHR | 0600, makedev (1, 3)) == 0,
+      "cannot create device nodes here (not root or no CAP_MKNOD)");
   unlink (unit_path ("probe"));
   tar_add (&t,
            &(struct entry){ .name = "null", .type = '3', .mode = 0666, .major = 1, .minor = 3 });
@@ -803,11 +810,7 @@ TEST (owners_as_root)
   struct stat st;
 
   layer_init (&l);
-  if (!nook_is_real_root ())
-    {
-      LAYER_DONE (&l);
-      SKIP ("not root in the initial user namespace");
-    }
+  LAYER_SKIP_UNLESS (&l, nook_is_real_root (), "not root in the initial user namespace");
   tar_add (&t, &(struct entry){ .name = "f",
                                 .type = '0',
                                 .mode = 04755,
@@ -842,11 +845,7 @@ TEST (owner_in_a_setgid_directory)
   struct stat st;
 
   layer_init (&l);
-  if (!nook_is_real_root ())
-    {
-      LAYER_DONE (&l);
-      SKIP ("not root in the initial user namespace");
-    }
+  LAYER_SKIP_UNLESS (&l, nook_is_real_root (), "not root in the initial user namespace");
   tar_add (&t, &(struct entry){ .name = "sg/", .type = '5', .mode = 02775, .gid = 50 });
   tar_add (&t, &(struct entry){ .name = "sg/f", .type = '0', .mode = 0644, .data = "x", .len = 1 });
   tar_add (&t, &(struct entry){ .name = "sg/g", .type = '0', .mode = 0640, .gid = 50 });
