@@ -6,7 +6,6 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 
 /* The next message from the monitor: its type, or 0 at end of file.  */
 static int
@@ -144,7 +143,6 @@ container_wait (struct storage *st, const struct nook_paths *paths, const char *
                 const char *const *conditions, int *code, nook_error_t *err)
 {
   static const char *const exited[] = { "exited", "stopped", NULL };
-  struct timespec tick = { 0, 100 * 1000 * 1000 };
   bool on_exit;
 
   if (conditions == NULL || conditions[0] == NULL)
@@ -166,6 +164,6 @@ container_wait (struct storage *st, const struct nook_paths *paths, const char *
       container_free (&c);
       if (done)
         return 0;
-      nanosleep (&tick, NULL);
+      nook_sleep_ms (100);
     }
 }

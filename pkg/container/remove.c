@@ -5,18 +5,16 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <string.h>
-#include <time.h>
 
 /* Wait until PID (started at START) is gone, up to MS milliseconds.  */
 static bool
 wait_gone (pid_t pid, uint64_t start, int ms)
 {
-  struct timespec tick = { 0, 5 * 1000 * 1000 };
   for (int i = 0; i < ms / 5; i++)
     {
       if (!nook_proc_alive (pid, start))
         return true;
-      nanosleep (&tick, NULL);
+      nook_sleep_ms (5);
     }
   return !nook_proc_alive (pid, start);
 }

@@ -6,7 +6,6 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #define OUT_FLUSH (256 << 10)
@@ -328,13 +327,6 @@ current_file (const struct log_reader *r, char *const *files)
   return -1;
 }
 
-static void
-pause_a_little (void)
-{
-  struct timespec tick = { 0, 1000000 };
-  nanosleep (&tick, NULL);
-}
-
 /* R's file is read to its end and grows no more: hold the next newer one.
    Ours is found again by its inode, and the name after it is taken only
    if ours was still in its place once that name was open (a rotation
@@ -364,7 +356,7 @@ next_file (struct log_reader *r, nook_error_t *err)
           hold (r, &fd, 0);
           return 0;
         }
-      pause_a_little (); /* a rotation is renaming: look again */
+      nook_sleep_ms (1); /* a rotation is renaming: look again */
     }
   return nook_error (err, EAGAIN, "the log `%s` keeps rotating", r->path);
 }
@@ -445,7 +437,7 @@ first_file (struct log_reader *r)
         }
       if (access (r->path, F_OK) < 0)
         return false;
-      pause_a_little (); /* files[0] was renamed as we looked */
+      nook_sleep_ms (1); /* files[0] was renamed as we looked */
     }
   return false;
 }

@@ -10,7 +10,6 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 
 enum auth_scheme
 {
@@ -356,15 +355,10 @@ reg_transient (int code, long status)
 void
 reg_backoff (int attempt)
 {
-  struct timespec ts = { 0, 100 * 1000 * 1000L };
+  int64_t ms = 100;
   for (int i = 1; i < attempt; i++)
-    ts.tv_nsec *= 2;
-  while (ts.tv_nsec >= 1000 * 1000 * 1000L)
-    {
-      ts.tv_sec++;
-      ts.tv_nsec -= 1000 * 1000 * 1000L;
-    }
-  nanosleep (&ts, NULL);
+    ms *= 2;
+  nook_sleep_ms (ms);
 }
 
 static const char *

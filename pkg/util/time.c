@@ -13,6 +13,13 @@ nook_now_ns (void)
   return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
+void
+nook_sleep_ms (int64_t ms)
+{
+  struct timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
+  nanosleep (&ts, NULL);
+}
+
 char *
 nook_time_format (int64_t ns)
 {

@@ -240,6 +240,8 @@ int nook_run_command (const char *const *argv, char **out, nook_error_t *err);
 /* ---- time ---- */
 
 int64_t nook_now_ns (void);
+/* Sleep MS milliseconds (a signal may end it sooner).  */
+void nook_sleep_ms (int64_t ms);
 /* RFC 3339 with nanoseconds, trailing zeros trimmed, local offset: as Go's
    time.RFC3339Nano.  */
 char *nook_time_format (int64_t ns);
