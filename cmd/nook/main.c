@@ -114,6 +114,8 @@ cli_need (struct nook_ctx *ctx, unsigned needs, nook_error_t *err)
       if (storage_open (&ctx->store, ctx->paths.storage, err) < 0)
         return -1;
       ctx->have_store = true;
+      if (storage_recover (&ctx->store, err) < 0)
+        return -1;
     }
   return 0;
 }

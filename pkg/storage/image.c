@@ -47,15 +47,15 @@ names_add (struct storage_names *n, const char *name, const char *id)
   n->n++;
 }
 
-int
-storage_names_read (struct storage *st, struct storage_names *out, nook_error_t *err)
+static int
+names_read_file (struct storage *st, const char *file, struct storage_names *out, nook_error_t *err)
 {
   _cleanup_free_ char *text = NULL;
   _cleanup_json_ nook_json *j = NULL;
   size_t len;
 
   memset (out, 0, sizeof (*out));
-  if (nook_read_file_at (st->imagesfd, "names.json", NAMES_JSON_MAX, &text, &len, err) < 0)
+  if (nook_read_file_at (st->imagesfd, file, NAMES_JSON_MAX, &text, &len, err) < 0)
     {
       if ((*err)->errnum != ENOENT)
         return nook_error_prefix (err, "image names");
@@ -63,7 +63,7 @@ storage_names_read (struct storage *st, struct storage_names *out, nook_error_t 
       return 0;
     }
   if (json_parse (text, len, &j, err) < 0)
-    return nook_error_prefix (err, "`%s/images/names.json`", st->root);
+    return nook_error_prefix (err, "`%s/images/%s`", st->root, file);
   for (size_t i = 0; i < json_len (j); i++)
     {
       const char *id = json_str (json_at (j, i));
@@ -73,8 +73,9 @@ storage_names_read (struct storage *st, struct storage_names *out, nook_error_t 
   return 0;
 }
 
-int
-storage_names_write (struct storage *st, const struct storage_names *n, nook_error_t *err)
+static int
+names_write_file (struct storage *st, const char *file, const struct storage_names *n,
+                  nook_error_t *err)
 {
   _cleanup_json_gen_ struct json_gen *g = json_gen_new (true);
 
@@ -82,7 +83,90 @@ storage_names_write (struct storage *st, const struct storage_names *n, nook_err
   for (size_t i = 0; i < n->n; i++)
     json_gen_kv_string (g, n->name[i], n->id[i]);
   json_gen_object_close (g);
-  return json_gen_write_file (g, st->imagesfd, "names.json", true, err);
+  return json_gen_write_file (g, st->imagesfd, file, true, err);
+}
+
+int
+storage_names_read (struct storage *st, struct storage_names *out, nook_error_t *err)
+{
+  return names_read_file (st, "names.json", out, err);
+}
+
+int
+storage_names_write (struct storage *st, const struct storage_names *n, nook_error_t *err)
+{
+  return names_write_file (st, "names.json", n, err);
+}
+
+/* NAME now points at ID, wherever it pointed before.  */
+static void
+names_set (struct storage_names *n, const char *name, const char *id)
+{
+  for (size_t i = 0; i < n->n; i++)
+    if (strcmp (n->name[i], name) == 0)
+      {
+        free (n->id[i]);
+        n->id[i] = xstrdup (id);
+        return;
+      }
+  names_add (n, name, id);
+}
+
+/* The names a load gives its images go to images/commit.json before the
+   first image is put in place; names.json takes them once every image is
+   in, and commit.json goes.  A load killed in between leaves commit.json:
+   whoever opens the store next finishes it, naming the images that made it
+   into place and dropping the names of those that did not.  So an image
+   appears with its names or not at all, and no name is lost.  */
+#define COMMIT_JSON "commit.json"
+
+int
+storage_names_commit_begin (struct storage *st, const struct storage_names *add, nook_error_t *err)
+{
+  return add->n ? names_write_file (st, COMMIT_JSON, add, err) : 0;
+}
+
+int
+storage_names_commit_finish (struct storage *st, nook_error_t *err)
+{
+  struct storage_names add, n;
+  size_t moved = 0;
+  int r;
+
+  if (names_read_file (st, COMMIT_JSON, &add, err) < 0)
+    return -1;
+  if (storage_names_read (st, &n, err) < 0)
+    {
+      storage_names_free (&add);
+      return -1;
+    }
+  for (size_t i = 0; i < add.n; i++)
+    {
+      _cleanup_free_ char *probe = xasprintf ("%s/image.json", add.id[i]);
+      if (storage_is_id (add.id[i]) && faccessat (st->imagesfd, probe, F_OK, 0) == 0)
+        {
+          names_set (&n, add.name[i], add.id[i]);
+          moved++;
+        }
+    }
+  r = moved ? storage_names_write (st, &n, err) : 0;
+  storage_names_free (&add);
+  storage_names_free (&n);
+  if (r == 0 && unlinkat (st->imagesfd, COMMIT_JSON, 0) < 0 && errno != ENOENT)
+    r = nook_error (err, errno, "remove `%s/images/" COMMIT_JSON "`", st->root);
+  return r;
+}
+
+int
+storage_recover (struct storage *st, nook_error_t *err)
+{
+  _cleanup_close_ int lock = -1;
+
+  if (faccessat (st->imagesfd, COMMIT_JSON, F_OK, 0) < 0)
+    return 0;
+  if (storage_lock (st, &lock, err) < 0 || storage_names_commit_finish (st, err) < 0)
+    return nook_error_prefix (err, "finish an interrupted load");
+  return 0;
 }
 
 void
@@ -185,35 +269,15 @@ int
 storage_image_tag (struct storage *st, const char *id, const char *name, nook_error_t *err)
 {
   _cleanup_close_ int lock = -1;
-  if (storage_lock (st, &lock, err) < 0)
-    return -1;
-  return storage_image_tag_locked (st, id, name, err);
-}
-
-int
-storage_image_tag_locked (struct storage *st, const char *id, const char *name, nook_error_t *err)
-{
   struct storage_names n;
-  bool found = false;
+  int r;
 
-  if (storage_names_read (st, &n, err) < 0)
+  if (storage_lock (st, &lock, err) < 0 || storage_names_read (st, &n, err) < 0)
     return -1;
-  for (size_t i = 0; i < n.n; i++)
-    if (strcmp (n.name[i], name) == 0)
-      {
-        free (n.id[i]);
-        n.id[i] = xstrdup (id);
-        found = true;
-      }
-  if (!found)
-    names_add (&n, name, id);
-  if (storage_names_write (st, &n, err) < 0)
-    {
-      storage_names_free (&n);
-      return -1;
-    }
+  names_set (&n, name, id);
+  r = storage_names_write (st, &n, err);
   storage_names_free (&n);
-  return 0;
+  return r;
 }
 
 static int

@@ -176,10 +176,27 @@ check_layers (struct import *im, const struct pending *p, nook_error_t *err)
   return 0;
 }
 
+/* Every name the pending images take, for storage_names_commit_begin.  */
+static void
+pending_names (struct import *im, struct storage_names *add)
+{
+  memset (add, 0, sizeof (*add));
+  for (size_t i = 0; i < im->npending; i++)
+    for (size_t k = 0; im->pending[i].names[k]; k++)
+      {
+        strv_push (&add->name, xstrdup (im->pending[i].names[k]));
+        strv_push (&add->id, xstrdup (im->pending[i].img.id));
+        add->n++;
+      }
+}
+
 static int
 commit (struct import *im, nook_error_t *err)
 {
   _cleanup_close_ int lock = -1;
+  struct storage_names add;
+  nook_error_t e = NULL;
+  int r;
 
   if (storage_lock (im->st, &lock, err) < 0)
     return -1;
@@ -187,19 +204,30 @@ commit (struct import *im, nook_error_t *err)
     if (storage_layer_commit (im->st, &im->staged[i].tmp, im->staged[i].chain, err) < 0)
       return -1;
   for (size_t i = 0; i < im->npending; i++)
+    if (check_layers (im, &im->pending[i], err) < 0 || adopt_blobs (im, &im->pending[i], err) < 0)
+      return -1;
+  fsync (im->st->blobsfd);
+  pending_names (im, &add);
+  r = storage_names_commit_begin (im->st, &add, err);
+  storage_names_free (&add);
+  for (size_t i = 0; r == 0 && i < im->npending; i++)
     {
       struct pending *p = &im->pending[i];
-      if (check_layers (im, p, err) < 0 || adopt_blobs (im, p, err) < 0
-          || storage_image_put (im->st, &p->img, p->manifest, p->manifest_len, p->config,
-                                p->config_len, err)
-                 < 0)
-        return -1;
-      for (size_t k = 0; p->names[k]; k++)
-        if (storage_image_tag_locked (im->st, p->img.id, p->names[k], err) < 0)
-          return -1;
+      r = storage_image_put (im->st, &p->img, p->manifest, p->manifest_len, p->config,
+                             p->config_len, err);
     }
-  fsync (im->st->blobsfd);
-  return 0;
+  /* Failed or not, the images put so far get their names (or, if even
+     that fails, the next command gives them).  */
+  if (storage_names_commit_finish (im->st, &e) < 0)
+    {
+      if (r == 0)
+        {
+          *err = e;
+          return -1;
+        }
+      nook_error_free (&e);
+    }
+  return r;
 }
 
 static void

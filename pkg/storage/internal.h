@@ -16,8 +16,10 @@ int storage_names_write (struct storage *st, const struct storage_names *n, nook
 void storage_names_free (struct storage_names *n);
 /* Drop the entries named NAME, or pointing at ID; return how many.  */
 size_t storage_names_remove (struct storage_names *n, const char *name, const char *id);
-/* storage_image_tag with the store lock already held.  */
-int storage_image_tag_locked (struct storage *st, const char *id, const char *name,
-                              nook_error_t *err);
+/* A load's names, in two steps around putting its images (the store lock
+   held): see image.c.  */
+int storage_names_commit_begin (struct storage *st, const struct storage_names *add,
+                                nook_error_t *err);
+int storage_names_commit_finish (struct storage *st, nook_error_t *err);
 
 #endif

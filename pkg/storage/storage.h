@@ -41,6 +41,10 @@ struct storage
 
 int storage_open (struct storage *st, const char *root, nook_error_t *err);
 void storage_close (struct storage *st);
+/* Finish what a killed process left half committed (the names of a load:
+   images/commit.json), under the store lock; nothing to do costs one
+   faccessat.  Every command calls it once the store is open.  */
+int storage_recover (struct storage *st, nook_error_t *err);
 /* Is the blob with hex digest HEX in the store?  */
 bool storage_blob_exists (struct storage *st, const char *hex);
 /* Open it for reading.  */

@@ -25,10 +25,9 @@ count_entries () {
 # load -i ARCHIVE fails with exit 125 and one "Error: " line, and the
 # store is as it was: same images, same layers, nothing in tmp/.
 assert_load_rejected () {
-    local archive=$1 images_before layers_before images_dirs_before
+    local archive=$1 images_before store_before
     images_before=$("$NOOK" images --no-trunc)
-    layers_before=$(count_entries "$NOOK_STORE/layers")
-    images_dirs_before=$(count_entries "$NOOK_STORE/images")
+    store_before=$(store_snapshot)
     run --separate-stderr nook load -i "$archive"
     assert_status 125
     assert_one_error_line
@@ -37,11 +36,26 @@ assert_load_rejected () {
     assert_status 0
     [ "$output" = "$images_before" ] || { echo "images changed:"; echo "$output"; return 1; }
     [[ "$output" != *localhost/bad-* ]]
-    [ "$(count_entries "$NOOK_STORE/layers")" -eq "$layers_before" ] \
-        || { echo "layers: $layers_before before, now:"; ls -la "$NOOK_STORE/layers"; return 1; }
-    [ "$(count_entries "$NOOK_STORE/images")" -eq "$images_dirs_before" ] \
-        || { echo "image records: $images_dirs_before before, now:"; ls -la "$NOOK_STORE/images"; return 1; }
+    assert_store_unchanged "$store_before"
     assert_no_leftovers
+}
+
+# What a command could show or use: the entries of layers/, images/ and
+# blobs/sha256/, and the names index, byte for byte.
+store_snapshot () {
+    local d
+    for d in layers images blobs/sha256; do
+        echo "== $d"
+        ls -A "$NOOK_STORE/$d" 2>/dev/null | grep -v '\.lock$' || true
+    done
+    echo "== names.json"
+    cat "$NOOK_STORE/images/names.json" 2>/dev/null || true
+}
+
+assert_store_unchanged () {
+    local now
+    now=$(store_snapshot)
+    [ "$now" = "$1" ] || { echo "store before:"; echo "$1"; echo "store now:"; echo "$now"; return 1; }
 }
 
 # ---- broken archives ---------------------------------------------------------
@@ -193,17 +207,21 @@ assert_usage_error () {
 
 @test "a load killed with SIGKILL leaves no broken image, and the next load works" {
     use_empty_store
-    local d
-    for d in 0 0.01 0.02 0.04 0.08 0.12; do
+    local d n
+    for d in 0 0.01 0.02 0.04 0.06 0.08 0.1 0.12 0.16 0.2; do
         "$NOOK" load -i "$NOOK_FIXTURES/nook-test.tar" >/dev/null 2>&1 3>&- &
         local pid=$!
         sleep "$d"
         kill -9 "$pid" 2>/dev/null || true
         wait "$pid" 2>/dev/null || true
-        # The store still reads, and any image it shows is whole.
-        run nook images
+        # The store still reads; an image it shows is whole and named (a
+        # nameless one would be half a commit), and it runs.
+        run nook images --format '{{.Repository}}:{{.Tag}}'
         assert_status 0
-        if [[ "$output" == *localhost/nook-test* ]]; then
+        n=$(printf '%s' "$output" | grep -c . || true)
+        [ "$n" -le 1 ] || { echo "$output"; false; }
+        if [ "$n" -eq 1 ]; then
+            assert_output_equals "localhost/nook-test:latest"
             run nook run --rm nook-test
             assert_status 0
             assert_output_equals "hello from nook-test"
@@ -221,4 +239,60 @@ assert_usage_error () {
     assert_status 0
     assert_output_equals "hello from nook-test"
     assert_no_leftovers
+}
+
+@test "a load killed half way through its archive leaves nothing any command shows" {
+    busybox_store
+    local before fifo="$BATS_TEST_TMPDIR/fifo" size pid
+    before=$(store_snapshot)
+    mkfifo "$fifo"
+    size=$(stat -c %s "$NOOK_FIXTURES/nook-test.tar")
+    "$NOOK" load < "$fifo" >/dev/null 2>&1 3>&- &
+    pid=$!
+    # Half the archive, and the writer held open: the load is surely
+    # mid-way (its work dir made, blobs staged) when it is killed.
+    exec 4> "$fifo"
+    head -c $((size / 2)) "$NOOK_FIXTURES/nook-test.tar" >&4
+    sleep 0.3
+    kill -0 "$pid"
+    [ -n "$(ls -A "$NOOK_STORE/tmp")" ] || { echo "no work dir while loading"; false; }
+    kill -9 "$pid"
+    wait "$pid" || true
+    exec 4>&-
+    assert_store_unchanged "$before"
+    run nook images --format '{{.Repository}}'
+    assert_status 0
+    assert_output_equals "localhost/busybox"
+    # The next load sweeps what the killed one left and does the job.
+    run nook load -i "$NOOK_FIXTURES/nook-test.tar"
+    assert_status 0
+    [ -z "$(ls -A "$NOOK_STORE/tmp")" ] || { echo "tmp:"; ls -la "$NOOK_STORE/tmp"; false; }
+    run nook run --rm nook-test
+    assert_status 0
+    assert_output_equals "hello from nook-test"
+}
+
+# A load killed inside its commit, after images/commit.json (the names it
+# gives) and before names.json took them: the next command finishes it,
+# naming the images that are in place and dropping names of those that
+# are not.  The state is made by hand, as the kill would leave it.
+@test "a load killed inside its commit is finished by the next command" {
+    busybox_store
+    local id ghost=0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef
+    id=$("$NOOK" images -q --no-trunc | sed 's/^sha256://')
+    printf '{}' > "$NOOK_STORE/images/names.json"
+    printf '{"localhost/again:1":"%s","localhost/ghost:1":"%s"}' "$id" "$ghost" \
+        > "$NOOK_STORE/images/commit.json"
+    run nook images --format '{{.Repository}}:{{.Tag}}'
+    assert_status 0
+    assert_output_equals "localhost/again:1"
+    [ ! -e "$NOOK_STORE/images/commit.json" ]
+    run jq -c . "$NOOK_STORE/images/names.json"
+    assert_output_equals "{\"localhost/again:1\":\"$id\"}"
+    # A name an image had is moved only to an image that is there.
+    printf '{"localhost/again:1":"%s"}' "$ghost" > "$NOOK_STORE/images/commit.json"
+    run nook run --rm again:1 true
+    assert_status 0
+    run nook images --format '{{.Repository}}:{{.Tag}}'
+    assert_output_equals "localhost/again:1"
 }
