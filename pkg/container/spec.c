@@ -15,9 +15,11 @@ const char *const container_default_caps[]
         "CAP_KILL",    "CAP_NET_BIND_SERVICE", "CAP_SETFCAP",    "CAP_SETGID",
         "CAP_SETPCAP", "CAP_SETUID",           "CAP_SYS_CHROOT", NULL };
 static const char *const masked[]
-    = { "/proc/acpi",       "/proc/kcore",       "/proc/keys",        "/proc/latency_stats",
-        "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi",
-        "/sys/firmware",    "/sys/fs/selinux",   "/sys/dev/block",    NULL };
+    = { "/proc/acpi", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list",
+        "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware", "/sys/fs/selinux",
+        "/sys/dev/block",
+        /* Podman masks it from 4.8 on (RAPL power readings, CVE-2020-8694).  */
+        "/sys/devices/virtual/powercap", NULL };
 static const char *const readonly[]
     = { "/proc/asound", "/proc/bus",           "/proc/fs", "/proc/irq",
         "/proc/sys",    "/proc/sysrq-trigger", NULL };
