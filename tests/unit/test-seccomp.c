@@ -10,8 +10,11 @@
 #include "runtime/runtime-internal.h"
 
 #include <dirent.h>
+#include <linux/audit.h>
+#include <linux/filter.h>
 #include <seccomp.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -882,6 +885,167 @@ TEST (filter_flags)
   }
   oci_spec_free (&s);
 }
+
+/* The comparisons filter_small_profile does not run (NE, LT, LE, GE,
+   GT), each on a syscall of its own whose argument can be anything
+   harmlessly, against OP_VALUE: the rule's errno on one side, the
+   syscall's own result on the other.  Above 32 bits too: on a 64-bit
+   ABI libseccomp compares both halves of an argument, and the kernel
+   truncates these pid and policy arguments to an int (so 2^32 + n is
+   n to the syscall, and harmless).  */
+#define OP_VALUE 10
+#define OP_HIGH  0x100000000L /* 2^32: its low half is 0 */
+
+/* NR (A0, A1) failed with ERRNUM, the errno of its rule.  */
+static bool
+refused (long nr, long a0, long a1, int errnum)
+{
+  errno = 0;
+  return syscall (nr, a0, a1) == -1 && errno == errnum;
+}
+
+static int
+child_operators (void)
+{
+  /* NE: getpgid (pid).  */
+  EXPECT (refused (SYS_getpgid, OP_VALUE - 1, 0, ENOTUNIQ));
+  EXPECT (!refused (SYS_getpgid, OP_VALUE, 0, ENOTUNIQ));
+  EXPECT (refused (SYS_getpgid, OP_VALUE + 1, 0, ENOTUNIQ));
+  EXPECT (refused (SYS_getpgid, OP_HIGH + OP_VALUE, 0, ENOTUNIQ));
+  /* LT: getsid (pid).  */
+  EXPECT (refused (SYS_getsid, 0, 0, EBADSLT));
+  EXPECT (refused (SYS_getsid, OP_VALUE - 1, 0, EBADSLT));
+  EXPECT (!refused (SYS_getsid, OP_VALUE, 0, EBADSLT));
+  EXPECT (!refused (SYS_getsid, OP_VALUE + 1, 0, EBADSLT));
+  EXPECT (!refused (SYS_getsid, OP_HIGH, 0, EBADSLT));
+  /* LE: sched_get_priority_max (policy).  */
+  EXPECT (refused (SYS_sched_get_priority_max, OP_VALUE - 1, 0, ENOANO));
+  EXPECT (refused (SYS_sched_get_priority_max, OP_VALUE, 0, ENOANO));
+  EXPECT (!refused (SYS_sched_get_priority_max, OP_VALUE + 1, 0, ENOANO));
+  EXPECT (!refused (SYS_sched_get_priority_max, OP_HIGH, 0, ENOANO));
+  /* GE: sched_get_priority_min (policy).  */
+  EXPECT (!refused (SYS_sched_get_priority_min, 0, 0, EBADRQC));
+  EXPECT (!refused (SYS_sched_get_priority_min, OP_VALUE - 1, 0, EBADRQC));
+  EXPECT (refused (SYS_sched_get_priority_min, OP_VALUE, 0, EBADRQC));
+  EXPECT (refused (SYS_sched_get_priority_min, OP_VALUE + 1, 0, EBADRQC));
+  EXPECT (refused (SYS_sched_get_priority_min, OP_HIGH, 0, EBADRQC));
+  /* GT: getpriority (which, who), on its second argument.  */
+  EXPECT (!refused (SYS_getpriority, PRIO_PROCESS, OP_VALUE - 1, EDOTDOT));
+  EXPECT (!refused (SYS_getpriority, PRIO_PROCESS, OP_VALUE, EDOTDOT));
+  EXPECT (refused (SYS_getpriority, PRIO_PROCESS, OP_VALUE + 1, EDOTDOT));
+  EXPECT (refused (SYS_getpriority, PRIO_PROCESS, OP_HIGH, EDOTDOT));
+  /* The first argument is not what GT looks at.  */
+  EXPECT (!refused (SYS_getpriority, OP_VALUE + 1, 0, EDOTDOT));
+  return 0;
+}
+
+TEST (filter_argument_operators)
+{
+  struct oci_spec s;
+  struct oci_seccomp *sc = parse_seccomp (
+      unit_fmt ("{'defaultAction': 'SCMP_ACT_ALLOW', 'syscalls': ["
+                " {'names': ['getpgid'], 'action': 'SCMP_ACT_ERRNO', 'errnoRet': %d,"
+                "  'args': [{'index': 0, 'value': %d, 'op': 'SCMP_CMP_NE'}]},"
+                " {'names': ['getsid'], 'action': 'SCMP_ACT_ERRNO', 'errnoRet': %d,"
+                "  'args': [{'index': 0, 'value': %d, 'op': 'SCMP_CMP_LT'}]},"
+                " {'names': ['sched_get_priority_max'], 'action': 'SCMP_ACT_ERRNO', 'errnoRet': %d,"
+                "  'args': [{'index': 0, 'value': %d, 'op': 'SCMP_CMP_LE'}]},"
+                " {'names': ['sched_get_priority_min'], 'action': 'SCMP_ACT_ERRNO', 'errnoRet': %d,"
+                "  'args': [{'index': 0, 'value': %d, 'op': 'SCMP_CMP_GE'}]},"
+                " {'names': ['getpriority'], 'action': 'SCMP_ACT_ERRNO', 'errnoRet': %d,"
+                "  'args': [{'index': 1, 'value': %d, 'op': 'SCMP_CMP_GT'}]}]}",
+                ENOTUNIQ, OP_VALUE, EBADSLT, OP_VALUE, ENOANO, OP_VALUE, EBADRQC, OP_VALUE, EDOTDOT,
+                OP_VALUE),
+      &s);
+
+  if (sc == NULL)
+    return;
+  CHECK_INT_EQ (in_filtered_child (sc, child_operators), 0);
+  oci_spec_free (&s);
+}
+
+#if defined(__x86_64__)
+#define X32_SYSCALL_BIT 0x40000000L
+
+/* A conditional jump on AUDIT_ARCH: libseccomp's test of
+   seccomp_data.arch for each architecture of the filter.  */
+static bool
+checks_arch (const struct runtime_seccomp *p, uint32_t arch)
+{
+  for (size_t i = 0; i < p->n_insns; i++)
+    if (p->insns[i].code == (BPF_JMP | BPF_JEQ | BPF_K) && p->insns[i].k == arch)
+      return true;
+  return false;
+}
+
+/* getpid refused on the native and the x32 ABI.  Seccomp runs before
+   the syscall table: the rule answers even on a kernel built without
+   x32 (which would say ENOSYS).  */
+static int
+child_x32 (void)
+{
+  EXPECT (refused (SYS_getpid, 0, 0, EXDEV));
+  EXPECT (refused (X32_SYSCALL_BIT | SYS_getpid, 0, 0, EXDEV));
+  return 0;
+}
+
+/* The x32 call without x32 in the profile: never reaches the syscall
+   (libseccomp's bad-architecture action kills).  */
+static int
+child_x32_not_listed (void)
+{
+  struct rlimit no_core = { 0, 0 };
+
+  setrlimit (RLIMIT_CORE, &no_core);
+  syscall (X32_SYSCALL_BIT | SYS_getpid);
+  return __LINE__;
+}
+
+/* The profile's architectures are in the program: x86 (int 0x80, which
+   this test cannot count on running) seen in the BPF, x32 by calling
+   it.  */
+TEST (filter_architectures)
+{
+  static const char rule[] = " 'syscalls': [{'names': ['getpid'], 'action': 'SCMP_ACT_ERRNO',"
+                             " 'errnoRet': %d}]}";
+  struct oci_spec with, without;
+  struct oci_seccomp *sc_with = parse_seccomp (
+      unit_fmt ("{'defaultAction': 'SCMP_ACT_ALLOW', 'architectures': ['SCMP_ARCH_X86_64',"
+                " 'SCMP_ARCH_X86', 'SCMP_ARCH_X32'],%s",
+                unit_fmt (rule, EXDEV)),
+      &with);
+  struct oci_seccomp *sc_without;
+
+  if (sc_with == NULL)
+    return;
+  sc_without = parse_seccomp (
+      unit_fmt ("{'defaultAction': 'SCMP_ACT_ALLOW', 'architectures': ['SCMP_ARCH_X86_64'],%s",
+                unit_fmt (rule, EXDEV)),
+      &without);
+  if (sc_without == NULL)
+    {
+      oci_spec_free (&with);
+      return;
+    }
+  {
+    _cleanup_ (runtime_seccomp_release) struct runtime_seccomp p = { 0 }, q = { 0 };
+    nook_error_t err = NULL;
+
+    if (CHECK_OK (runtime_seccomp_prepare (NULL, sc_with, &p, &err), &err)
+        && CHECK_OK (runtime_seccomp_prepare (NULL, sc_without, &q, &err), &err))
+      {
+        CHECK (checks_arch (&p, AUDIT_ARCH_X86_64));
+        CHECK (checks_arch (&p, AUDIT_ARCH_I386));
+        CHECK (checks_arch (&q, AUDIT_ARCH_X86_64));
+        CHECK (!checks_arch (&q, AUDIT_ARCH_I386));
+        CHECK_INT_EQ (run_filtered (&q, child_x32_not_listed), 128 + SIGSYS);
+      }
+  }
+  CHECK_INT_EQ (in_filtered_child (sc_with, child_x32), 0);
+  oci_spec_free (&with);
+  oci_spec_free (&without);
+}
+#endif
 
 /* Prepare SC without a cache: what fails, fails here, before a child
    exists.  */
