@@ -16,13 +16,13 @@
 #define OCI_VERSION_MIN "1.0.0"
 
 /* mounts.c: the flags it maps (an unknown option is passed to the file
-   system as data), the propagation types, bind and rbind.  */
+   system as data), the propagation types, bind, rbind and tmpcopyup.  */
 static const char *const mount_options[] = {
   "async",         "atime",   "bind",        "dev",        "diratime", "dirsync", "exec",
   "mand",          "noatime", "nodev",       "nodiratime", "noexec",   "nomand",  "norelatime",
   "nostrictatime", "nosuid",  "private",     "rbind",      "relatime", "ro",      "rprivate",
   "rshared",       "rslave",  "runbindable", "rw",         "shared",   "slave",   "strictatime",
-  "suid",          "sync",    "unbindable",  NULL,
+  "suid",          "sync",    "tmpcopyup",   "unbindable", NULL,
 };
 
 /* create.c's clone flags and exec.c's joins.  */

@@ -1,11 +1,16 @@
 /* The container's root filesystem: mounts from the spec (every
-   destination resolved inside the rootfs, never through a host symlink),
-   the default devices, pivot_root, masked and read-only paths.  */
+   destination resolved inside the rootfs, never through a host symlink;
+   a tmpfs with tmpcopyup seeded with what it covers), the default
+   devices, pivot_root, masked and read-only paths.  */
 #include "runtime/runtime-internal.h"
 
+#include <ctype.h>
+#include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
@@ -16,7 +21,8 @@ struct mount_opts
   unsigned long flags;
   unsigned long propagation;
   bool bind, rec;
-  char *data; /* what the filesystem itself parses */
+  bool copyup; /* tmpcopyup */
+  char *data;  /* what the filesystem itself parses */
 };
 
 static const struct
@@ -91,6 +97,11 @@ parse_options (char *const *options, struct mount_opts *o)
           o->propagation = prop;
           continue;
         }
+      if (strcmp (opt, "tmpcopyup") == 0)
+        {
+          o->copyup = true;
+          continue;
+        }
       for (size_t k = 0; k < NOOK_ARRAY_SIZE (flag_table) && !known; k++)
         if (strcmp (opt, flag_table[k].name) == 0)
           {
@@ -100,7 +111,7 @@ parse_options (char *const *options, struct mount_opts *o)
             else
               o->flags |= flag_table[k].flag;
           }
-      if (known || strcmp (opt, "tmpcopyup") == 0)
+      if (known)
         continue;
       if (data.len)
         nook_buf_putc (&data, ',');
@@ -193,6 +204,323 @@ mount_fs (const struct oci_mount *m, const struct mount_opts *o, const char *tar
   return nook_error (err, errno, "mount %s on `%s`", m->type, m->destination);
 }
 
+/* ---- tmpcopyup: a tmpfs seeded with what it hides, as runc and crun ---- */
+
+#define COPYUP_MAX_DEPTH 256
+
+/* KEY given in the file system's options ("mode" in "size=1m,mode=700").  */
+static bool
+data_has (const char *data, const char *key)
+{
+  size_t len = strlen (key);
+  for (const char *p = data; p && *p; p = strchr (p, ','), p = p ? p + 1 : NULL)
+    if (strncmp (p, key, len) == 0 && p[len] == '=')
+      return true;
+  return false;
+}
+
+/* Owner, mode and times of DST/NAME (just made by us, in a tmpfs nobody
+   else sees yet) as ST says.  An owner the user namespace does not map
+   (stat shows the overflow id) cannot be given: the copy stays ours.  */
+static int
+copy_meta (int dst, const char *name, const struct stat *st, nook_error_t *err)
+{
+  const struct timespec times[2] = { st->st_atim, st->st_mtim };
+
+  if (fchownat (dst, name, st->st_uid, st->st_gid, AT_SYMLINK_NOFOLLOW) < 0 && errno != EINVAL)
+    return nook_error (err, errno, "chown `%s`", name);
+  /* After chown, which clears the set-id bits.  */
+  if (!S_ISLNK (st->st_mode) && fchmodat (dst, name, st->st_mode & 07777, 0) < 0)
+    return nook_error (err, errno, "chmod `%s`", name);
+  if (utimensat (dst, name, times, AT_SYMLINK_NOFOLLOW) < 0)
+    return nook_error (err, errno, "set the times of `%s`", name);
+  return 0;
+}
+
+/* SRC/NAME, which lstat said is the regular file ST, opened for reading
+   only if it still is: opened first as O_PATH, so that a FIFO or a
+   device swapped in meanwhile is never opened (and never blocks).  */
+static int
+open_regular (int src, const char *name, const struct stat *st, nook_error_t *err)
+{
+  _cleanup_close_ int path = openat (src, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  struct stat now;
+  char proc[64];
+  int fd;
+
+  if (path < 0 || fstat (path, &now) < 0)
+    return nook_error (err, errno, "open `%s`", name);
+  if (!S_ISREG (now.st_mode) || now.st_ino != st->st_ino || now.st_dev != st->st_dev)
+    return nook_error (err, 0, "`%s` changed while it was copied", name);
+  snprintf (proc, sizeof (proc), "/proc/self/fd/%d", path);
+  fd = open (proc, O_RDONLY | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0)
+    return nook_error (err, errno, "open `%s`", name);
+  return fd;
+}
+
+static int
+copy_file (int src, int dst, const char *name, const struct stat *st, nook_error_t *err)
+{
+  _cleanup_close_ int in = open_regular (src, name, st, err);
+  _cleanup_close_ int out = -1;
+  ssize_t n;
+
+  if (in < 0)
+    return -1;
+  out = openat (dst, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (out < 0)
+    return nook_error (err, errno, "create `%s`", name);
+  /* To the end of what is there now: a file that grows meanwhile stops
+     at the tmpfs's size.  */
+  while ((n = sendfile (out, in, NULL, 1 << 30)) > 0)
+    ;
+  if (n < 0)
+    return nook_error (err, errno, "copy `%s`", name);
+  return 0;
+}
+
+static int
+copy_symlink (int src, int dst, const char *name, nook_error_t *err)
+{
+  char target[PATH_MAX];
+  ssize_t n = readlinkat (src, name, target, sizeof (target));
+
+  if (n < 0)
+    return nook_error (err, errno, "readlink `%s`", name);
+  if ((size_t)n == sizeof (target))
+    return nook_error (err, ENAMETOOLONG, "readlink `%s`", name);
+  target[n] = '\0';
+  /* Copied as it reads, never followed: it is resolved in the
+     container, later, like the one it replaces.  */
+  if (symlinkat (target, dst, name) < 0)
+    return nook_error (err, errno, "symlink `%s`", name);
+  return 0;
+}
+
+static int copy_tree (int src, int dst, int depth, nook_error_t *err);
+
+/* Another file system mounted inside is not the directory's content:
+   its mount point is copied, empty.  */
+static int
+copy_subdir (int src, int dst, const char *name, int depth, nook_error_t *err)
+{
+  _cleanup_close_ int s = -1, d = -1;
+  struct statx parent, here;
+
+  if (mkdirat (dst, name, 0700) < 0)
+    return nook_error (err, errno, "mkdir `%s`", name);
+  s = openat (src, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  d = openat (dst, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (s < 0 || d < 0)
+    return nook_error (err, errno, "open `%s`", name);
+  if (statx (src, "", AT_EMPTY_PATH, STATX_MNT_ID, &parent) < 0
+      || statx (s, "", AT_EMPTY_PATH, STATX_MNT_ID, &here) < 0)
+    return nook_error (err, errno, "statx `%s`", name);
+  if (here.stx_mnt_id != parent.stx_mnt_id)
+    return 0;
+  if (copy_tree (s, d, depth + 1, err) < 0)
+    return nook_error_prefix (err, "%s", name);
+  return 0;
+}
+
+static int
+copy_entry (int src, int dst, const char *name, int depth, nook_error_t *err)
+{
+  struct stat st;
+  int ret;
+
+  if (fstatat (src, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+    return nook_error (err, errno, "stat `%s`", name);
+  switch (st.st_mode & S_IFMT)
+    {
+    case S_IFREG:
+      ret = copy_file (src, dst, name, &st, err);
+      break;
+    case S_IFDIR:
+      ret = copy_subdir (src, dst, name, depth, err);
+      break;
+    case S_IFLNK:
+      ret = copy_symlink (src, dst, name, err);
+      break;
+    default:
+      /* A device cannot be made in a user namespace; there it is left
+         out, as it could not have been made in the image either.  */
+      if (mknodat (dst, name, st.st_mode & S_IFMT, st.st_rdev) == 0)
+        ret = 0;
+      else if (errno == EPERM && !nook_is_real_root ())
+        {
+          nook_debug ("init: tmpcopyup: device `%s` left out", name);
+          return 0;
+        }
+      else
+        ret = nook_error (err, errno, "mknod `%s`", name);
+    }
+  if (ret < 0)
+    return -1;
+  return copy_meta (dst, name, &st, err);
+}
+
+/* Everything in SRC into the empty DST, nothing followed: every name is
+   taken as it is in SRC (lstat, O_NOFOLLOW), symlinks copied as links.  */
+static int
+copy_tree (int src, int dst, int depth, nook_error_t *err)
+{
+  _cleanup_closedir_ DIR *d = NULL;
+  struct dirent *e;
+
+  if (depth > COPYUP_MAX_DEPTH)
+    return nook_error (err, ELOOP, "directories nested too deep");
+  d = nook_opendir_at (src, ".", err);
+  if (d == NULL)
+    return -1;
+  while ((errno = 0, e = readdir (d)) != NULL)
+    {
+      if (strcmp (e->d_name, ".") == 0 || strcmp (e->d_name, "..") == 0)
+        continue;
+      if (copy_entry (src, dst, e->d_name, depth, err) < 0)
+        return -1;
+    }
+  if (errno)
+    return nook_error (err, errno, "read the directory");
+  return 0;
+}
+
+static unsigned int
+mount_attrs (unsigned long flags)
+{
+  unsigned int a = 0;
+
+  if (flags & MS_NOSUID)
+    a |= MOUNT_ATTR_NOSUID;
+  if (flags & MS_NODEV)
+    a |= MOUNT_ATTR_NODEV;
+  if (flags & MS_NOEXEC)
+    a |= MOUNT_ATTR_NOEXEC;
+  if (flags & MS_NODIRATIME)
+    a |= MOUNT_ATTR_NODIRATIME;
+  /* As mount(2): strictatime wins, relatime is the default.  */
+  if (flags & MS_STRICTATIME)
+    a |= MOUNT_ATTR_STRICTATIME;
+  else if (flags & MS_NOATIME)
+    a |= MOUNT_ATTR_NOATIME;
+  return a;
+}
+
+/* The kernel's own words on why FSFD refused (fsopen's message log).  */
+static int
+fs_error (int fsfd, int errnum, const struct oci_mount *m, const char *what, nook_error_t *err)
+{
+  char msg[256];
+  ssize_t n = read (fsfd, msg, sizeof (msg) - 1);
+
+  if (n > 2 && msg[0] == 'e' && msg[1] == ' ')
+    {
+      msg[n] = '\0';
+      msg[strcspn (msg, "\n")] = '\0';
+      return nook_error (err, errnum, "mount tmpfs on `%s`: %s: %s", m->destination, what, msg + 2);
+    }
+  return nook_error (err, errnum, "mount tmpfs on `%s`: %s", m->destination, what);
+}
+
+/* The tmpfs as mount(2) would make it from O, by fsconfig: the options
+   split at commas as tmpfs splits mount(2)'s data (a comma before a
+   digit continues an mpol= node list).  */
+static int
+configure_tmpfs (int fsfd, const struct oci_mount *m, const struct mount_opts *o, nook_error_t *err)
+{
+  static const struct
+  {
+    unsigned long flag;
+    const char *name;
+  } sb_flags[] = { { MS_SYNCHRONOUS, "sync" }, { MS_DIRSYNC, "dirsync" }, { MS_MANDLOCK, "mand" } };
+  _cleanup_free_ char *data = xstrdup (o->data ? o->data : "");
+  char *next;
+
+  if (fsconfig (fsfd, FSCONFIG_SET_STRING, "source", m->source[0] ? m->source : "tmpfs", 0) < 0)
+    return fs_error (fsfd, errno, m, "source", err);
+  for (size_t i = 0; i < NOOK_ARRAY_SIZE (sb_flags); i++)
+    if ((o->flags & sb_flags[i].flag)
+        && fsconfig (fsfd, FSCONFIG_SET_FLAG, sb_flags[i].name, NULL, 0) < 0)
+      return fs_error (fsfd, errno, m, sb_flags[i].name, err);
+  for (char *p = data; p; p = next)
+    {
+      char *eq;
+
+      for (next = p; (next = strchr (next, ',')) && isdigit ((unsigned char)next[1]); next++)
+        ;
+      if (next)
+        *next++ = '\0';
+      if (*p == '\0')
+        continue;
+      if ((eq = strchr (p, '=')) != NULL)
+        *eq++ = '\0';
+      if (fsconfig (fsfd, eq ? FSCONFIG_SET_STRING : FSCONFIG_SET_FLAG, p, eq, 0) < 0)
+        return fs_error (fsfd, errno, m, p, err);
+    }
+  if (fsconfig (fsfd, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+    return fs_error (fsfd, errno, m, "create", err);
+  return 0;
+}
+
+/* The tmpfs's root takes the place of the directory: its mode (as runc
+   gives it) and owner, and its times.  A mode=, uid= or gid= option
+   still wins (runc overrides even mode=: the spec's words are kept).  */
+static int
+copy_root_meta (int mnt, const struct mount_opts *o, const struct stat *st, nook_error_t *err)
+{
+  _cleanup_close_ int root = openat (mnt, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  uid_t uid = data_has (o->data, "uid") ? (uid_t)-1 : st->st_uid;
+  gid_t gid = data_has (o->data, "gid") ? (gid_t)-1 : st->st_gid;
+
+  if (root < 0)
+    return nook_error (err, errno, "open the tmpfs");
+  if (fchown (root, uid, gid) < 0 && errno != EINVAL)
+    return nook_error (err, errno, "chown the tmpfs");
+  if (!data_has (o->data, "mode") && fchmod (root, st->st_mode & 07777) < 0)
+    return nook_error (err, errno, "chmod the tmpfs");
+  if (futimens (root, (const struct timespec[]){ st->st_atim, st->st_mtim }) < 0)
+    return nook_error (err, errno, "set the times of the tmpfs");
+  return 0;
+}
+
+/* A tmpfs made detached (fsopen, fsmount), filled with a copy of the
+   directory DESTFD that it then covers (move_mount): no other place is
+   ever mounted on, and nobody sees the tmpfs half-filled.  */
+static int
+mount_tmpfs_copyup (const struct oci_mount *m, const struct mount_opts *o, int destfd,
+                    nook_error_t *err)
+{
+  _cleanup_close_ int src = -1, fsfd = -1, mnt = -1;
+  struct stat st;
+
+  /* DESTFD is where the walk in the root ended: the directory as it is
+     before the tmpfs hides it, whatever is mounted on it already.  */
+  src = openat (destfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (src < 0 || fstat (src, &st) < 0)
+    return nook_error (err, errno, "tmpcopyup: open `%s`", m->destination);
+  fsfd = fsopen ("tmpfs", FSOPEN_CLOEXEC);
+  if (fsfd < 0)
+    return nook_error (err, errno, "mount tmpfs on `%s`: fsopen", m->destination);
+  if (configure_tmpfs (fsfd, m, o, err) < 0)
+    return -1;
+  /* Writable until the copy is in.  */
+  mnt = fsmount (fsfd, FSMOUNT_CLOEXEC, mount_attrs (o->flags));
+  if (mnt < 0)
+    return fs_error (fsfd, errno, m, "fsmount", err);
+  if (copy_tree (src, mnt, 0, err) < 0 || copy_root_meta (mnt, o, &st, err) < 0)
+    return nook_error_prefix (err, "tmpcopyup of `%s`", m->destination);
+  if (o->flags & MS_RDONLY)
+    {
+      struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
+      if (mount_setattr (mnt, "", AT_EMPTY_PATH, &attr, sizeof (attr)) < 0)
+        return nook_error (err, errno, "make `%s` read-only", m->destination);
+    }
+  if (move_mount (mnt, "", destfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+    return nook_error (err, errno, "mount tmpfs on `%s`", m->destination);
+  return 0;
+}
+
 /* Flags and propagation of the mount just made on M's destination,
    found again by a walk in the root that crosses into it.  */
 static int
@@ -249,6 +577,11 @@ mount_entry (int rootfd, const struct oci_mount *m, nook_error_t *err)
     ret = nook_error (err, 0,
                       "config.json: field `mounts[].options` of `%s`: `%s` is not supported",
                       m->destination, o.data);
+  else if (o.copyup && (o.bind || strcmp (m->type, "tmpfs") != 0))
+    ret = nook_error (err, 0,
+                      "config.json: field `mounts[].options` of `%s`: `tmpcopyup` is for a "
+                      "tmpfs only",
+                      m->destination);
   else if ((fd = nook_open_in_root (rootfd, m->destination, O_PATH,
                                     file ? NOOK_INROOT_FILE : NOOK_INROOT_DIR, err))
            < 0)
@@ -257,8 +590,9 @@ mount_entry (int rootfd, const struct oci_mount *m, nook_error_t *err)
     {
       /* The fd pins the resolved place: nothing can swap a symlink in.  */
       snprintf (target, sizeof (target), "/proc/self/fd/%d", fd);
-      ret = o.bind ? mount_bind (m, &o, target, &remount, err)
-                   : mount_fs (m, &o, target, &remount, err);
+      ret = o.bind     ? mount_bind (m, &o, target, &remount, err)
+            : o.copyup ? mount_tmpfs_copyup (m, &o, fd, err)
+                       : mount_fs (m, &o, target, &remount, err);
       if (ret == 0)
         ret = mount_finish (rootfd, m, remount, o.propagation, err);
     }
