@@ -5,7 +5,8 @@
 # profile's errno), no-new-privileges against a setuid file, masked and
 # read-only paths, --read-only, --tmpfs, --ulimit, --sysctl, --device,
 # --group-add, --umask, --runtime, and Podman's messages for bad values.
-# The engine tests run again with --runtime runc.
+# The engine tests run again with --runtime runc (checked to be runc
+# indeed), and tmpcopyup's copies compared between the two runtimes.
 
 load helpers
 
@@ -20,6 +21,7 @@ teardown () {
 }
 
 BB=localhost/busybox:latest
+NT=localhost/nook-test:latest
 DEFAULT_CAPS=00000000800405fb
 
 # nook run --rm ARGS..., with RUNTIME_ARGS (--runtime runc) first.
@@ -187,6 +189,53 @@ engine_paths () {
     engine_paths
 }
 
+# Podman's defaults (containers/common DefaultMaskedPaths and
+# DefaultReadOnlyPaths, with /sys/devices/virtual/powercap from 4.8).
+MASKED_PATHS="/proc/acpi /proc/kcore /proc/keys /proc/latency_stats /proc/timer_list
+    /proc/timer_stats /proc/sched_debug /proc/scsi /sys/firmware /sys/fs/selinux /sys/dev/block
+    /sys/devices/virtual/powercap"
+READONLY_PATHS="/proc/asound /proc/bus /proc/fs /proc/irq /proc/sys /proc/sysrq-trigger"
+
+# One line per default path, as the container sees it: a masked one a
+# mount point (tmpfs or /dev/null) that reads empty, a read-only one a
+# mount point whose first option is ro; absent where the host lacks it.
+PATHS_CMD='for p in $M; do
+        if [ ! -e $p ]; then echo "$p absent"; continue; fi
+        m=$(awk -v p=$p '"'"'$5 == p'"'"' /proc/self/mountinfo | wc -l)
+        if [ -d $p ]; then n=$(ls -A $p | wc -l); else n=$(wc -c < $p); fi
+        echo "$p mounts=$m size=$n"
+    done
+    for p in $R; do
+        if [ ! -e $p ]; then echo "$p absent"; continue; fi
+        echo "$p $(awk -v p=$p '"'"'$5 == p { split($6, o, ","); print o[1] }'"'"' /proc/self/mountinfo)"
+    done'
+
+engine_default_paths () {
+    local p expected=
+    for p in $MASKED_PATHS; do
+        if [ -e "$p" ]; then expected+="$p mounts=1 size=0"$'\n'; else expected+="$p absent"$'\n'; fi
+    done
+    for p in $READONLY_PATHS; do
+        if [ -e "$p" ]; then expected+="$p ro"$'\n'; else expected+="$p absent"$'\n'; fi
+    done
+    run srun -e M="$MASKED_PATHS" -e R="$READONLY_PATHS" $BB sh -c "$PATHS_CMD"
+    assert_status 0
+    assert_output_equals "${expected%$'\n'}"
+}
+
+@test "the config has Podman's whole default masked and read-only lists, and each applies" {
+    local id cfg
+    nook run --name paths $BB true
+    id=$(container_id_of paths)
+    cfg="$NOOK_STORE/containers/$id/userdata/config.json"
+    run jq -r '.linux.maskedPaths | sort | join(" ")' "$cfg"
+    assert_output_equals "$(printf '%s\n' $MASKED_PATHS | sort | tr '\n' ' ' | sed 's/ $//')"
+    run jq -r '.linux.readonlyPaths | sort | join(" ")' "$cfg"
+    assert_output_equals "$(printf '%s\n' $READONLY_PATHS | sort | tr '\n' ' ' | sed 's/ $//')"
+    nook rm paths >/dev/null
+    engine_default_paths
+}
+
 @test "bad --security-opt values are refused as Podman refuses them" {
     assert_refused 'invalid --security-opt 1: "foo"' --security-opt foo
     assert_refused 'invalid --security-opt 2: "foo=bar"' --security-opt foo=bar
@@ -216,6 +265,37 @@ engine_read_only () {
 
 @test "--read-only, --read-only-tmpfs and --tmpfs" {
     engine_read_only
+}
+
+# --tmpfs over directories of nook-test's image (tmpcopyup, the default):
+# names, modes (the setuid bit too), owners and content copied; modes of
+# the tmpfs roots the directories' own (runc gives them that mode even
+# over a mode= option: not compared here).  No times or link counts:
+# runc's copy keeps neither.
+COPYUP_CMD='cd /; find home srv usr/bin -exec stat -c "%n %a %u:%g %F" {} \;;
+    cat home/user/owned-by-user srv/nobody-file; touch home/user/new && echo written;
+    touch /x 2>&1; echo rc=$?'
+COPYUP_OUT='home 755 0:0 directory
+home/user 755 1000:1000 directory
+home/user/owned-by-user 644 1000:1000 regular file
+srv 755 0:0 directory
+srv/nobody-file 644 65534:65534 regular file
+usr/bin 755 0:0 directory
+usr/bin/suid-file 4755 0:0 regular file
+owned-by-user
+nobody-file
+written
+touch: /x: Read-only file system
+rc=1'
+
+engine_copyup () {
+    run srun --read-only --tmpfs /home --tmpfs /srv --tmpfs /usr/bin $NT sh -c "$COPYUP_CMD"
+    assert_status 0
+    assert_output_equals "$COPYUP_OUT"
+}
+
+@test "--tmpfs copies the image's directory in (tmpcopyup), as runc does" {
+    engine_copyup
 }
 
 @test "bad --tmpfs values are refused as Podman refuses them" {
@@ -250,7 +330,7 @@ engine_limits () {
     engine_limits
 }
 
-@test "--sysctl sets a namespaced sysctl" {
+engine_sysctl () {
     run srun --sysctl net.ipv4.ip_forward=1 --sysctl kernel.shmmni=100 $BB \
         cat /proc/sys/net/ipv4/ip_forward /proc/sys/kernel/shmmni
     assert_status 0
@@ -258,7 +338,11 @@ engine_limits () {
 100"
 }
 
-@test "--device binds a host device in a rootless container" {
+@test "--sysctl sets a namespaced sysctl" {
+    engine_sysctl
+}
+
+engine_device () {
     run srun --device /dev/fuse --device /dev/null:/dev/mynull:r $BB sh -c \
         'test -c /dev/fuse && echo fuse; test -c /dev/mynull && echo mynull; grep " /dev/mynull " /proc/mounts'
     assert_status 0
@@ -267,6 +351,10 @@ engine_limits () {
     # "r": bound read-only, as Podman does (the node still writes: it is
     # not part of the mount's filesystem).
     assert_output_contains " ro,"
+}
+
+@test "--device binds a host device in a rootless container" {
+    engine_device
 }
 
 @test "bad --ulimit, --sysctl, --umask, --device and --group-add values are refused as Podman refuses them" {
@@ -338,3 +426,43 @@ require_runc () {
 @test "runc: masked and read-only paths" { require_runc; engine_paths; }
 @test "runc: --read-only and --tmpfs" { require_runc; engine_read_only; }
 @test "runc: --ulimit, --umask, --group-add" { require_runc; engine_limits; }
+@test "runc: --sysctl" { require_runc; engine_sysctl; }
+@test "runc: --device" { require_runc; engine_device; }
+@test "runc: the default masked and read-only paths" { require_runc; engine_default_paths; }
+@test "runc: --tmpfs copies the image's directory in" { require_runc; engine_copyup; }
+
+# nook's runtime state directory (config_runtime_dir).
+runtime_root () {
+    local x=${XDG_RUNTIME_DIR:-}
+    if [[ "$x" == /* ]] && [ -d "$x" ] && [ "$(stat -c %u "$x")" = "$(id -u)" ]; then
+        echo "$x/nook/runtime"
+    else
+        echo "/tmp/nook-run-$(id -u)/runtime"
+    fi
+}
+
+# The state the runtime left for a running container: runc's (its
+# state.json has init_process_pid, and runc reads it back) under
+# --runtime runc, nook-runtime's otherwise.  A fallback from runc to
+# nook-runtime would make every runc: test above pass: this one fails.
+@test "runc: the runc tests really run runc, the others nook-runtime" {
+    require_runc
+    local root id runc
+    root=$(runtime_root)
+    runc=$(command -v runc || echo /usr/sbin/runc)
+    nook run -d --name by-runc --runtime runc $BB sleep 300 >/dev/null
+    nook run -d --name by-nook $BB sleep 300 >/dev/null
+    id=$(container_id_of by-runc)
+    [ -f "$root/$id/state.json" ] || { echo "no $root/$id/state.json"; ls -la "$root"; return 1; }
+    run jq -r '.init_process_pid > 0' "$root/$id/state.json"
+    assert_output_equals true
+    run -0 "$runc" --root "$root" state "$id"
+    [ "$(jq -r .status <<<"$output")" = running ]
+    id=$(container_id_of by-nook)
+    [ -f "$root/$id/state.json" ] || { echo "no $root/$id/state.json"; ls -la "$root"; return 1; }
+    run jq -r 'has("init_process_pid")' "$root/$id/state.json"
+    assert_output_equals false
+    run -0 "$NOOK_PREFIX/libexec/nook/nook-runtime" --root "$root" state "$id"
+    [ "$(jq -r .status <<<"$output")" = running ]
+    nook rm -f -t 0 by-runc by-nook >/dev/null
+}
