@@ -304,7 +304,7 @@ container_inspect (struct storage *st, const struct container *c, struct json_ge
   json_gen_kv_string (g, "HostsPath", "");
   json_gen_kv_string (g, "StaticDir", userdata);
   json_gen_kv_string (g, "OCIConfigPath", config_path);
-  json_gen_kv_string (g, "OCIRuntime", "nook-runtime");
+  json_gen_kv_string (g, "OCIRuntime", cfg->sec.runtime ? cfg->sec.runtime : "nook-runtime");
   json_gen_kv_string (g, "ConmonPidFile", "");
   json_gen_kv_string (g, "PidFile", "");
   json_gen_kv_string (g, "Name", cfg->name);

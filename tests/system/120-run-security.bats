@@ -464,5 +464,9 @@ runtime_root () {
     assert_output_equals false
     run -0 "$NOOK_PREFIX/libexec/nook/nook-runtime" --root "$root" state "$id"
     [ "$(jq -r .status <<<"$output")" = running ]
+    # inspect names the runtime each one was given.
+    run -0 nook inspect --format '{{.OCIRuntime}}' by-runc by-nook
+    assert_output_equals "runc
+nook-runtime"
     nook rm -f -t 0 by-runc by-nook >/dev/null
 }
