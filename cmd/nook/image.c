@@ -86,8 +86,30 @@ cmd_image_exists (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err
   return cli_exists_code (r, err);
 }
 
+/* Refuse to remove an image container ID uses (exit 2): Podman's message,
+   with the container's name after its ID.  */
+static int
+refuse_in_use (struct nook_ctx *ctx, const char *id, nook_error_t *err)
+{
+  struct container c;
+  _cleanup_free_ char *who = NULL;
+  _cleanup_error_ nook_error_t ignored = NULL;
+
+  /* The name only helps: a record that cannot be read still names the ID.  */
+  if (container_load (&ctx->store, id, &c, &ignored) == 0)
+    {
+      who = xasprintf ("%s (%s)", id, c.cfg.name);
+      container_free (&c);
+    }
+  nook_error (err, 0,
+              "image used by %s: image is in use by a container: consider listing "
+              "external containers and force-removing image",
+              who ? who : id);
+  return nook_error_exit (err, 2);
+}
+
 /* Remove IMG whole: its containers first when FORCE, else refuse naming
-   the one that uses it (exit 2, as Podman).  */
+   the one that uses it.  */
 static int
 remove_image (struct nook_ctx *ctx, const struct storage_image *img, bool force, nook_error_t *err)
 {
@@ -96,13 +118,7 @@ remove_image (struct nook_ctx *ctx, const struct storage_image *img, bool force,
   if (container_image_users (&ctx->store, img->id, &users, err) < 0)
     return -1;
   if (users[0] && !force)
-    {
-      nook_error (err, 0,
-                  "image used by %s: image is in use by a container: consider listing "
-                  "external containers and force-removing image",
-                  users[0]);
-      return nook_error_exit (err, 2);
-    }
+    return refuse_in_use (ctx, users[0], err);
   if (cli_need (ctx, NEED_USERNS, err) < 0)
     return -1;
   for (size_t i = 0; users[i]; i++)

@@ -99,7 +99,8 @@ blob_files () {
     cid=$(nook ps -aq --no-trunc)
     run nook rmi busybox
     assert_status 2
-    assert_output_contains "image used by $cid: image is in use by a container"
+    # Podman's message, with the container's name after its ID.
+    assert_output_equals "Error: image used by $cid (user-of-image): image is in use by a container: consider listing external containers and force-removing image"
     run nook image exists busybox
     assert_status 0
     run nook rmi -f busybox
@@ -209,6 +210,14 @@ blob_files () {
     assert_output_contains '"User": "user"'
     assert_output_contains '"Type": "layers"'
     [ "$(echo "$output" | grep -c '"sha256:[0-9a-f]\{64\}"')" -ge 3 ]
+}
+
+@test "image inspect -f: {{if}} on the labels takes the branch each image calls for" {
+    run nook image inspect -f '{{if .Config.Labels}}{{index .Config.Labels "org.nook.test"}}{{else}}none{{end}}' nook-test busybox
+    assert_status 0
+    assert_output_equals $'yes\nnone'
+    run nook image inspect --format '{{if not .Config.Labels}}unlabelled{{end}}|{{json .Config.Labels}}' busybox
+    assert_output_equals "unlabelled|null"
 }
 
 @test "image inspect of several images gives one array; an unknown one fails" {
