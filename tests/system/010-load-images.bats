@@ -45,6 +45,21 @@ archive_human_size () {
     assert_no_leftovers
 }
 
+@test "load -q prints the Loaded image line all the same, as Podman 4.3" {
+    use_empty_store
+    # Podman's -q only drops the copy progress (nook prints none).
+    run --separate-stderr nook load -q -i "$NOOK_FIXTURES/busybox.tar"
+    assert_status 0
+    assert_output_equals "Loaded image: localhost/busybox:latest"
+    [ -z "$stderr" ] || { echo "stderr: $stderr"; false; }
+    run --separate-stderr nook load --quiet < "$NOOK_FIXTURES/nook-test.tar"
+    assert_status 0
+    assert_output_equals "Loaded image: localhost/nook-test:latest"
+    [ -z "$stderr" ] || { echo "stderr: $stderr"; false; }
+    run nook images -q
+    [ "$(echo "$output" | grep -c .)" -eq 2 ]
+}
+
 @test "load reads the archive from stdin" {
     use_empty_store
     run nook load < "$NOOK_FIXTURES/nook-test.tar"

@@ -71,6 +71,51 @@ image_id () {
     assert_output_contains '"Created": 1704067200'
 }
 
+@test "images and history: --format '{{json .}}' prints what --format json does, as Podman 4.3" {
+    run nook images --format json
+    assert_status 0
+    local json=$output
+    run nook images --format '{{json .}}'
+    assert_status 0
+    assert_output_equals "$json"
+    # Podman 4.3's history of busybox, byte for byte.
+    local bb; bb=$(image_id busybox)
+    local want="[{\"id\":\"$bb\",\"created\":\"2024-01-01T00:00:00Z\",\"CreatedBy\":\"nook fixtures: busybox base (bin/busybox + applet symlinks, etc/passwd, etc/group, base dirs)\",\"size\":2128896,\"Created\":\"2024-01-01T00:00:00Z\"}]"
+    run nook history --format json busybox
+    assert_status 0
+    assert_output_equals "$want"
+    run nook history --format '{{json .}}' busybox
+    assert_status 0
+    assert_output_equals "$want"
+}
+
+# `nook ARGS...`'s table with the age of an image made seconds ago (it
+# grows between two runs) and the padding that follows from it evened out.
+images_table () {
+    nook "$@" | sed -E 's/(Less than a second|[0-9]+ seconds?) ago/recently/' | tr -s ' '
+}
+
+@test "images -a lists what images lists, a dangling image too; image ls -a likewise" {
+    local plain
+    plain=$(images_table images)
+    [ "$(echo "$plain" | wc -l)" -eq 5 ]
+    run images_table images -a
+    assert_status 0
+    assert_output_equals "$plain"
+    run images_table image ls --all
+    assert_output_equals "$plain"
+    nook untag imported:now
+    plain=$(images_table images)
+    [[ "$plain" == *"<none> <none> "* ]] || { echo "$plain"; false; }
+    run images_table images -a
+    assert_output_equals "$plain"
+    run images_table image ls -a
+    assert_output_equals "$plain"
+    run nook images -a -q
+    [ "$(echo "$output" | wc -l)" -eq 3 ]
+    nook tag "$(nook images -q --filter dangling=true)" localhost/imported:now
+}
+
 @test "images -q wins over --format" {
     run nook images -q --format '{{.Repository}}'
     assert_status 0

@@ -281,6 +281,50 @@ new_token () {
     assert_output_contains "$(archive_config_hex "$NOOK_FIXTURES/busybox.tar") localhost/busybox"
 }
 
+# Load ARCHIVE into an empty store: it prints LOADED (the "Loaded image:"
+# lines), and nook-test is the fixture's image, whose layers (whiteout,
+# opaque dir, owners) come out as the fixture's.
+assert_loads_nook_test () {
+    remove_test_store
+    use_empty_store
+    run nook load -i "$1"
+    assert_status 0
+    assert_output_equals "$2"
+    run nook images -q --no-trunc nook-test
+    assert_output_equals "sha256:$(archive_config_hex "$NOOK_FIXTURES/nook-test.tar")"
+    run nook run --rm nook-test
+    assert_status 0
+    assert_output_equals "hello from nook-test"
+    run nook run --rm nook-test sh -c \
+        'cat /etc/motd; ls -A /opaque; test -e /etc/to-delete || echo deleted; stat -c %u:%g /home/user/owned-by-user'
+    assert_output_equals $'layer3\nc.txt\ndeleted\n1000:1000'
+}
+
+@test "nook loads Podman's docker-archive, oci-archive and -m archive, and runs them (rootless, vfs)" {
+    command -v podman >/dev/null || skip "podman is not installed"
+    podman_t load -q -i "$NOOK_FIXTURES/nook-test.tar" >/dev/null
+    podman_t load -q -i "$NOOK_FIXTURES/busybox.tar" >/dev/null
+    podman_t save -q -o "$OUT/p-d.tar" localhost/nook-test:latest
+    podman_t save -q --format oci-archive -o "$OUT/p-o.tar" localhost/nook-test:latest
+    podman_t save -q -m -o "$OUT/p-m.tar" localhost/nook-test:latest localhost/busybox:latest
+    # Podman's own layouts, not nook's: layer.tar links in the
+    # docker-archive, layers gzip'ed again (other digests) in the oci-archive.
+    tar -tvf "$OUT/p-d.tar" | grep -qE '^l.* [0-9a-f]{64}/layer\.tar -> \.\./[0-9a-f]{64}\.tar$'
+    [ "$(tar -tf "$OUT/p-o.tar" | grep -c "$(archive_manifest_hex "$NOOK_FIXTURES/nook-test.tar")")" -eq 0 ]
+
+    assert_loads_nook_test "$OUT/p-d.tar" "Loaded image: localhost/nook-test:latest"
+    assert_loads_nook_test "$OUT/p-o.tar" "Loaded image: localhost/nook-test:latest"
+    assert_loads_nook_test "$OUT/p-m.tar" \
+        $'Loaded image: localhost/nook-test:latest\nLoaded image: localhost/busybox:latest'
+    run nook images -q --no-trunc busybox
+    assert_output_equals "sha256:$(archive_config_hex "$NOOK_FIXTURES/busybox.tar")"
+    run nook run --rm busybox echo from-podman
+    assert_output_equals "from-podman"
+    # The base layer both images share is stored once.
+    [ "$(ls "$NOOK_STORE/layers" | wc -l)" -eq 3 ]
+    assert_no_leftovers
+}
+
 # ---- import ----
 
 @test "import makes a one-layer image; --change and --message set its config and history" {
@@ -310,6 +354,39 @@ new_token () {
     assert_status 0
     [ "$(echo "$output" | wc -l)" -eq 2 ]
     echo "$output" | sed -n 2p | grep -E "^$id +(Less than a second|1 second|[0-9]+ seconds) ago +/bin/sh -c #\(nop\) ADD file:$diff in / +2.13 MB +imported by the tests$"
+    assert_no_leftovers
+}
+
+@test "import --change ENTRYPOINT: the exec form as given, the shell form under /bin/sh -c" {
+    rootfs_tarball "$OUT/rootfs.tar.gz"
+    run nook import -c 'ENTRYPOINT ["/bin/echo","ep"]' -c 'CMD ["x"]' "$OUT/rootfs.tar.gz" ep-exec
+    assert_status 0
+    run nook image inspect -f '{{json .Config.Entrypoint}} {{json .Config.Cmd}}' ep-exec
+    assert_output_equals '["/bin/echo","ep"] ["x"]'
+    run nook run --rm ep-exec
+    assert_status 0
+    assert_output_equals "ep x"
+    # Arguments replace CMD, not the entrypoint.
+    run nook run --rm ep-exec y z
+    assert_output_equals "ep y z"
+    # The shell form: sh -c with the whole text; CMD becomes $0.
+    run nook import -c 'ENTRYPOINT echo hi from $0' -c 'CMD ["x"]' "$OUT/rootfs.tar.gz" ep-shell
+    assert_status 0
+    run nook image inspect -f '{{json .Config.Entrypoint}}' ep-shell
+    assert_output_equals '["/bin/sh","-c","echo hi from $0"]'
+    run nook run --rm ep-shell
+    assert_status 0
+    assert_output_equals "hi from x"
+    run nook inspect --type image -f '{{json .Config.Entrypoint}}' ep-shell
+    assert_output_equals '["/bin/sh","-c","echo hi from $0"]'
+    # The exec form of sh -c, spelled out.
+    run nook import -c 'ENTRYPOINT ["/bin/sh","-c","echo args: $0 $@"]' "$OUT/rootfs.tar.gz" ep-sh
+    assert_status 0
+    run nook image inspect -f '{{json .Config.Entrypoint}}' ep-sh
+    assert_output_equals '["/bin/sh","-c","echo args: $0 $@"]'
+    run nook run --rm ep-sh a b c
+    assert_output_equals "args: a b c"
+    nook rmi ep-exec ep-shell ep-sh >/dev/null
     assert_no_leftovers
 }
 
@@ -375,11 +452,11 @@ new_token () {
     local list=$output
     # Relative names, sorted, no root entry, no whiteout files.
     [ "$(echo "$list" | head -1 | awk '{print $NF}')" = "bin/" ]
-    ! echo "$list" | grep -q '\.wh\.'
+    [ -z "$(echo "$list" | grep '\.wh\.')" ]
     # Layer 3 deleted /etc/to-delete and made /opaque opaque; the
     # container deleted /etc/motd.
-    ! echo "$list" | grep -qE ' etc/(to-delete|motd)$'
-    ! echo "$list" | grep -q ' opaque/a.txt$'
+    [ -z "$(echo "$list" | grep -E ' etc/(to-delete|motd)$')" ]
+    [ -z "$(echo "$list" | grep ' opaque/a.txt$')" ]
     echo "$list" | grep -qE '^-rw-r--r-- 0/0 +2 .* opaque/c.txt$'
     # One inode twice: the first name in the archive's order holds the
     # data, the second is a link to it.
@@ -410,7 +487,7 @@ new_token () {
     [ "$(ls -A "$OUT")" = r.tar ]
     run tar --numeric-owner -tvf "$OUT/r.tar"
     echo "$output" | grep -qE '^-rw-r--r-- 0/0 +6 .* tmp/marker$'
-    ! echo "$output" | grep -q '\.wh\.'
+    [ -z "$(echo "$output" | grep '\.wh\.')" ]
     # /proc is the container's own mount, not part of its filesystem.
     [ "$(echo "$output" | grep -c ' proc/')" -eq 1 ]
     run tar -xOf "$OUT/r.tar" tmp/marker
