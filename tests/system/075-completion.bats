@@ -331,3 +331,124 @@ setup () {
     assert_output_equals "cport-web"
     nook rm -f -t 0 cport-web cport-new >/dev/null
 }
+
+# ---- the image commands ----------------------------------------------------
+
+@test "completion: every flag of every image command is in its man page and completed" {
+    local spec
+    while read -r spec; do
+        # shellcheck disable=SC2086 # PAGE VAR COMMAND...
+        assert_command_flags_documented $spec || { echo "for: $spec"; false; }
+    done <<'LIST'
+nook-load.1 load load
+nook-save.1 save save
+nook-import.1 import import
+nook-export.1 export export
+nook-images.1 images images
+nook-images.1 images image ls
+nook-image-inspect.1 image_inspect image inspect
+nook-inspect.1 inspect inspect
+nook-rmi.1 rmi rmi
+nook-rmi.1 rmi image rm
+nook-image-prune.1 image_prune image prune
+nook-history.1 history history
+nook-tag.1 tag tag
+nook-untag.1 untag untag
+nook-image-exists.1 image_exists image exists
+LIST
+    local page
+    for page in load save import export images image-inspect inspect rmi image-prune history tag \
+        untag image-exists; do
+        grep -qF "nook\\-${page//-/\\-} (1)" "$(man_dir)/nook.1" || { echo "nook.1 does not list $page"; false; }
+    done
+}
+
+@test "completion: options of load, export, tag, untag, image exists and history" {
+    run complete_line "load -"
+    assert_output_equals "$(printf -- '--help\n--input\n--quiet\n-i\n-q')"
+    run complete_line "image load --q"
+    assert_output_equals "--quiet"
+    run complete_line "export --"
+    assert_output_equals "$(printf -- '--help\n--output')"
+    run complete_line "tag --"
+    assert_output_equals "--help"
+    run complete_line "untag --"
+    assert_output_equals "--help"
+    run complete_line "image exists --"
+    assert_output_equals "--help"
+    run complete_line "history --"
+    assert_output_equals "$(printf -- '--format\n--help\n--human\n--no-trunc\n--quiet')"
+    run complete_line "image history --no-trunc nook-t"
+    assert_output_equals "nook-test:latest"
+}
+
+# ---- run's and create's security flags -------------------------------------
+
+@test "completion: every security flag of run and create is in both man pages and completed" {
+    assert_create_flags_documented --cap-add --cap-drop --privileged --security-opt --read-only \
+        --read-only-tmpfs --ulimit --sysctl --tmpfs --device --group-add --umask --runtime
+}
+
+@test "completion: capability names for --cap-add and --cap-drop" {
+    run complete_line "run --cap-add "
+    # ALL and the 41 capabilities nook knows, as CAP_ names.
+    [ "${#lines[@]}" -eq 42 ] || { echo "expected 42, got ${#lines[@]}: $output"; false; }
+    assert_output_contains $'ALL\nCAP_AUDIT_CONTROL\n'
+    assert_output_contains $'\nCAP_NET_ADMIN\n'
+    [ "${lines[41]}" = CAP_WAKE_ALARM ]
+    run complete_line "create --cap-drop CAP_NET_"
+    assert_output_equals "$(printf 'CAP_NET_ADMIN\nCAP_NET_BIND_SERVICE\nCAP_NET_BROADCAST\nCAP_NET_RAW')"
+    run complete_line "run --cap-drop=A"
+    assert_output_equals "$(printf 'ALL\nAUDIT_CONTROL\nAUDIT_READ\nAUDIT_WRITE')"
+    run complete_line "container create --cap-add SYS_PT"
+    assert_output_equals "SYS_PTRACE"
+    run complete_line "run --cap-add net_r"
+    assert_output_equals "net_raw"
+    run complete_line "run --cap-add cap_sys_ch"
+    assert_output_equals "cap_sys_chroot"
+    # The value is not taken for the image.
+    run complete_line "run --cap-drop ALL nook-t"
+    assert_output_equals "nook-test:latest"
+    # Each name offered is one nook takes.
+    require_rootless
+    local cap
+    for cap in $(complete_line "run --cap-add CAP_"); do
+        nook create --rm --cap-add "$cap" busybox true >/dev/null \
+            || { echo "nook refuses --cap-add $cap"; false; }
+    done
+    remove_all_containers
+}
+
+@test "completion: --security-opt's options, seccomp profiles; --runtime's names" {
+    run complete_line "run --security-opt "
+    assert_output_equals "$(printf 'apparmor=unconfined\nlabel=disable\nmask=\nno-new-privileges\nseccomp=\nsystempaths=unconfined\nunmask=')"
+    run complete_line "create --security-opt=no"
+    assert_output_equals "no-new-privileges"
+    run complete_line "run --security-opt un"
+    assert_output_equals "unmask="
+    run complete_line "run --security-opt unmask="
+    assert_output_equals "ALL"
+    # seccomp=: unconfined, or a profile's file (relative ones from here).
+    mkdir -p "$BATS_TEST_TMPDIR/prof"
+    echo '{}' > "$BATS_TEST_TMPDIR/prof/mine.json"
+    echo '{}' > "$BATS_TEST_TMPDIR/prof/unconfined-not.json"
+    cd "$BATS_TEST_TMPDIR/prof"
+    run complete_line "run --security-opt seccomp="
+    assert_output_equals "$(printf 'mine.json\nunconfined\nunconfined-not.json')"
+    rm unconfined-not.json
+    run complete_line "run --security-opt seccomp=un"
+    assert_output_equals "unconfined"
+    run complete_line "create --security-opt seccomp=$BATS_TEST_TMPDIR/prof/m"
+    assert_output_equals "$BATS_TEST_TMPDIR/prof/mine.json"
+    run complete_line "run --security-opt label=disable nook-t"
+    assert_output_equals "nook-test:latest"
+
+    run complete_line "run --runtime "
+    assert_output_equals "$(printf 'crun\nnook-runtime\nrunc')"
+    run complete_line "create --runtime=r"
+    assert_output_equals "runc"
+    run complete_line "run --runtime $BATS_TEST_TMPDIR/pr"
+    assert_output_equals "$BATS_TEST_TMPDIR/prof"
+    run complete_line "run --runtime nook-runtime nook-t"
+    assert_output_equals "nook-test:latest"
+}
