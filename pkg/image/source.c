@@ -164,8 +164,10 @@ struct staged_tar
   size_t index_len;
   char *manifest; /* manifest.json (docker-archive) */
   size_t manifest_len;
-  char **paths;   /* every other member ... */
-  char **digests; /* ... and the hex digest it was staged under */
+  char **paths;        /* every other regular member ... */
+  char **digests;      /* ... and the hex digest it was staged under */
+  char **link_paths;   /* symbolic links (docker save < 25 writes a layer */
+  char **link_targets; /* saved twice as one): target joined to their dir */
 };
 
 static void
@@ -175,6 +177,45 @@ staged_tar_free (struct staged_tar *t)
   free (t->manifest);
   strv_free (t->paths);
   strv_free (t->digests);
+  strv_free (t->link_paths);
+  strv_free (t->link_targets);
+}
+
+/* "a/b/c" from { "a", "b", "c" }.  */
+static char *
+comps_join (char **comps)
+{
+  struct nook_buf path = { 0 };
+
+  for (size_t i = 0; comps[i]; i++)
+    {
+      if (i)
+        nook_buf_putc (&path, '/');
+      nook_buf_puts (&path, comps[i]);
+    }
+  return path.data ? nook_buf_steal (&path) : xstrdup ("");
+}
+
+/* Remember symbolic link NAME -> TARGET, with TARGET made relative to the
+   archive's root but not cleaned: a lookup refuses one that leaves it.  */
+static int
+note_link (const char *name, const char *target, struct staged_tar *t, nook_error_t *err)
+{
+  _cleanup_strv_ char **comps = NULL;
+  _cleanup_free_ char *path = NULL;
+  const char *slash;
+
+  if (target == NULL)
+    return 0;
+  if (nook_path_clean (name, &comps, err) < 0)
+    return -1;
+  path = comps_join (comps);
+  slash = strrchr (path, '/');
+  strv_push (&t->link_targets, target[0] == '/' || slash == NULL
+                                   ? xstrdup (target)
+                                   : xasprintf ("%.*s/%s", (int)(slash - path), path, target));
+  strv_push (&t->link_paths, steal_pointer (&path));
+  return 0;
 }
 
 static int
@@ -183,7 +224,6 @@ stage_member (struct archive *a, int workdir, char **comps, struct staged_tar *t
   struct archive_reader r = { a, err };
   size_t n = strv_len (comps);
   const char *want = NULL;
-  struct nook_buf path = { 0 };
   char got[65];
 
   if (n == 1 && strcmp (comps[0], "index.json") == 0)
@@ -197,13 +237,7 @@ stage_member (struct archive *a, int workdir, char **comps, struct staged_tar *t
     want = comps[2];
   if (stage_stream (read_archive, &r, workdir, want, got, err) < 0)
     return -1;
-  for (size_t i = 0; i < n; i++)
-    {
-      if (i)
-        nook_buf_putc (&path, '/');
-      nook_buf_puts (&path, comps[i]);
-    }
-  strv_push (&t->paths, nook_buf_steal (&path));
+  strv_push (&t->paths, comps_join (comps));
   strv_push (&t->digests, xstrdup (got));
   return 0;
 }
@@ -222,6 +256,8 @@ stage_tar (int fd, int workdir, struct staged_tar *t, nook_error_t *err)
     return nook_error (err, 0, "not an image archive: %s", archive_error_string (a));
   t->paths = xzalloc (sizeof (char *));
   t->digests = xzalloc (sizeof (char *));
+  t->link_paths = xzalloc (sizeof (char *));
+  t->link_targets = xzalloc (sizeof (char *));
   while ((r = archive_read_next_header (a, &e)) != ARCHIVE_EOF)
     {
       _cleanup_strv_ char **comps = NULL;
@@ -229,6 +265,9 @@ stage_tar (int fd, int workdir, struct staged_tar *t, nook_error_t *err)
 
       if (r < ARCHIVE_WARN)
         return nook_error (err, 0, "not an image archive: %s", archive_error_string (a));
+      if (name && archive_entry_filetype (e) == AE_IFLNK
+          && note_link (name, archive_entry_symlink (e), t, err) < 0)
+        return -1;
       if (name == NULL || archive_entry_filetype (e) != AE_IFREG)
         continue;
       if (nook_path_clean (name, &comps, err) < 0 || stage_member (a, workdir, comps, t, err) < 0)
@@ -402,28 +441,95 @@ oci_images (struct image_source *src, const struct fetcher *f, const char *index
 
 /* ---- images of a docker-archive manifest.json ---- */
 
+#define MAX_LINKS 8
+
+/* Whether PATH, relative to the archive's root, stays below it.  An
+   absolute path, or one whose ".." climbs above the root, names no member:
+   nook refuses it, as Podman does (Docker refuses the second), rather than
+   clamp it to a member it does not name.  */
+static bool
+inside_archive (const char *path)
+{
+  long depth = 0;
+
+  if (path[0] == '/')
+    return false;
+  for (const char *p = path; *p;)
+    {
+      size_t len = strcspn (p, "/");
+
+      if (len == 2 && p[0] == '.' && p[1] == '.')
+        {
+          if (--depth < 0)
+            return false;
+        }
+      else if (len > 0 && !(len == 1 && p[0] == '.'))
+        depth++;
+      p += len + (p[len] == '/');
+    }
+  return true;
+}
+
+/* The member PATH names, as CLEAN ("a/b"), or NULL with an error.  */
+static char *
+member_name (const char *path, const char *named, bool via_link, nook_error_t *err)
+{
+  _cleanup_strv_ char **comps = NULL;
+
+  if (!inside_archive (path))
+    {
+      if (via_link)
+        nook_error (err, 0,
+                    "manifest.json names `%s`, a symbolic link out of the archive (to `%s`)", named,
+                    path);
+      else
+        nook_error (err, 0, "manifest.json names `%s`, which is not a path inside the archive",
+                    named);
+      return NULL;
+    }
+  if (nook_path_clean (path, &comps, err) < 0)
+    return NULL;
+  return comps_join (comps);
+}
+
+/* The value of member NAME; of the last one, as tar extraction would
+   leave it, when the archive holds it twice.  */
+static const char *
+find_member (char **paths, const char *name, char **values)
+{
+  const char *found = NULL;
+
+  for (size_t i = 0; paths[i]; i++)
+    if (strcmp (paths[i], name) == 0)
+      found = values[i];
+  return found;
+}
+
+/* The digest of the member PATH names, following symbolic links (as
+   containers/image does, within the archive).  */
 static const char *
 staged_digest (const struct staged_tar *t, const char *path, nook_error_t *err)
 {
-  _cleanup_strv_ char **comps = NULL;
-  struct nook_buf clean = { 0 };
-  const char *found = NULL;
+  const char *p = path;
 
-  if (nook_path_clean (path, &comps, err) < 0)
-    return NULL;
-  for (size_t i = 0; comps[i]; i++)
+  for (int hops = 0; hops <= MAX_LINKS; hops++)
     {
-      if (i)
-        nook_buf_putc (&clean, '/');
-      nook_buf_puts (&clean, comps[i]);
+      _cleanup_free_ char *name = member_name (p, path, hops > 0, err);
+      const char *found;
+
+      if (name == NULL)
+        return NULL;
+      if ((found = find_member (t->paths, name, t->digests)) != NULL)
+        return found;
+      if ((p = find_member (t->link_paths, name, t->link_targets)) == NULL)
+        {
+          nook_error (err, 0, "manifest.json names `%s`, which the archive does not hold", path);
+          return NULL;
+        }
     }
-  for (size_t i = 0; t->paths[i] && clean.data; i++)
-    if (strcmp (t->paths[i], clean.data) == 0)
-      found = t->digests[i];
-  nook_buf_free (&clean);
-  if (found == NULL)
-    nook_error (err, 0, "manifest.json names `%s`, which the archive does not hold", path);
-  return found;
+  nook_error (err, 0, "manifest.json names `%s`, a chain of more than %d symbolic links", path,
+              MAX_LINKS);
+  return NULL;
 }
 
 static int
