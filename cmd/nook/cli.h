@@ -135,9 +135,14 @@ struct cli_list
 
 /* Print ROWS (a JSON array of each row's template data) as L asks: a
    table with a header, one template run per row, or, for `--format
-   json`, JSON_TEXT (the command's JSON document, NULL: ROWS itself).  */
+   json`, JSON_TEXT (the command's JSON document, NULL: ROWS itself;
+   ROWS may then be NULL).  */
 int cli_print_list (const struct cli_list *l, const nook_json *rows, const char *json_text,
                     nook_error_t *err);
+
+/* Does L print the JSON document (--format json), not ROWS?  Lets a
+   command make only the one it prints.  */
+bool cli_list_json (const struct cli_list *l);
 
 /* Is ROW_TEMPLATE (or the default row) going to look at FIELD?  Lets a
    command skip work for data no template uses.  */

@@ -144,22 +144,26 @@ print_list (const struct storage_history *h, size_t n, const struct history_flag
             nook_error_t *err)
 {
   const struct cli_list l = { f->format, HISTORY_ROW, NULL };
-  _cleanup_json_gen_ struct json_gen *rows = json_gen_new (false);
-  _cleanup_json_gen_ struct json_gen *doc = json_gen_new (false);
+  _cleanup_json_gen_ struct json_gen *g = json_gen_new (false);
   _cleanup_json_ nook_json *j = NULL;
   int64_t now = nook_now_ns ();
   const char *text;
   size_t len;
 
-  json_gen_array_open (rows);
+  /* The document for --format json, or the rows for a template.  */
+  if (cli_list_json (&l))
+    {
+      gen_json (g, h, n);
+      return cli_print_list (&l, NULL, json_gen_text (g, NULL), err);
+    }
+  json_gen_array_open (g);
   for (size_t i = 0; i < n; i++)
-    gen_row (rows, &h[i], f, now);
-  json_gen_array_close (rows);
-  gen_json (doc, h, n);
-  text = json_gen_text (rows, &len);
+    gen_row (g, &h[i], f, now);
+  json_gen_array_close (g);
+  text = json_gen_text (g, &len);
   if (json_parse (text, len, &j, err) < 0)
     return -1;
-  return cli_print_list (&l, j, json_gen_text (doc, NULL), err);
+  return cli_print_list (&l, j, NULL, err);
 }
 
 int

@@ -442,27 +442,29 @@ static int
 print_list (const struct images_flags *f, struct row *rows, size_t nrows, nook_error_t *err)
 {
   const struct cli_list l = { f->format, f->digests ? DIGESTS_ROW : DEFAULT_ROW, header_of };
-  _cleanup_json_gen_ struct json_gen *g = json_gen_new (false);
-  _cleanup_json_gen_ struct json_gen *doc = json_gen_new_indent ("    ");
+  bool json = cli_list_json (&l);
+  _cleanup_json_gen_ struct json_gen *g
+      = json ? json_gen_new_indent ("    ") : json_gen_new (false);
   _cleanup_json_ nook_json *j = NULL;
   int64_t now = nook_now_ns ();
   const char *text;
   size_t len;
 
+  /* The rows for a template, or the document for --format json (an
+     image once, whatever its names).  */
   json_gen_array_open (g);
-  json_gen_array_open (doc);
   for (size_t i = 0; i < nrows; i++)
-    {
+    if (!json)
       gen_row (g, f, &rows[i], now);
-      if (rows[i].name == 0)
-        gen_image_json (doc, rows[i].info);
-    }
+    else if (rows[i].name == 0)
+      gen_image_json (g, rows[i].info);
   json_gen_array_close (g);
-  json_gen_array_close (doc);
   text = json_gen_text (g, &len);
+  if (json)
+    return cli_print_list (&l, NULL, text, err);
   if (json_parse (text, len, &j, err) < 0)
     return -1;
-  return cli_print_list (&l, j, json_gen_text (doc, NULL), err);
+  return cli_print_list (&l, j, NULL, err);
 }
 
 static void

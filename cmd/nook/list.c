@@ -61,6 +61,21 @@ cli_print_list (const struct cli_list *l, const nook_json *rows, const char *jso
 }
 
 bool
+cli_list_json (const struct cli_list *l)
+{
+  enum format_kind kind;
+  _cleanup_free_ char *row = NULL;
+  nook_error_t e = NULL;
+
+  if (format_spec_parse (l->format, l->default_row, &kind, &row, &e) < 0)
+    {
+      nook_error_free (&e);
+      return false; /* the error comes again when printing */
+    }
+  return kind == FORMAT_JSON;
+}
+
+bool
 cli_list_uses (const struct cli_list *l, const char *field)
 {
   enum format_kind kind;

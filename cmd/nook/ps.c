@@ -413,29 +413,32 @@ print_list (struct nook_ctx *ctx, const struct ps_flags *f, struct container *cs
             nook_error_t *err)
 {
   const struct cli_list l = { f->format, f->size ? PS_ROW_SIZE : PS_ROW, header_of };
-  _cleanup_json_gen_ struct json_gen *rows = json_gen_new (false);
-  _cleanup_json_gen_ struct json_gen *doc = json_gen_new_indent ("  ");
-  _cleanup_json_ nook_json *j = NULL;
+  bool json = cli_list_json (&l);
+  _cleanup_json_gen_ struct json_gen *g = json ? json_gen_new_indent ("  ") : json_gen_new (false);
+  _cleanup_json_ nook_json *rows = NULL;
   int64_t now = nook_now_ns ();
   const char *text;
   size_t len;
 
-  json_gen_array_open (rows);
-  json_gen_array_open (doc);
+  /* The rows for a template, or the document for --format json.  */
+  json_gen_array_open (g);
   for (size_t i = 0; i < n; i++)
     {
       _cleanup_free_ char *size = NULL;
       if (f->size && size_text (ctx, &cs[i], &size, err) < 0)
         return -1;
-      gen_row (rows, f, &cs[i], size, now);
-      gen_json (doc, &cs[i], now);
+      if (json)
+        gen_json (g, &cs[i], now);
+      else
+        gen_row (g, f, &cs[i], size, now);
     }
-  json_gen_array_close (rows);
-  json_gen_array_close (doc);
-  text = json_gen_text (rows, &len);
-  if (json_parse (text, len, &j, err) < 0)
+  json_gen_array_close (g);
+  text = json_gen_text (g, &len);
+  if (json)
+    return cli_print_list (&l, NULL, text, err);
+  if (json_parse (text, len, &rows, err) < 0)
     return -1;
-  return cli_print_list (&l, j, json_gen_text (doc, NULL), err);
+  return cli_print_list (&l, rows, NULL, err);
 }
 
 /* Keep the containers the flags and filters ask for, in place.  */

@@ -1,83 +1,10 @@
-/* pkg/json over yajl.  */
+/* pkg/json over yajl: reading the tree (parse.c makes it), and the
+   generator.  */
 #include "json/json.h"
 
 #include <string.h>
 #include <yajl/yajl_gen.h>
 #include <yajl/yajl_tree.h>
-
-/* Deeper documents are refused: yajl's tree and our walkers recurse, and
-   no config, manifest or record nests anywhere near this.  */
-#define JSON_MAX_DEPTH 256
-
-/* The deepest nesting of arrays and objects in TEXT, outside strings.  */
-static size_t
-nesting_depth (const char *text, size_t len)
-{
-  size_t depth = 0, max = 0;
-  bool in_string = false;
-
-  for (size_t i = 0; i < len; i++)
-    {
-      char c = text[i];
-      if (in_string)
-        {
-          if (c == '\\')
-            i++;
-          else if (c == '"')
-            in_string = false;
-        }
-      else if (c == '"')
-        in_string = true;
-      else if (c == '[' || c == '{')
-        {
-          if (++depth > max)
-            max = depth;
-        }
-      else if ((c == ']' || c == '}') && depth > 0)
-        depth--;
-    }
-  return max;
-}
-
-int
-json_parse (const char *text, size_t len, nook_json **out, nook_error_t *err)
-{
-  char msg[256] = "";
-  _cleanup_free_ char *copy = NULL;
-  yajl_val v;
-
-  /* yajl reads up to the first NUL: an embedded one would hide the rest,
-     and TEXT need not end with one at LEN.  */
-  if (memchr (text, '\0', len) != NULL)
-    return nook_error (err, 0, "invalid JSON: embedded NUL byte");
-  if (nesting_depth (text, len) > JSON_MAX_DEPTH)
-    return nook_error (err, 0, "invalid JSON: nested more than %d levels deep", JSON_MAX_DEPTH);
-  copy = xmalloc (len + 1);
-  memcpy (copy, text, len);
-  copy[len] = '\0';
-  v = yajl_tree_parse (copy, msg, sizeof (msg));
-  if (v == NULL)
-    {
-      /* The first line says what is wrong; the rest quotes the text.  */
-      msg[strcspn (msg, "\n")] = '\0';
-      return nook_error (err, 0, "invalid JSON: %s", msg[0] ? msg : "parse error");
-    }
-  *out = v;
-  return 0;
-}
-
-void
-json_free (nook_json *j)
-{
-  if (j)
-    yajl_tree_free (j);
-}
-
-void
-json_freep (nook_json **j)
-{
-  json_free (*j);
-}
 
 bool
 json_is_object (const nook_json *j)

@@ -1,0 +1,319 @@
+/* The parse tree: yajl's event parser builds yajl_tree's nodes (the
+   struct the accessors in json.c read), but every node, string and
+   member array of one document lives in one arena, freed at once.
+   yajl_tree_parse makes three allocations per value (a 1 KB record takes
+   some 450); this makes a handful per document, which is most of what
+   reading 100 container records for `ps` costs.  */
+#include "json/json.h"
+
+#include <errno.h>
+#include <stdalign.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yajl/yajl_parse.h>
+#include <yajl/yajl_tree.h>
+
+/* Deeper documents are refused: our walkers recurse, and no config,
+   manifest or record nests anywhere near this.  */
+#define JSON_MAX_DEPTH 256
+
+struct arena_block
+{
+  struct arena_block *next;
+  size_t used, cap;
+  alignas (max_align_t) char data[];
+};
+
+/* What json_parse hands out is the root inside this: json_free finds the
+   arena from it.  */
+struct json_doc
+{
+  struct arena_block *blocks;
+  struct yajl_val_s root;
+};
+
+/* A value made and not yet placed in its array or object.  */
+struct pending
+{
+  const char *key;
+  yajl_val value;
+};
+
+struct builder
+{
+  struct json_doc *doc;
+  size_t block_size;
+  struct pending *pending; /* the members of every open container */
+  size_t npending, cap;
+  /* Per open container: where its members start, its kind, its key.  */
+  size_t open[JSON_MAX_DEPTH + 1];
+  bool is_object[JSON_MAX_DEPTH + 1];
+  const char *open_key[JSON_MAX_DEPTH + 1];
+  size_t depth;
+  const char *key; /* the key just read, for the next value */
+  bool have_root;
+};
+
+static void *
+arena_alloc (struct builder *b, size_t size)
+{
+  struct arena_block *blk = b->doc->blocks;
+
+  size = (size + alignof (max_align_t) - 1) & ~(alignof (max_align_t) - 1);
+  if (blk == NULL || blk->cap - blk->used < size)
+    {
+      size_t cap = size > b->block_size ? size : b->block_size;
+      blk = xmalloc (sizeof (*blk) + cap);
+      blk->used = 0;
+      blk->cap = cap;
+      blk->next = b->doc->blocks;
+      b->doc->blocks = blk;
+      b->block_size *= 2;
+    }
+  blk->used += size;
+  return blk->data + blk->used - size;
+}
+
+static char *
+arena_strndup (struct builder *b, const void *s, size_t len)
+{
+  char *p = arena_alloc (b, len + 1);
+  memcpy (p, s, len);
+  p[len] = '\0';
+  return p;
+}
+
+static yajl_val
+node (struct builder *b, yajl_type type)
+{
+  yajl_val v = arena_alloc (b, sizeof (*v));
+  memset (v, 0, sizeof (*v));
+  v->type = type;
+  return v;
+}
+
+/* V is whole: a member of the open container, or the document.  */
+static int
+place (struct builder *b, yajl_val v)
+{
+  if (b->depth == 0)
+    {
+      b->doc->root = *v;
+      b->have_root = true;
+      return 1;
+    }
+  if (b->npending == b->cap)
+    {
+      b->cap = b->cap ? b->cap * 2 : 64;
+      b->pending = xrealloc (b->pending, b->cap * sizeof (*b->pending));
+    }
+  b->pending[b->npending++] = (struct pending){ b->key, v };
+  b->key = NULL;
+  return 1;
+}
+
+static int
+on_null (void *ctx)
+{
+  return place (ctx, node (ctx, yajl_t_null));
+}
+
+static int
+on_boolean (void *ctx, int value)
+{
+  return place (ctx, node (ctx, value ? yajl_t_true : yajl_t_false));
+}
+
+/* As yajl_tree: the text always, the integer when the whole text is one
+   that fits, the double when strtod takes it all.  */
+static int
+on_number (void *ctx, const char *s, size_t len)
+{
+  struct builder *b = ctx;
+  yajl_val v = node (b, yajl_t_number);
+  char *end;
+
+  v->u.number.r = arena_strndup (b, s, len);
+  errno = 0;
+  v->u.number.i = strtoll (v->u.number.r, &end, 10);
+  if (errno == 0 && *end == '\0')
+    v->u.number.flags |= YAJL_NUMBER_INT_VALID;
+  errno = 0;
+  v->u.number.d = strtod (v->u.number.r, &end);
+  if (errno == 0 && *end == '\0')
+    v->u.number.flags |= YAJL_NUMBER_DOUBLE_VALID;
+  return place (b, v);
+}
+
+static int
+on_string (void *ctx, const unsigned char *s, size_t len)
+{
+  struct builder *b = ctx;
+  yajl_val v = node (b, yajl_t_string);
+
+  v->u.string = arena_strndup (b, s, len);
+  return place (b, v);
+}
+
+static int
+on_key (void *ctx, const unsigned char *s, size_t len)
+{
+  struct builder *b = ctx;
+
+  b->key = arena_strndup (b, s, len);
+  return 1;
+}
+
+static int
+open_container (struct builder *b, bool object)
+{
+  if (b->depth == JSON_MAX_DEPTH)
+    return 0;
+  b->depth++;
+  b->open[b->depth] = b->npending;
+  b->is_object[b->depth] = object;
+  b->open_key[b->depth] = b->key;
+  b->key = NULL;
+  return 1;
+}
+
+static int
+close_container (struct builder *b)
+{
+  size_t start = b->open[b->depth], n = b->npending - start;
+  yajl_val v = node (b, b->is_object[b->depth] ? yajl_t_object : yajl_t_array);
+  yajl_val *values = arena_alloc (b, (n ? n : 1) * sizeof (*values));
+
+  for (size_t i = 0; i < n; i++)
+    values[i] = b->pending[start + i].value;
+  if (b->is_object[b->depth])
+    {
+      const char **keys = arena_alloc (b, (n ? n : 1) * sizeof (*keys));
+      for (size_t i = 0; i < n; i++)
+        keys[i] = b->pending[start + i].key;
+      v->u.object.keys = keys;
+      v->u.object.values = values;
+      v->u.object.len = n;
+    }
+  else
+    {
+      v->u.array.values = values;
+      v->u.array.len = n;
+    }
+  b->npending = start;
+  b->key = b->open_key[b->depth];
+  b->depth--;
+  return place (b, v);
+}
+
+static int
+on_start_map (void *ctx)
+{
+  return open_container (ctx, true);
+}
+
+static int
+on_start_array (void *ctx)
+{
+  return open_container (ctx, false);
+}
+
+static int
+on_end (void *ctx)
+{
+  return close_container (ctx);
+}
+
+static const yajl_callbacks callbacks = {
+  .yajl_null = on_null,
+  .yajl_boolean = on_boolean,
+  .yajl_number = on_number,
+  .yajl_string = on_string,
+  .yajl_start_map = on_start_map,
+  .yajl_map_key = on_key,
+  .yajl_end_map = on_end,
+  .yajl_start_array = on_start_array,
+  .yajl_end_array = on_end,
+};
+
+static void
+doc_free (struct json_doc *doc)
+{
+  if (doc == NULL)
+    return;
+  for (struct arena_block *blk = doc->blocks, *next; blk; blk = next)
+    {
+      next = blk->next;
+      free (blk);
+    }
+  free (doc);
+}
+
+/* yajl's message on H's failure, its first line ("parse error: ...";
+   the rest quotes the text).  */
+static int
+parse_error (yajl_handle h, const char *text, size_t len, nook_error_t *err)
+{
+  unsigned char *msg = yajl_get_error (h, 1, (const unsigned char *)text, len);
+  int r;
+
+  if (msg)
+    msg[strcspn ((char *)msg, "\n")] = '\0';
+  r = nook_error (err, 0, "invalid JSON: %s", msg && msg[0] ? (char *)msg : "parse error");
+  yajl_free_error (h, msg);
+  return r;
+}
+
+int
+json_parse (const char *text, size_t len, nook_json **out, nook_error_t *err)
+{
+  struct builder b = { .block_size = len * 2 + 1024 };
+  yajl_handle h;
+  yajl_status st;
+
+  /* yajl_tree_parse read up to the first NUL, and documents were refused
+     for one: the same here, with the same words.  */
+  if (memchr (text, '\0', len) != NULL)
+    return nook_error (err, 0, "invalid JSON: embedded NUL byte");
+  b.doc = xzalloc (sizeof (*b.doc));
+  h = yajl_alloc (&callbacks, NULL, &b);
+  if (h == NULL)
+    {
+      doc_free (b.doc);
+      return nook_error (err, ENOMEM, "parse JSON");
+    }
+  /* As yajl_tree_parse.  */
+  yajl_config (h, yajl_allow_comments, 1);
+  st = yajl_parse (h, (const unsigned char *)text, len);
+  if (st == yajl_status_ok)
+    st = yajl_complete_parse (h);
+  if (st != yajl_status_ok || !b.have_root)
+    {
+      int r = b.depth == JSON_MAX_DEPTH && st == yajl_status_client_canceled
+                  ? nook_error (err, 0, "invalid JSON: nested more than %d levels deep",
+                                JSON_MAX_DEPTH)
+                  : parse_error (h, text, len, err);
+      yajl_free (h);
+      free (b.pending);
+      doc_free (b.doc);
+      return r;
+    }
+  yajl_free (h);
+  free (b.pending);
+  *out = &b.doc->root;
+  return 0;
+}
+
+void
+json_free (nook_json *j)
+{
+  if (j)
+    doc_free ((struct json_doc *)((char *)j - offsetof (struct json_doc, root)));
+}
+
+void
+json_freep (nook_json **j)
+{
+  json_free (*j);
+}
