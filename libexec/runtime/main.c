@@ -4,13 +4,19 @@
                   COMMAND [OPTIONS] ID [ARGS]
 
    Parse, then act: the global options, then the verb's table (cli.h),
-   then the verb.  Errors go to the --log file when one is given (the
-   caller's stderr may be the container's, as the monitor runs us), to
-   stderr otherwise; the exit code is the verb's (1, 255 for exec).  */
+   then the verb.  An error goes to stderr, and to the --log file too
+   when one is given (as runc's: its callers read it there); the exit
+   code is the verb's (1, 255 for exec).  */
 #include "cli.h"
 
 #include <fcntl.h>
 #include <string.h>
+
+/* Tells pkg/runtime/sealed.c's constructor, through a weak reference,
+   that this program is nook-runtime, whatever name it was run under:
+   it re-executes from a sealed copy for the verbs that need one.  */
+extern const bool runtime_seals_itself;
+const bool runtime_seals_itself = true;
 
 /* The one piece of process-wide state: where log lines go.  Set once,
    before any verb runs; nook_warn/nook_debug reach it through the log
@@ -28,10 +34,12 @@ level_name (enum nook_log_level level)
   return level == NOOK_LOG_DEBUG ? "debug" : level == NOOK_LOG_WARN ? "warning" : "error";
 }
 
-/* One line as runc's logrus writes it, text or JSON, in one write.  */
-static void
+/* One line as runc's logrus writes it, text or JSON, in one write;
+   false when the log could not take it.  */
+static bool
 log_line (const char *level, const char *msg)
 {
+  bool written;
   _cleanup_free_ char *now = nook_time_format (nook_now_ns ());
   struct nook_buf line = { 0 };
 
@@ -53,23 +61,24 @@ log_line (const char *level, const char *msg)
     }
   if (log_sink.fd < 0)
     log_sink.fd = open (log_sink.path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-  if (log_sink.fd < 0 || nook_write_all (log_sink.fd, line.data, line.len) < 0)
-    fprintf (stderr, "nook-runtime: %s\n", msg);
+  written = log_sink.fd >= 0 && nook_write_all (log_sink.fd, line.data, line.len) == 0;
   nook_buf_free (&line);
+  return written;
 }
 
 static void
 log_writer (enum nook_log_level level, const char *msg)
 {
-  log_line (level_name (level), msg);
+  if (!log_line (level_name (level), msg))
+    fprintf (stderr, "nook-runtime: %s\n", msg);
 }
 
+/* On stderr whatever happens, and in the log when there is one.  */
 static void
 log_error (const char *msg)
 {
-  if (log_sink.path == NULL)
-    fprintf (stderr, "nook-runtime: %s\n", msg);
-  else
+  fprintf (stderr, "nook-runtime: %s\n", msg);
+  if (log_sink.path)
     log_line ("error", msg);
 }
 

@@ -11,18 +11,25 @@
    copy of the binary (~0.5 MB) and an execve per call.
 
    A constructor, so it happens before the command line opens anything
-   (a console socket, a --log file) that the re-exec would close; it
-   only acts in a program named nook-runtime (libnook links it into
-   others, the unit tests among them), and only for the verbs that put a
-   runtime process in a container (create, run, exec): state, start,
-   kill, delete and the rest stay as fast as they were.  Nor when nobody
-   here could write the binary anyway: not group- or world-writable, and
-   owned by someone we are not and cannot act for (rootless, the binary
-   installed by root: its owner is another user, or unmapped in our user
-   namespace); a container, made by us with at most our rights over host
-   files, cannot either.  That is the usual rootless case, and saves it
-   an execve and a copy (~5 ms of CPU).  Any failure to seal is fatal:
-   running unsealed would be silently unsafe.  */
+   (a console socket, a --log file) that the re-exec would close.  It
+   acts only in nook-runtime, known by a symbol its main.c defines (not
+   by argv[0]: a symlink named runc is nook-runtime too), not in the
+   other programs libnook links into (nook, the monitor, the unit tests).
+   It fails closed: every command line is sealed but those whose verb is
+   known to put no runtime process in a container (state, start, kill,
+   delete, list, ps, features, spec, or no verb at all: --help,
+   --version), found by reading the global options as main.c's parser
+   does; those stay as fast as they were.  An option it does not know
+   seals too, however the parser would take it.
+
+   Nor is anything sealed when nobody here could write the binary anyway:
+   not group- or world-writable, and owned by someone we are not and
+   cannot act for (rootless, the binary installed by root: its owner is
+   another user, or unmapped in our user namespace); a container, made by
+   us with at most our rights over host files, cannot either.  That is
+   the usual rootless case, and saves it an execve and a copy (~5 ms of
+   CPU).  Any failure to seal is fatal: running unsealed would be
+   silently unsafe.  */
 #include "runtime/runtime-internal.h"
 
 #include <fcntl.h>
@@ -87,42 +94,77 @@ copy_fd (int from, int to, off_t size)
     }
 }
 
-/* The verb of nook-runtime's command line: the first word that is not
-   a global option or the value of one.  */
+/* Defined by nook-runtime's main.c alone.  A weak reference: null in
+   every other program libnook is linked into.  */
+extern const bool runtime_seals_itself __attribute__ ((weak));
+
+/* Whether the first LEN bytes of NAME are one of NAMES.  */
+static bool
+name_in (const char *const *names, const char *name, size_t len)
+{
+  for (; *names; names++)
+    if (strlen (*names) == len && strncmp (*names, name, len) == 0)
+      return true;
+  return false;
+}
+
+/* The verb of nook-runtime's command line, found the way options.c's
+   cli_parse finds it with main.c's global options (Go's flag rules: one
+   dash or two, the value after '=' or as the next word, "--" ends the
+   options).  NULL when there is none; "" when the parser would refuse
+   the line (an option it does not know, a value missing), so sealed as
+   anything this cannot vouch for.  */
 static const char *
 verb_of (char **argv)
 {
-  static const char *const with_value[]
-      = { "--root", "--log", "--log-format", "--criu", "--rootless" };
+  static const char *const with_value[] = { "root", "log", "log-format", "rootless", "criu", NULL };
+  static const char *const flags[]
+      = { "debug", "systemd-cgroup", "version", "v", "help", "h", NULL };
+
   for (int i = 1; argv[i]; i++)
     {
-      bool takes = false;
-      if (argv[i][0] != '-')
-        return argv[i];
-      for (size_t k = 0; k < NOOK_ARRAY_SIZE (with_value); k++)
-        takes = takes || strcmp (argv[i], with_value[k]) == 0;
-      if (takes && argv[i + 1])
-        i++;
+      const char *a = argv[i], *name;
+      size_t len;
+
+      if (strcmp (a, "--") == 0)
+        return argv[i + 1];
+      if (a[0] != '-' || a[1] == '\0')
+        return a;
+      name = a + (a[1] == '-' ? 2 : 1);
+      len = strcspn (name, "=");
+      if (name_in (with_value, name, len))
+        {
+          if (name[len] == '\0' && argv[++i] == NULL)
+            return "";
+        }
+      else if (!name_in (flags, name, len))
+        return "";
     }
-  return "";
+  return NULL;
 }
 
-__attribute__ ((constructor)) static void
+/* Whether ARGV runs a verb that may put a process of ours in a
+   container.  */
+static bool
+needs_seal (char **argv)
+{
+  static const char *const unsealed[]
+      = { "state", "start", "kill", "delete", "list", "ps", "features", "spec", NULL };
+  const char *verb = verb_of (argv);
+
+  return verb && !strv_contains ((char *const *)unsealed, verb);
+}
+
+/* Priority 101, the first a program may use: before any other
+   constructor does anything the re-exec would throw away.  */
+__attribute__ ((constructor (101))) static void
 reexec_sealed (int argc, char **argv, char **envp)
 {
   _cleanup_close_ int self = -1, copy = -1;
-  const char *base;
   struct stat st;
 
   (void)argc;
-  if (argv == NULL || argv[0] == NULL)
-    return;
-  base = strrchr (argv[0], '/');
-  base = base ? base + 1 : argv[0];
-  if (strcmp (base, "nook-runtime") != 0)
-    return;
-  base = verb_of (argv);
-  if (strcmp (base, "create") != 0 && strcmp (base, "run") != 0 && strcmp (base, "exec") != 0)
+  if (&runtime_seals_itself == NULL || argv == NULL || argv[0] == NULL || !needs_seal (argv))
     return;
   self = open ("/proc/self/exe", O_RDONLY | O_CLOEXEC);
   if (self < 0)

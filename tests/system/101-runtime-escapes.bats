@@ -49,6 +49,26 @@ setup () {
     fi
 }
 
+@test "the seal holds however the global options are written, and under the name runc" {
+    # Go's flag rules: -root DIR, --root=DIR and -root=DIR are --root DIR
+    # to the parser, so to the seal too; a symlink named runc is still
+    # nook-runtime.
+    local rt="$BATS_TEST_TMPDIR/nook-runtime" runc="$BATS_TEST_TMPDIR/runc" i=0 globals
+    cp "$RUNTIME" "$rt"
+    ln -s nook-runtime "$runc"
+    rt_config 'sleep 30'
+    for globals in "'$rt' -root '$STATE'" "'$rt' --root='$STATE'" "'$rt' -root='$STATE' -debug=false" \
+        "'$runc' -root '$STATE'" "'$runc' --log '$BATS_TEST_TMPDIR/log' --root '$STATE'"; do
+        i=$((i + 1))
+        run -0 unshare -Urm sh -c "
+            $globals create --pid-file '$BATS_TEST_TMPDIR/pid$i' -b '$BUNDLE' c$i || exit 1
+            echo exe=\$(readlink /proc/\$(cat '$BATS_TEST_TMPDIR/pid$i')/exe)
+            $globals delete -f c$i"
+        [ "$output" = "exe=/memfd:nook-runtime (deleted)" ] || { echo "$globals: $output"; return 1; }
+    done
+    assert_no_state
+}
+
 @test "no fd of the caller or the runtime is open in the container" {
     # The shell's own fds, listed by a child while the shell only waits
     # (a pipe or a redirection would add the shell's own).
@@ -72,6 +92,43 @@ setup () {
         fi
         assert_no_state
     done
+}
+
+@test "a cwd through a directory fd the caller left open is refused: outside the root" {
+    # CVE-2024-21626: fd 7, a host directory, is still open in the init
+    # when it enters process.cwd (the fds close later, just before the
+    # execve), so /proc/self/fd/7 leads out of the root.
+    mkdir "$BATS_TEST_TMPDIR/host"
+    echo secret > "$BATS_TEST_TMPDIR/host/file"
+    # A user namespace of the spec's (run without unshare): exec can
+    # join it from another call.
+    rt_config 'pwd; ls; sleep 30' '' '' \
+        "\"uidMappings\": [{\"containerID\": 0, \"hostID\": $(id -u), \"size\": 1}], \"gidMappings\": [{\"containerID\": 0, \"hostID\": $(id -g), \"size\": 1}]" \
+        '{"type": "mount"}, {"type": "pid"}, {"type": "ipc"}, {"type": "uts"}, {"type": "user"}'
+    sed -i 's|"cwd": "/"|"cwd": "/proc/self/fd/7"|' "$BUNDLE/config.json"
+    run rt_plain run -b "$BUNDLE" c1 7<"$BATS_TEST_TMPDIR/host"
+    assert_status 1
+    [ "$output" = "nook-runtime: process.cwd \`/proc/self/fd/7\` is outside the container's root" ]
+    assert_no_state
+    assert_no_processes
+    run rt_plain create -b "$BUNDLE" c2 7<"$BATS_TEST_TMPDIR/host"
+    assert_status 1
+    [ "$output" = "nook-runtime: process.cwd \`/proc/self/fd/7\` is outside the container's root" ]
+    run -0 rt_plain list -q
+    [ -z "$output" ]
+    assert_no_state
+    assert_no_processes
+    # The same for exec --cwd into a running container: refused, and
+    # nothing started in it.
+    sed -i 's|"cwd": "/proc/self/fd/7"|"cwd": "/"|' "$BUNDLE/config.json"
+    rt_plain run -d --pid-file "$BATS_TEST_TMPDIR/pid" -b "$BUNDLE" c3 </dev/null >/dev/null 2>&1
+    run rt_plain exec --cwd /proc/self/fd/7 c3 sh -c 'pwd; ls' 7<"$BATS_TEST_TMPDIR/host"
+    assert_status 255
+    [ "$output" = "nook-runtime: the cwd (\"/proc/self/fd/7\") is outside of the container's root: possible container breakout, refused" ]
+    run -0 rt_plain ps --format json c3
+    [ "$output" = "[$(cat "$BATS_TEST_TMPDIR/pid")]" ]
+    rt_plain delete -f c3
+    assert_no_state
 }
 
 @test "masked paths read empty or fail" {

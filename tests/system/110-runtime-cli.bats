@@ -452,17 +452,21 @@ EOF
 
 # ---- global options ----
 
-@test "--log: errors as JSON or text lines, not on stderr; --debug adds debug lines" {
+@test "--log: errors on stderr and in the log, as JSON or text lines; --debug adds debug lines" {
     log="$BATS_TEST_TMPDIR/log.json"
-    run "$RUNTIME" --root "$STATE/nook" --log "$log" --log-format json state nosuch
+    run --separate-stderr "$RUNTIME" --root "$STATE/nook" --log "$log" --log-format json state nosuch
     assert_status 1
     [ -z "$output" ]
-    jq -e 'select(.level == "error") | .msg | contains("nosuch")' "$log"
+    [ "$stderr" = "nook-runtime: container \`nosuch\` does not exist" ]
+    [ "$(jq -r 'select(.level == "error") | .msg' "$log")" = "container \`nosuch\` does not exist" ]
     jq -e '.time' "$log"
     log2="$BATS_TEST_TMPDIR/log.txt"
-    run "$RUNTIME" --root "$STATE/nook" --log "$log2" --log-format text delete nosuch
+    run --separate-stderr "$RUNTIME" --root "$STATE/nook" --log "$log2" --log-format text delete nosuch
     assert_status 1
-    grep -E '^time="[^"]+" level=error msg=".*nosuch.*"$' "$log2"
+    [ -z "$output" ]
+    [ "$stderr" = "nook-runtime: container \`nosuch\` does not exist" ]
+    [ "$(grep -c . "$log2")" = 1 ]
+    grep -E '^time="[^"]+" level=error msg="container `nosuch` does not exist"$' "$log2"
     run "$RUNTIME" --root "$STATE/nook" --log "$log2" --log-format xml list
     assert_status 1
     assert_output_contains "xml"
