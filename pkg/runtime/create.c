@@ -1,7 +1,9 @@
 /* create: the parent side.
 
    1. Read and check config.json; get the seccomp program (seccomp.c:
-      cached under ROOT); make ROOT/ID with exec.fifo in it.
+      cached under ROOT); make ROOT/ID with a copy of config.json (what
+      exec and the poststop hooks read: the bundle may change), exec.fifo
+      and start.fifo in it (state.c: runtime_start).
    2. clone() the init with the new namespaces the spec asks for (a pid
       namespace given by path is joined here first, so the init is born
       in it).
@@ -95,10 +97,12 @@ lsm_enabled (const char *path)
 
 /* Labels: applied where the host has the LSM (AppArmor), ignored with
    a warning where it has not, an error where it has one this runtime
-   cannot apply (SELinux).  */
-static int
-check_labels (struct oci_spec *spec, nook_error_t *err)
+   cannot apply (SELinux).  exec applies the same rule, quietly for the
+   labels create warned about already.  */
+int
+runtime_check_labels (struct oci_spec *spec, bool quiet, nook_error_t *err)
 {
+  void (*say) (const char *, ...) = quiet ? nook_debug : nook_warn;
   bool selinux = access ("/sys/fs/selinux/enforce", F_OK) == 0;
   struct
   {
@@ -109,7 +113,7 @@ check_labels (struct oci_spec *spec, nook_error_t *err)
 
   if (spec->apparmor_profile && !lsm_enabled ("/sys/module/apparmor/parameters/enabled"))
     {
-      nook_warn ("config.json: `process.apparmorProfile` ignored: AppArmor is not enabled");
+      say ("config.json: `process.apparmorProfile` ignored: AppArmor is not enabled");
       free (steal_pointer (&spec->apparmor_profile));
     }
   for (size_t i = 0; i < NOOK_ARRAY_SIZE (sel); i++)
@@ -119,7 +123,7 @@ check_labels (struct oci_spec *spec, nook_error_t *err)
       if (selinux)
         return nook_error (err, 0, "config.json: field `%s` is not supported (SELinux labels)",
                            sel[i].field);
-      nook_warn ("config.json: `%s` ignored: SELinux is not enabled", sel[i].field);
+      say ("config.json: `%s` ignored: SELinux is not enabled", sel[i].field);
       free (steal_pointer (sel[i].label));
     }
   return 0;
@@ -176,20 +180,21 @@ check_sysctl (const struct oci_spec *spec, nook_error_t *err)
   return 0;
 }
 
+/* SPEC from BUNDLE's config.json, checked; *TEXT (*LEN bytes) is the
+   file as read, for the copy in the state directory.  */
 static int
-load_spec (const char *bundle, struct oci_spec *spec, char **rootfs, nook_error_t *err)
+load_spec (const char *bundle, struct oci_spec *spec, char **rootfs, char **text, size_t *len,
+           nook_error_t *err)
 {
   _cleanup_free_ char *path = xasprintf ("%s/config.json", bundle);
-  _cleanup_free_ char *text = NULL;
   _cleanup_free_ char *root = NULL;
   char real[PATH_MAX];
   struct stat st;
-  size_t len;
 
-  if (nook_read_file_at (AT_FDCWD, path, OCI_CONFIG_MAX, &text, &len, err) < 0
-      || oci_spec_parse (text, len, spec, err) < 0)
+  if (nook_read_file_at (AT_FDCWD, path, OCI_CONFIG_MAX, text, len, err) < 0
+      || oci_spec_parse (*text, *len, spec, err) < 0)
     return -1;
-  if (check_labels (spec, err) < 0 || check_sysctl (spec, err) < 0)
+  if (runtime_check_labels (spec, false, err) < 0 || check_sysctl (spec, err) < 0)
     return -1;
   if (!spec->has_process)
     return nook_error (err, 0, "config.json: field `process` is required to create a container");
@@ -296,6 +301,36 @@ write_pid_file (const char *path, pid_t pid, nook_error_t *err)
   char buf[32];
   int n = snprintf (buf, sizeof (buf), "%d", (int)pid);
   return nook_write_file_volatile (AT_FDCWD, path, buf, (size_t)n, 0644, err);
+}
+
+/* A fifo in DIR, held open read-write: opening it never blocks, and it
+   lives as long as one end is open.  */
+static int
+make_fifo (const char *dir, const char *name, int *fd, nook_error_t *err)
+{
+  _cleanup_free_ char *path = xasprintf ("%s/%s", dir, name);
+
+  if (mkfifo (path, 0600) < 0 || (*fd = open (path, O_RDWR | O_CLOEXEC)) < 0)
+    return nook_error (err, errno, "create `%s`", path);
+  return 0;
+}
+
+/* The state directory's files before the clone: config.json as read
+   (written whole: a reader sees all of it or none), exec.fifo, which the
+   init reads until `start` writes a byte, and start.fifo, on which the
+   init answers (state.c: runtime_start).  */
+static int
+fill_dir (const char *dir, const char *text, size_t len, int *fifo_fd, int *reply_fd,
+          nook_error_t *err)
+{
+  _cleanup_free_ char *config = xasprintf ("%s/config.json", dir);
+
+  if (nook_write_file_volatile (AT_FDCWD, config, text, len, 0600, err) < 0)
+    return -1;
+  return make_fifo (dir, "exec.fifo", fifo_fd, err) < 0
+                 || make_fifo (dir, "start.fifo", reply_fd, err) < 0
+             ? -1
+             : 0;
 }
 
 /* 4.: the init's answers until READY, running prestart and createRuntime
@@ -412,10 +447,13 @@ runtime_create (const char *root, const char *id, const struct runtime_create_op
                                  .no_pivot = o->no_pivot,
                                  .id = id,
                                  .console_fd = o->console_fd };
-  _cleanup_free_ char *rootfs = NULL, *dir = NULL, *fifo = NULL;
+  _cleanup_free_ char *rootfs = NULL, *dir = NULL, *text = NULL;
   _cleanup_free_ char *bundle = realpath (o->bundle ? o->bundle : ".", NULL);
-  _cleanup_close_ int fifo_fd = -1;
+  /* Ours closed when we return: `run` goes on to start, which must see
+     only the init's end of start.fifo.  */
+  _cleanup_close_ int fifo_fd = -1, reply_fd = -1;
   int sv[2], flags, ret;
+  size_t len;
   pid_t pid;
 
   if (check_id (id, err) < 0 || check_preserved (o->preserve_fds, err) < 0)
@@ -425,12 +463,11 @@ runtime_create (const char *root, const char *id, const struct runtime_create_op
   nook_debug ("runtime: create %s (%s)", id,
               runtime_exe_sealed () ? "from a sealed copy"
                                     : "not from a sealed copy: nobody here can write the binary");
-  if (load_spec (bundle, &spec, &rootfs, err) < 0)
+  if (load_spec (bundle, &spec, &rootfs, &text, &len, err) < 0)
     return -1;
   a.rootfs = rootfs;
   a.bundle = bundle;
   dir = xasprintf ("%s/%s", root, id);
-  fifo = xasprintf ("%s/exec.fifo", dir);
   if (nook_mkdir_p (AT_FDCWD, root, 0700, err) < 0)
     goto out_spec;
   /* The seccomp program, cached under ROOT, where the init cannot see
@@ -447,13 +484,8 @@ runtime_create (const char *root, const char *id, const struct runtime_create_op
       oci_spec_free (&spec);
       return -1;
     }
-  /* The init holds the fifo open read-write: it never blocks opening it,
-     and blocks reading it until `start` writes a byte.  */
-  if (mkfifo (fifo, 0600) < 0 || (fifo_fd = open (fifo, O_RDWR | O_CLOEXEC)) < 0)
-    {
-      nook_error (err, errno, "create `%s`", fifo);
-      goto out_dir;
-    }
+  if (fill_dir (dir, text, len, &fifo_fd, &reply_fd, err) < 0)
+    goto out_dir;
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
     {
       nook_error (err, errno, "socketpair");
@@ -463,6 +495,7 @@ runtime_create (const char *root, const char *id, const struct runtime_create_op
   if (flags < 0 || runtime_cgroup_prepare (&spec, id, &cg, err) < 0)
     goto out_sync;
   a.fifo_fd = fifo_fd;
+  a.reply_fd = reply_fd;
   a.sync_fd = sv[1];
   if (join_before_userns (&spec, &a.joined_early, err) < 0)
     goto out_sync;

@@ -3,7 +3,9 @@
    The process is the container's own (config.json, as saved at create)
    changed by the options, or a whole `process` object from a file
    (--process).  It gets the container's namespaces, seccomp filter,
-   capabilities, rlimits and user, as the container's process did.
+   capabilities, rlimits and user, as the container's process did, and
+   its labels by create's rule (an AppArmor profile where AppArmor is
+   on, dropped where not).
 
    1. P (the runtime) reads the state, builds the process, gets the
       seccomp program (cached under ROOT) and a pidfd of the container's
@@ -20,8 +22,9 @@
       the preserved ones is close-on-exec by then.  It answers READY and
       execs; a failed execve answers ERROR after READY.
    4. P sees the pid and READY (in either order: C1 and C2 race) then
-      EOF (the sync socket is close-on-exec): the process runs.  On any
-      error, P kills and reaps what it started.
+      EOF (the sync socket is close-on-exec): the process runs, and is
+      recorded in the state directory for kill --all, ps and delete.  On
+      any error, P kills and reaps what it started.
 
    C1 and C2 are not dumpable until the execve: a process of the
    container cannot ptrace or open /proc/PID of C2 while it still holds
@@ -103,24 +106,16 @@ read_json_file (const char *path, size_t max, nook_json **out, nook_error_t *err
   return 0;
 }
 
-/* config.json as create saved it; the bundle's for a container created
-   before nook-runtime saved it.  */
+/* config.json as create saved it (the bundle may have changed since).  */
 static int
-load_config (const char *root, const struct runtime_state *st, struct oci_spec *spec,
-             nook_error_t *err)
+load_config (const struct runtime_state *st, struct oci_spec *spec, nook_error_t *err)
 {
-  _cleanup_free_ char *saved = xasprintf ("%s/%s/config.json", root, st->id);
-  _cleanup_free_ char *bundle = xasprintf ("%s/config.json", st->bundle);
-  _cleanup_free_ char *text = NULL;
-  const char *path = access (saved, F_OK) == 0 ? saved : bundle;
-  size_t len;
-
-  if (nook_read_file_at (AT_FDCWD, path, OCI_CONFIG_MAX, &text, &len, err) < 0
-      || oci_spec_parse (text, len, spec, err) < 0)
+  if (runtime_load_config (st, spec, err) < 0)
     return -1;
   if (!spec->has_process)
-    return nook_error (err, 0, "%s: field `process` is missing", path);
-  return 0;
+    return nook_error (err, 0, "config.json: field `process` is missing");
+  /* What create did with the labels, quietly: it warned already.  */
+  return runtime_check_labels (spec, true, err);
 }
 
 static int
@@ -253,10 +248,6 @@ check_process (const struct oci_spec *p, int console_fd, nook_error_t *err)
 {
   if (p->cwd == NULL || p->cwd[0] != '/')
     return nook_error (err, 0, "exec: the cwd `%s` is not an absolute path", p->cwd ? p->cwd : "");
-  if (p->apparmor_profile)
-    return nook_error (err, 0, "exec: an AppArmor profile is not supported");
-  if (p->selinux_label)
-    return nook_error (err, 0, "exec: an SELinux label is not supported");
   if (p->terminal && console_fd < 0)
     return nook_error (err, 0, "exec: a terminal with --detach needs --console-socket");
   if (!p->terminal && console_fd >= 0)
@@ -281,7 +272,7 @@ prepare (const char *root, const char *id, const struct runtime_exec_opts *o, st
       runtime_state_free (&st);
       return nook_error (err, 0, "cannot exec in a stopped container");
     }
-  if (load_config (root, &st, &c->spec, err) < 0)
+  if (load_config (&st, &c->spec, err) < 0)
     {
       runtime_state_free (&st);
       return -1;
@@ -290,6 +281,10 @@ prepare (const char *root, const char *id, const struct runtime_exec_opts *o, st
   c->proc = &c->spec;
   if (o->process_file ? process_from_file (c, o->process_file, err)
                       : process_from_options (&c->spec, o, err))
+    return -1;
+  /* Labels of --apparmor, --process-label or --process: the same rule,
+     said aloud.  */
+  if (runtime_check_labels (c->proc, false, err) < 0)
     return -1;
   if (c->spec.seccomp)
     {
@@ -459,7 +454,8 @@ child_setup (struct exec_ctx *c, bool joined_user, char **path, nook_error_t *er
     return -1;
   if (c->has_filter && !nnp && runtime_seccomp_load (&c->filter, err) < 0)
     return -1;
-  if (runtime_setup_process (p, err) < 0 || runtime_find_executable (p, path, err) < 0)
+  if (runtime_setup_process (p, err) < 0 || runtime_apply_apparmor (p, err) < 0
+      || runtime_find_executable (p, path, err) < 0)
     return -1;
   if (c->has_filter && nnp && runtime_seccomp_load (&c->filter, err) < 0)
     return -1;
@@ -570,6 +566,19 @@ console_for_us (struct exec_ctx *c, const struct runtime_exec_opts *o, int *ours
   return 0;
 }
 
+/* The process runs: a failure to record it is only a warning.  */
+static void
+track (const char *root, const char *id, pid_t pid)
+{
+  nook_error_t err = NULL;
+
+  if (runtime_track_exec (root, id, pid, &err) < 0)
+    {
+      nook_warn ("exec: kill --all and ps may miss process %d: %s", (int)pid, err->msg);
+      nook_error_free (&err);
+    }
+}
+
 int
 runtime_exec (const char *root, const char *id, const struct runtime_exec_opts *o, pid_t *pid,
               int *master, nook_error_t *err)
@@ -615,6 +624,7 @@ runtime_exec (const char *root, const char *id, const struct runtime_exec_opts *
       return -1;
     }
   nook_debug ("exec: process %d started in %s", (int)c2, id);
+  track (root, id, c2);
   *pid = c2;
   return 0;
 }

@@ -10,6 +10,9 @@
      poststart                `start`, after the init was let go
      poststop                 `delete`, before the state goes
 
+   poststart and poststop are those of config.json as create saved it
+   (state.c), the others those create read.
+
    The first four failing fail the operation (the spec: "MUST generate
    an error"); poststart and poststop only warn.  A hook's stdout and
    stderr are kept (the first HOOK_OUTPUT_MAX bytes) for the message
@@ -247,14 +250,11 @@ runtime_hooks_run (const struct oci_spec *spec, enum oci_hook_kind kind, const c
 void
 runtime_hooks_after (const struct runtime_state *st, enum oci_hook_kind kind)
 {
-  _cleanup_free_ char *path = xasprintf ("%s/config.json", st->bundle);
-  _cleanup_free_ char *text = NULL, *state = NULL;
+  _cleanup_free_ char *state = NULL;
   struct oci_spec spec;
   nook_error_t err = NULL;
-  size_t len;
 
-  if (nook_read_file_at (AT_FDCWD, path, OCI_CONFIG_MAX, &text, &len, &err) < 0
-      || oci_spec_parse (text, len, &spec, &err) < 0)
+  if (runtime_load_config (st, &spec, &err) < 0)
     {
       nook_warn ("%s hooks not run: %s", oci_hook_names[kind], err->msg);
       nook_error_free (&err);
@@ -274,19 +274,4 @@ runtime_hooks_after (const struct runtime_state *st, enum oci_hook_kind kind)
         }
     }
   oci_spec_free (&spec);
-}
-
-void
-runtime_after_start (const char *root, const char *id)
-{
-  struct runtime_state st;
-  nook_error_t err = NULL;
-
-  if (runtime_state_read (root, id, &st, &err) < 0)
-    {
-      nook_error_free (&err);
-      return;
-    }
-  runtime_hooks_after (&st, OCI_HOOK_POSTSTART);
-  runtime_state_free (&st);
 }

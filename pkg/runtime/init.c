@@ -99,9 +99,9 @@ set_oom_score_adj (const struct oci_spec *spec, nook_error_t *err)
 }
 
 /* process.apparmorProfile, for the execve (create.c cleared it when
-   AppArmor is not enabled).  */
-static int
-set_apparmor (const struct oci_spec *spec, nook_error_t *err)
+   AppArmor is not enabled); exec's process too.  */
+int
+runtime_apply_apparmor (const struct oci_spec *spec, nook_error_t *err)
 {
   _cleanup_free_ char *v = NULL;
   _cleanup_close_ int fd = -1;
@@ -182,7 +182,7 @@ setup (struct runtime_init_args *a, pid_t pid, char **path, nook_error_t *err)
      here.  */
   if (a->seccomp && !spec->no_new_privileges && runtime_seccomp_load (a->seccomp, err) < 0)
     return -1;
-  if (runtime_setup_process (spec, err) < 0 || set_apparmor (spec, err) < 0)
+  if (runtime_setup_process (spec, err) < 0 || runtime_apply_apparmor (spec, err) < 0)
     return -1;
   nook_debug ("init: process set up");
   /* After the switch of user: the permission check is the user's.  */
@@ -196,6 +196,21 @@ setup (struct runtime_init_args *a, pid_t pid, char **path, nook_error_t *err)
   if (a->seccomp && spec->no_new_privileges && runtime_seccomp_load (a->seccomp, err) < 0)
     return -1;
   return 0;
+}
+
+/* After `start`: the error goes to `start`, which waits on start.fifo
+   for it (or for EOF: our end is close-on-exec).  One write of less
+   than PIPE_BUF: `start` reads it whole.  On the container's stderr only
+   when nobody can read it there.  */
+static void __attribute__ ((noreturn))
+start_failed (struct runtime_init_args *a, int errnum, const char *msg, int code)
+{
+  struct runtime_sync m = { .type = RUNTIME_SYNC_ERROR, .errnum = errnum };
+
+  snprintf (m.msg, sizeof (m.msg), "%s", msg);
+  if (a->reply_fd < 0 || write (a->reply_fd, &m, sizeof (m)) != (ssize_t)sizeof (m))
+    dprintf (STDERR_FILENO, "nook-runtime: %s\n", msg);
+  _exit (code);
 }
 
 void
@@ -227,14 +242,11 @@ runtime_init (struct runtime_init_args *a)
     _exit (1);
   close (a->fifo_fd);
   if (run_hooks (a, OCI_HOOK_START_CONTAINER, "created", pid, &err) < 0)
-    {
-      dprintf (STDERR_FILENO, "nook-runtime: %s\n", err->msg);
-      _exit (1);
-    }
+    start_failed (a, err->errnum, err->msg, 1);
   execve (path, a->spec->args, a->spec->env ? a->spec->env : (char *[]){ NULL });
   {
     int e = errno;
-    dprintf (STDERR_FILENO, "nook-runtime: exec `%s`: %s\n", path, strerror (e));
-    _exit (e == ENOENT ? 127 : 126);
+    _cleanup_free_ char *msg = xasprintf ("exec `%s`: %s", path, strerror (e));
+    start_failed (a, e, msg, e == ENOENT ? 127 : 126);
   }
 }

@@ -37,6 +37,7 @@ struct runtime_init_args
   const char *rootfs;
   const char *bundle;
   int fifo_fd;
+  int reply_fd; /* start.fifo: the init's answer to `start` (state.c) */
   int sync_fd;
   int preserve_fds;
   bool no_pivot;
@@ -69,8 +70,8 @@ bool runtime_hooks_any (const struct oci_spec *spec, enum oci_hook_kind kind);
    fails or times out is the error, naming it ("hooks.prestart[0]").  */
 int runtime_hooks_run (const struct oci_spec *spec, enum oci_hook_kind kind, const char *state,
                        nook_error_t *err);
-/* poststart or poststop of the container ST, from its bundle's
-   config.json: failures are warnings, as the spec says.  */
+/* poststart or poststop of the container ST, from its config.json as
+   create saved it: failures are warnings, as the spec says.  */
 void runtime_hooks_after (const struct runtime_state *st, enum oci_hook_kind kind);
 
 /* runtime_setup_rootfs in its two halves, hooks between (mounts.c):
@@ -93,11 +94,23 @@ int runtime_cgroup_prepare (const struct oci_spec *spec, const char *id, struct 
 void runtime_cgroup_release (struct runtime_cgroup *cg, bool remove);
 /* Remember it in the state directory DIR, for `delete`.  */
 int runtime_cgroup_record (const char *dir, const struct runtime_cgroup *cg, nook_error_t *err);
-/* What `start` does last: the poststart hooks.  */
-void runtime_after_start (const char *root, const char *id);
 /* What `delete` does last, before the state directory goes: remove the
    cgroup, run the poststop hooks.  */
 void runtime_after_delete (const char *root, const struct runtime_state *st);
+
+/* config.json of the container ST as create saved it in its state
+   directory; its bundle's for a container created before nook-runtime
+   saved it (state.c).  */
+int runtime_load_config (const struct runtime_state *st, struct oci_spec *spec, nook_error_t *err);
+/* Remember PID, started by `exec` in container ID, for kill --all, ps
+   and delete (state.c).  */
+int runtime_track_exec (const char *root, const char *id, pid_t pid, nook_error_t *err);
+/* Labels of SPEC: AppArmor kept where the host has it enabled, dropped
+   with a warning (QUIET: a debug line) where not; SELinux labels
+   refused where the host has SELinux, dropped elsewhere (create.c).  */
+int runtime_check_labels (struct oci_spec *spec, bool quiet, nook_error_t *err);
+/* process.apparmorProfile of SPEC for the next execve (init.c).  */
+int runtime_apply_apparmor (const struct oci_spec *spec, nook_error_t *err);
 
 /* Whether we run from the sealed copy of ourselves (sealed.c).  */
 bool runtime_exe_sealed (void);

@@ -14,6 +14,7 @@
 struct runtime_state
 {
   char *id;
+  char *dir; /* ROOT/ID: state.json, config.json as create read it */
   pid_t pid;
   uint64_t pid_start; /* catches a reused pid */
   char *bundle;
@@ -85,9 +86,10 @@ int runtime_write_pid_file (const char *path, pid_t pid, nook_error_t *err);
 /* The containers under ROOT, sorted by ID (*N of them).  */
 int runtime_list (const char *root, struct runtime_list_entry **out, size_t *n, nook_error_t *err);
 void runtime_list_free (struct runtime_list_entry *l, size_t n);
-/* The processes of a container: those in its pid namespace when it has
-   one of its own, and its process and their descendants.  None when it
-   is stopped.  */
+/* The processes of a container: those in the pid namespace or mount
+   namespace it made for itself (state.c says when each counts), its
+   process, those `exec` started, and their descendants.  None when it is
+   stopped.  */
 int runtime_container_pids (const char *root, const struct runtime_state *st, pid_t **pids,
                             size_t *n, nook_error_t *err);
 
