@@ -87,28 +87,48 @@ require_wide () {
 }
 
 @test "mounts: bind read-only, rbind, tmpfs options, propagation, mqueue, sysfs, cgroup" {
-    mkdir -p "$BATS_TEST_TMPDIR/data/sub"
-    echo hello > "$BATS_TEST_TMPDIR/data/file"
-    rt_config 'cat /data/file; touch /data/x 2>&1 | grep -c Read-only; grep -E \" /(data|rdata|scratch|dev/mqueue|sys|sys/fs/cgroup) \" /proc/self/mountinfo' '' \
+    local data="$BATS_TEST_TMPDIR/data"
+    mkdir -p "$data/sub"
+    echo hello > "$data/file"
+    rt_config 'cat /data/file; touch /data/x 2>&1 | grep -c Read-only; cat /rdata/sub/f; ls -A /data/sub | wc -l; touch /sys/fs/cgroup/x 2>&1; mkdir $(ls -d /sys/fs/cgroup/*/ | head -n 1)nook-x 2>&1; grep -E \" /(data|data/sub|rdata|rdata/sub|scratch|dev/mqueue|sys|sys/fs/cgroup) \" /proc/self/mountinfo' '' \
         "\"mounts\": [
           {\"destination\": \"/proc\", \"type\": \"proc\", \"source\": \"proc\"},
           {\"destination\": \"/dev\", \"type\": \"tmpfs\", \"source\": \"tmpfs\", \"options\": [\"nosuid\"]},
-          {\"destination\": \"/data\", \"type\": \"bind\", \"source\": \"$BATS_TEST_TMPDIR/data\", \"options\": [\"bind\", \"ro\", \"nosuid\", \"nodev\", \"noexec\", \"rshared\"]},
-          {\"destination\": \"/rdata\", \"type\": \"none\", \"source\": \"$BATS_TEST_TMPDIR/data\", \"options\": [\"rbind\", \"rprivate\"]},
+          {\"destination\": \"/data\", \"type\": \"bind\", \"source\": \"$data\", \"options\": [\"bind\", \"ro\", \"nosuid\", \"nodev\", \"noexec\", \"rshared\"]},
+          {\"destination\": \"/rdata\", \"type\": \"none\", \"source\": \"$data\", \"options\": [\"rbind\", \"rprivate\"]},
           {\"destination\": \"/scratch\", \"type\": \"tmpfs\", \"source\": \"tmpfs\", \"options\": [\"size=1m\", \"noexec\", \"nosuid\", \"nodev\", \"mode=1777\"]},
           {\"destination\": \"/dev/mqueue\", \"type\": \"mqueue\", \"source\": \"mqueue\", \"options\": [\"nosuid\", \"noexec\", \"nodev\"]},
           {\"destination\": \"/sys\", \"type\": \"sysfs\", \"source\": \"sysfs\", \"options\": [\"nosuid\", \"noexec\", \"nodev\", \"ro\"]},
           {\"destination\": \"/sys/fs/cgroup\", \"type\": \"cgroup\", \"source\": \"cgroup\", \"options\": [\"nosuid\", \"noexec\", \"nodev\", \"ro\"]}
         ]"
-    run -0 runtime run -b "$BUNDLE" c1
+    # A submount of the source, made in the runtime's own mount namespace:
+    # rbind carries it, a plain bind does not.
+    run -0 unshare -Urm sh -c "mount -t tmpfs tmpfs '$data/sub' && echo sub > '$data/sub/f' &&
+        exec '$RUNTIME' --root '$STATE' run -b '$BUNDLE' c1"
     [ "${lines[0]}" = hello ]
     [ "${lines[1]}" = 1 ]
+    [ "${lines[2]}" = sub ]
+    [ "${lines[3]}" = 0 ]
+    # No cgroup namespace: the host's tree bound, read-only all the way
+    # down (without ro, touch says "Permission denied").
+    [[ "${lines[4]}" == *"/sys/fs/cgroup/x"*"Read-only file system" ]]
+    [[ "${lines[5]}" == *"/sys/fs/cgroup/"*"/nook-x"*"Read-only file system" ]]
     [[ "$output" =~ \ /data\ [^\ ]*ro,nosuid,nodev,noexec[^\ ]*\ shared: ]]
     [[ "$output" == *" /rdata "* ]]
+    [[ "$output" == *" /rdata/sub "*" - tmpfs "* ]]
+    [[ "$output" != *" /data/sub "* ]]
     [[ "$output" =~ \ /scratch\ [^\ ]*nosuid,nodev,noexec.*size=1024k ]]
     [[ "$output" == *" /dev/mqueue "*mqueue* ]]
     [[ "$output" =~ \ /sys\ ro, ]]
-    [[ "$output" == *" /sys/fs/cgroup "* ]]
+    [[ "$output" =~ \ /sys/fs/cgroup\ ro, ]]
+    # With a cgroup namespace: a cgroup2 of its own, read-only too.
+    rt_config 'touch /sys/fs/cgroup/x 2>&1; grep \" /sys/fs/cgroup \" /proc/self/mountinfo' '' \
+        '"mounts": [{"destination": "/proc", "type": "proc", "source": "proc"},
+          {"destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup", "options": ["nosuid", "noexec", "nodev", "ro"]}]' '' \
+        '{"type": "mount"}, {"type": "pid"}, {"type": "ipc"}, {"type": "uts"}, {"type": "cgroup"}'
+    run -0 runtime run -b "$BUNDLE" c2
+    [[ "${lines[0]}" == *"/sys/fs/cgroup/x"*"Read-only file system" ]]
+    [[ "${lines[1]}" =~ \ /sys/fs/cgroup\ ro,.*\ -\ cgroup2\  ]]
 }
 
 @test "root.readonly" {
@@ -120,18 +140,57 @@ require_wide () {
 }
 
 @test "namespaces: a new one, and one joined by path" {
-    rt_config 'sleep 30' '' '"hostname": "first"'
-    cp -a "$BUNDLE" "$BATS_TEST_TMPDIR/second"
-    unshare -Urm sh -c "
-        '$RUNTIME' --root '$STATE' run -d --pid-file '$BATS_TEST_TMPDIR/pid' -b '$BUNDLE' first || exit 1
-        pid=\$(cat '$BATS_TEST_TMPDIR/pid')
-        sed -i \"s|{\\\"type\\\": \\\"uts\\\"}|{\\\"type\\\": \\\"uts\\\", \\\"path\\\": \\\"/proc/\$pid/ns/uts\\\"}|; s|, \\\"hostname\\\": \\\"first\\\"||; s|sleep 30|hostname; readlink /proc/self/ns/uts|\" '$BATS_TEST_TMPDIR/second/config.json'
-        '$RUNTIME' --root '$STATE' run -b '$BATS_TEST_TMPDIR/second' second > '$BATS_TEST_TMPDIR/out'
-        echo \"host=\$(readlink /proc/\$pid/ns/uts)\" >> '$BATS_TEST_TMPDIR/out'
-        '$RUNTIME' --root '$STATE' delete -f first"
-    run cat "$BATS_TEST_TMPDIR/out"
-    [ "${lines[0]}" = first ]
-    [ "${lines[2]}" = "host=${lines[1]}" ]
+    local first="$BATS_TEST_TMPDIR/first" second="$BATS_TEST_TMPDIR/second" third="$BATS_TEST_TMPDIR/third"
+    local out="$BATS_TEST_TMPDIR/out" kv
+    local -A v=()
+    mkdir -p "$first" "$second" "$third"
+    cp -a "$BUNDLE/rootfs" "$first/"
+    cp -a "$BUNDLE/rootfs" "$second/"
+    mv "$BUNDLE/rootfs" "$third/"
+    # The first makes its own (a network namespace too); the second joins
+    # its uts and pid namespaces (pid: in the runtime, before the clone),
+    # the third its network namespace while the spec makes a new user
+    # namespace: joined by the runtime before the clone, the init having
+    # no capability over it (create.c: join_before_userns).  PID is the
+    # first's init, known once it runs.
+    BUNDLE=$first rt_config 'sleep 30' '' '"hostname": "first"' '' \
+        '{"type": "mount"}, {"type": "pid"}, {"type": "ipc"}, {"type": "uts"}, {"type": "network"}'
+    BUNDLE=$second rt_config 'echo name=$(hostname); for ns in uts pid; do echo $ns=$(readlink /proc/self/ns/$ns); done; echo init=$(cat /proc/1/comm); echo self=$$' '' '' '' \
+        '{"type": "mount"}, {"type": "pid", "path": "/proc/PID/ns/pid"}, {"type": "ipc"}, {"type": "uts", "path": "/proc/PID/ns/uts"}'
+    BUNDLE=$third rt_config 'for ns in net user; do echo $ns=$(readlink /proc/self/ns/$ns); done; echo uid=$(id -u)' '' '' \
+        '"uidMappings": [{"containerID": 0, "hostID": 0, "size": 1}], "gidMappings": [{"containerID": 0, "hostID": 0, "size": 1}]' \
+        '{"type": "user"}, {"type": "mount"}, {"type": "pid"}, {"type": "ipc"}, {"type": "uts"}, {"type": "network", "path": "/proc/PID/ns/net"}'
+    cat > "$BATS_TEST_TMPDIR/ns.sh" <<EOF
+set -e
+rt () { '$RUNTIME' --root '$STATE' "\$@"; }
+rt run -d --pid-file '$BATS_TEST_TMPDIR/pid' -b '$first' first
+trap 'rt delete -f first' EXIT
+pid=\$(cat '$BATS_TEST_TMPDIR/pid')
+sed -i "s|/proc/PID/|/proc/\$pid/|g" '$second/config.json' '$third/config.json'
+for ns in uts pid net user; do echo first-\$ns=\$(readlink /proc/\$pid/ns/\$ns); done
+for ns in net user; do echo own-\$ns=\$(readlink /proc/self/ns/\$ns); done
+rt run -b '$second' second | sed 's/^/second-/'
+rt run -b '$third' third | sed 's/^/third-/'
+EOF
+    unshare -Urm sh "$BATS_TEST_TMPDIR/ns.sh" > "$out"
+    cat "$out"
+    while IFS= read -r kv; do v[${kv%%=*}]=${kv#*=}; done < "$out"
+    [[ "${v[first-uts]}" == uts:\[* ]]
+    [[ "${v[first-pid]}" == pid:\[* ]]
+    [[ "${v[first-net]}" == net:\[* ]]
+    [[ "${v[own-user]}" == user:\[* ]]
+    # uts and pid joined: the first's hostname, and its init as pid 1.
+    [ "${v[second-name]}" = first ]
+    [ "${v[second-uts]}" = "${v[first-uts]}" ]
+    [ "${v[second-pid]}" = "${v[first-pid]}" ]
+    [ "${v[second-init]}" = sleep ]
+    [ "${v[second-self]}" -gt 1 ]
+    # The network joined from a new user namespace.
+    [ "${v[third-net]}" = "${v[first-net]}" ]
+    [ "${v[third-net]}" != "${v[own-net]}" ]
+    [ "${v[third-user]}" != "${v[own-user]}" ]
+    [ "${v[first-user]}" = "${v[own-user]}" ]
+    [ "${v[third-uid]}" = 0 ]
     assert_no_state
 }
 
