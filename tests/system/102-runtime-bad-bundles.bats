@@ -165,7 +165,8 @@ hang_create () {
     assert_output_contains 'hook `hooks.createContainer[0]`'
     assert_output_contains "timed out after 2 s"
     # In the container's pid namespace, whose pid 1 is the init.
-    [ "${HOOK_PIDS[0]}" -gt 1 ] && [ "${HOOK_PIDS[0]}" -lt 10 ]
+    [ "${HOOK_PIDS[0]}" -gt 1 ]
+    [ "${HOOK_PIDS[0]}" -lt 10 ]
     [ "${HOOK_PIDS[0]}" != "${HOOK_PIDS[2]}" ]
     create_fails 'timed out after 2 s'
     # Without a pid namespace the init's end takes nothing along: only
