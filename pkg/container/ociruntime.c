@@ -89,6 +89,17 @@ append (nook_error_t *err, const char *suffix)
   (*err)->msg = msg;
 }
 
+/* Did nook-runtime's start find that the program cannot be executed
+   (ERRNO's text, as "exec `/x.sh`: No such file or directory" when a
+   script's interpreter is missing)?  */
+static bool
+exec_failed (const char *msg, const char *error)
+{
+  const char *at = strstr (msg, ": exec `");
+  const char *end = at ? strstr (at, "`: ") : NULL;
+  return end && strcmp (end + 3, error) == 0;
+}
+
 int
 container_runtime_run (const struct container_runtime *rt, const char *id, const char *bundle,
                        const char *pid_file, const int stdio[3], const char *console,
@@ -111,12 +122,13 @@ container_runtime_run (const struct container_runtime *rt, const char *id, const
     return 0;
   /* The words runc and crun use; Podman maps them the same way.  */
   if (strstr ((*err)->msg, "executable file not found")
-      || strstr ((*err)->msg, "no such file or directory"))
+      || strstr ((*err)->msg, "no such file or directory")
+      || exec_failed ((*err)->msg, strerror (ENOENT)))
     {
       append (err, ": OCI runtime attempted to invoke a command that was not found");
       return nook_error_exit (err, 127);
     }
-  if (strstr ((*err)->msg, "permission denied"))
+  if (strstr ((*err)->msg, "permission denied") || exec_failed ((*err)->msg, strerror (EACCES)))
     {
       append (err, ": OCI permission denied");
       return nook_error_exit (err, 126);

@@ -630,8 +630,10 @@ default_devices (int rootfd, nook_error_t *err)
       unlinkat (devfd, devs[i].name, 0);
       if (real_root)
         {
+          /* mknod obeys the umask: 0666 whole, as the devices are.  */
           if (mknodat (devfd, devs[i].name, S_IFCHR | 0666, makedev (devs[i].major, devs[i].minor))
-              < 0)
+                  < 0
+              || fchmodat (devfd, devs[i].name, 0666, 0) < 0)
             return nook_error (err, errno, "mknod /dev/%s", devs[i].name);
           continue;
         }

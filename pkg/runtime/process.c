@@ -182,8 +182,9 @@ runtime_setup_process (const struct oci_spec *spec, nook_error_t *err)
     return -1;
   if (spec->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     return nook_error (err, errno, "set no_new_privs");
-  if (spec->umask >= 0)
-    umask ((mode_t)spec->umask);
+  /* Without one in the spec, 0022 as runc and crun give: not whatever
+     umask the runtime's caller had.  */
+  umask (spec->umask >= 0 ? (mode_t)spec->umask : 022);
   return 0;
 }
 

@@ -280,6 +280,22 @@ sleep_pid () {
     assert_no_leftovers
 }
 
+# The program is there, but its interpreter is not: execve fails once the
+# container is started.  127 as Podman maps "no such file or directory".
+@test "a script whose interpreter is missing exits 127, -d too" {
+    printf '#!/nonexistent/sh\necho hi\n' > "$BATS_TEST_TMPDIR/bad.sh"
+    chmod 755 "$BATS_TEST_TMPDIR/bad.sh"
+    run -127 --separate-stderr nook run --rm -v "$BATS_TEST_TMPDIR/bad.sh:/bad.sh" busybox /bad.sh
+    assert_one_error_line
+    [[ "$stderr" == *'exec `/bad.sh`: No such file or directory'* ]]
+    [ -z "$output" ]
+    run -127 --separate-stderr nook run -d --name bad-interp \
+        -v "$BATS_TEST_TMPDIR/bad.sh:/bad.sh" busybox /bad.sh
+    assert_one_error_line
+    nook rm -f bad-interp >/dev/null
+    assert_no_leftovers
+}
+
 @test "an unknown image exits 125 with one error line" {
     run --separate-stderr nook run --rm no-such-image-here
     assert_status 125

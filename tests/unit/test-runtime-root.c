@@ -582,29 +582,36 @@ TEST (kill_by_name_number_and_all)
   CHECK (gone (init));
 }
 
+/* Under a caller's umask of 077: the nodes are 0666 all the same, and the
+   process gets runc's 0022 when the spec names no umask.  */
 TEST (default_dev_nodes_made_with_mknod)
 {
   struct rt r;
   char *out;
   int st = -1;
+  mode_t old;
 
   rt_setup (&r);
   rt_config (&r,
-             "cd /dev && stat -c '%n %F %t,%T %u:%g' null zero full random urandom tty;"
-             " head -c 3 zero | od -An -tx1; head -c 3 null | wc -c; echo x > full; echo full=$?",
+             "cd /dev && stat -c '%n %F %t,%T %a %u:%g' null zero full random urandom tty;"
+             " head -c 3 zero | od -An -tx1; head -c 3 null | wc -c; echo x > full; echo full=$?;"
+             " umask",
              "");
+  old = umask (077);
   out = rt_run (&r, "dev2", &st);
+  umask (old);
   CHECK_INT_EQ (st, 0);
-  CHECK_STR_EQ (out, "null character special file 1,3 0:0\n"
-                     "zero character special file 1,5 0:0\n"
-                     "full character special file 1,7 0:0\n"
-                     "random character special file 1,8 0:0\n"
-                     "urandom character special file 1,9 0:0\n"
-                     "tty character special file 5,0 0:0\n"
+  CHECK_STR_EQ (out, "null character special file 1,3 666 0:0\n"
+                     "zero character special file 1,5 666 0:0\n"
+                     "full character special file 1,7 666 0:0\n"
+                     "random character special file 1,8 666 0:0\n"
+                     "urandom character special file 1,9 666 0:0\n"
+                     "tty character special file 5,0 666 0:0\n"
                      " 00 00 00\n"
                      "0\n"
                      "sh: write error: No space left on device\n"
-                     "full=1\n");
+                     "full=1\n"
+                     "0022\n");
   rt_done (&r, "dev2");
 }
 
