@@ -251,16 +251,21 @@ doc_free (struct json_doc *doc)
 }
 
 /* yajl's message on H's failure, its first line ("parse error: ...";
-   the rest quotes the text).  */
+   the rest quotes the text), and where: the byte it stopped at (counted
+   from 1), or the end of the text when it ended too soon.  */
 static int
-parse_error (yajl_handle h, const char *text, size_t len, nook_error_t *err)
+parse_error (yajl_handle h, const char *text, size_t len, bool at_end, nook_error_t *err)
 {
   unsigned char *msg = yajl_get_error (h, 1, (const unsigned char *)text, len);
+  _cleanup_free_ char *where = NULL;
   int r;
 
   if (msg)
     msg[strcspn ((char *)msg, "\n")] = '\0';
-  r = nook_error (err, 0, "invalid JSON: %s", msg && msg[0] ? (char *)msg : "parse error");
+  where = at_end ? xasprintf ("at the end, after %zu bytes", len)
+                 : xasprintf ("at byte %zu of %zu", yajl_get_bytes_consumed (h), len);
+  r = nook_error (err, 0, "invalid JSON: %s (%s)", msg && msg[0] ? (char *)msg : "parse error",
+                  where);
   yajl_free_error (h, msg);
   return r;
 }
@@ -271,6 +276,7 @@ json_parse (const char *text, size_t len, nook_json **out, nook_error_t *err)
   struct builder b = { .block_size = len * 2 + 1024 };
   yajl_handle h;
   yajl_status st;
+  bool at_end;
 
   /* yajl_tree_parse read up to the first NUL, and documents were refused
      for one: the same here, with the same words.  */
@@ -286,14 +292,15 @@ json_parse (const char *text, size_t len, nook_json **out, nook_error_t *err)
   /* As yajl_tree_parse.  */
   yajl_config (h, yajl_allow_comments, 1);
   st = yajl_parse (h, (const unsigned char *)text, len);
-  if (st == yajl_status_ok)
+  at_end = st == yajl_status_ok;
+  if (at_end)
     st = yajl_complete_parse (h);
   if (st != yajl_status_ok || !b.have_root)
     {
       int r = b.depth == JSON_MAX_DEPTH && st == yajl_status_client_canceled
                   ? nook_error (err, 0, "invalid JSON: nested more than %d levels deep",
                                 JSON_MAX_DEPTH)
-                  : parse_error (h, text, len, err);
+                  : parse_error (h, text, len, at_end, err);
       yajl_free (h);
       free (b.pending);
       doc_free (b.doc);

@@ -115,13 +115,13 @@ hang_create () {
 }
 
 @test "config.json that is not JSON" {
-    # The parser's own words: what is wrong.
+    # The parser's own words: what is wrong, and where.
     printf '{"ociVersion": "1.0.2", "process": ' > "$BUNDLE/config.json"
-    create_fails "config.json: invalid JSON: parse error: premature EOF"
+    create_fails "config.json: invalid JSON: parse error: premature EOF (at the end, after 35 bytes)"
     printf '{"ociVersion": "1.0.2", "process": x}' > "$BUNDLE/config.json"
-    create_fails "config.json: invalid JSON: lexical error: invalid char in json text"
+    create_fails "config.json: invalid JSON: lexical error: invalid char in json text. (at byte 36 of 37)"
     printf '{"ociVersion": "1.0.2", "process": {"args": ["sh",]}}' > "$BUNDLE/config.json"
-    create_fails "config.json: invalid JSON: parse error: unallowed token at this point in JSON text"
+    create_fails "config.json: invalid JSON: parse error: unallowed token at this point in JSON text (at byte 51 of 53)"
 }
 
 @test "an unknown namespace type is named" {
