@@ -60,34 +60,33 @@ cli_print_list (const struct cli_list *l, const nook_json *rows, const char *jso
   return cli_flush (err);
 }
 
+/* L's kind and row template; false for a bad --format, whose error
+   comes again when printing.  */
+static bool
+list_kind (const struct cli_list *l, enum format_kind *kind, char **row)
+{
+  nook_error_t e = NULL;
+
+  if (format_spec_parse (l->format, l->default_row, kind, row, &e) == 0)
+    return true;
+  nook_error_free (&e);
+  return false;
+}
+
 bool
 cli_list_json (const struct cli_list *l)
 {
-  enum format_kind kind;
   _cleanup_free_ char *row = NULL;
-  nook_error_t e = NULL;
-
-  if (format_spec_parse (l->format, l->default_row, &kind, &row, &e) < 0)
-    {
-      nook_error_free (&e);
-      return false; /* the error comes again when printing */
-    }
-  return kind == FORMAT_JSON;
+  enum format_kind kind;
+  return list_kind (l, &kind, &row) && kind == FORMAT_JSON;
 }
 
 bool
 cli_list_uses (const struct cli_list *l, const char *field)
 {
-  enum format_kind kind;
   _cleanup_free_ char *row = NULL;
-  nook_error_t e = NULL;
-
-  if (format_spec_parse (l->format, l->default_row, &kind, &row, &e) < 0)
-    {
-      nook_error_free (&e);
-      return true; /* the error comes again when printing */
-    }
-  return kind == FORMAT_JSON || strstr (row, field) != NULL;
+  enum format_kind kind;
+  return !list_kind (l, &kind, &row) || kind == FORMAT_JSON || strstr (row, field) != NULL;
 }
 
 char *

@@ -5,7 +5,6 @@
 #include "runtime/runtime-internal.h"
 
 #include <ctype.h>
-#include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <string.h>
@@ -366,23 +365,15 @@ copy_entry (int src, int dst, const char *name, int depth, nook_error_t *err)
 static int
 copy_tree (int src, int dst, int depth, nook_error_t *err)
 {
-  _cleanup_closedir_ DIR *d = NULL;
-  struct dirent *e;
+  _cleanup_strv_ char **names = NULL;
 
   if (depth > COPYUP_MAX_DEPTH)
     return nook_error (err, ELOOP, "directories nested too deep");
-  d = nook_opendir_at (src, ".", err);
-  if (d == NULL)
+  if (nook_list_dir (src, NULL, &names, err) < 0)
     return -1;
-  while ((errno = 0, e = readdir (d)) != NULL)
-    {
-      if (strcmp (e->d_name, ".") == 0 || strcmp (e->d_name, "..") == 0)
-        continue;
-      if (copy_entry (src, dst, e->d_name, depth, err) < 0)
-        return -1;
-    }
-  if (errno)
-    return nook_error (err, errno, "read the directory");
+  for (size_t i = 0; names[i]; i++)
+    if (copy_entry (src, dst, names[i], depth, err) < 0)
+      return -1;
   return 0;
 }
 

@@ -19,24 +19,11 @@
 
 #include "json/json.h"
 
-#include <libgen.h>
 #include <linux/magic.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/statfs.h>
 #include <sys/wait.h>
-
-/* The build tree, from this test's path: BUILD/tests/unit/test-x.  */
-static const char *
-build_dir (void)
-{
-  char self[4096];
-  ssize_t n = readlink ("/proc/self/exe", self, sizeof (self) - 1);
-  if (n < 0)
-    return NULL;
-  self[n] = '\0';
-  return unit_fmt ("%s/../..", dirname (self));
-}
 
 /* Reap every child that has exited: orphans given to us.  */
 static void
@@ -91,7 +78,7 @@ struct rt
 static const char *
 rt_setup_ (struct rt *r)
 {
-  const char *b = build_dir (), *fix;
+  const char *b = unit_build_dir (), *fix;
   int st = 1;
 
   if (geteuid () != 0)

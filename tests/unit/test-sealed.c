@@ -11,26 +11,12 @@
    memfd.  */
 #include "unit.h"
 
-#include <libgen.h>
-
-/* The build tree, from this test's path: BUILD/tests/unit/test-x.  */
-static const char *
-build_dir (void)
-{
-  char self[4096];
-  ssize_t n = readlink ("/proc/self/exe", self, sizeof (self) - 1);
-  if (n < 0)
-    return NULL;
-  self[n] = '\0';
-  return unit_fmt ("%s/../..", dirname (self));
-}
-
 /* A writable copy of the built nook-runtime, and a symlink to it named
    runc; NULL (the test skipped) when there is no built one.  */
 static const char *
 runtime_copy (void)
 {
-  const char *b = build_dir (), *rt = unit_path ("nook-runtime");
+  const char *b = unit_build_dir (), *rt = unit_path ("nook-runtime");
   size_t len;
   char *data;
 

@@ -314,6 +314,19 @@ UNIT_FN char *__attribute__ ((format (printf, 1, 2))) unit_fmt (const char *fmt,
   return unit_keep (s);
 }
 
+/* The build tree, from the test's own path: BUILD/tests/unit/test-x.  */
+UNIT_FN const char *
+unit_build_dir (void)
+{
+  char self[4096];
+  ssize_t n = readlink ("/proc/self/exe", self, sizeof (self) - 1);
+  if (n < 0)
+    return NULL;
+  self[n] = '\0';
+  *strrchr (self, '/') = '\0';
+  return unit_fmt ("%s/../..", self);
+}
+
 /* The running test's own temporary directory (absolute, empty at start).  */
 UNIT_FN const char *
 unit_tmpdir (void)
