@@ -521,39 +521,6 @@ exec_roots (const struct runtime_state *st, size_t *n)
   return roots;
 }
 
-/* Parent and start time of PID from /proc/PID/stat.  */
-static int
-read_stat (const char *pid, pid_t *ppid, uint64_t *start)
-{
-  _cleanup_free_ char *path = xasprintf ("/proc/%s/stat", pid);
-  _cleanup_free_ char *text = NULL;
-  nook_error_t err = NULL;
-  const char *p;
-
-  if (nook_read_file_at (AT_FDCWD, path, 4096, &text, NULL, &err) < 0)
-    {
-      nook_error_free (&err);
-      return -1;
-    }
-  /* "PID (COMM) STATE PPID ...": COMM may hold anything, even ")".  */
-  p = strrchr (text, ')');
-  if (p == NULL)
-    return -1;
-  p++;
-  for (int field = 3; field <= 22; field++)
-    {
-      p += strspn (p, " ");
-      if (*p == '\0')
-        return -1;
-      if (field == 4)
-        *ppid = (pid_t)strtoll (p, NULL, 10);
-      else if (field == 22)
-        *start = strtoull (p, NULL, 10);
-      p += strcspn (p, " ");
-    }
-  return 0;
-}
-
 static bool
 is_member (const struct members *m, const struct proc_entry *e, const struct proc_entry *roots,
            size_t n_roots)
@@ -593,7 +560,7 @@ members_scan (const struct members *m, struct proc_entry **out, size_t *n, nook_
       int64_t pid;
 
       if (!str_to_int64 (e->d_name, &pid) || pid <= 0
-          || read_stat (e->d_name, &p.ppid, &p.start) < 0)
+          || nook_proc_stat ((pid_t)pid, NULL, &p.ppid, &p.start) < 0)
         continue;
       p.pid = (pid_t)pid;
       p.in = is_member (m, &p, roots, n_roots);

@@ -7,9 +7,8 @@
 #include <sys/prctl.h>
 #include <sys/wait.h>
 
-/* State (field 3) and start time (field 22) of PID from /proc/PID/stat.  */
-static int
-proc_stat (pid_t pid, char *state, uint64_t *start)
+int
+nook_proc_stat (pid_t pid, char *state, pid_t *ppid, uint64_t *start)
 {
   char path[64], buf[1024];
   _cleanup_close_ int fd = -1;
@@ -25,25 +24,31 @@ proc_stat (pid_t pid, char *state, uint64_t *start)
     return -1;
   buf[n] = '\0';
   /* comm may hold spaces and parentheses: fields start after the last ')'.
-     P then points at the space before field 3 (state); starttime is 22.  */
+     P then points at the space before field 3 (state); the parent is 4,
+     the start time 22.  */
   p = strrchr (buf, ')');
   if (p == NULL || p[1] != ' ')
     return -1;
-  *state = p[2];
+  if (state)
+    *state = p[2];
   p++;
   for (int field = 3; field < 22 && p; field++)
-    p = strchr (p + 1, ' ');
+    {
+      p = strchr (p + 1, ' ');
+      if (field == 3 && p && ppid)
+        *ppid = (pid_t)strtol (p + 1, NULL, 10);
+    }
   if (p == NULL)
     return -1;
-  *start = strtoull (p + 1, NULL, 10);
+  if (start)
+    *start = strtoull (p + 1, NULL, 10);
   return 0;
 }
 
 int
 nook_proc_start_time (pid_t pid, uint64_t *out)
 {
-  char state;
-  return proc_stat (pid, &state, out);
+  return nook_proc_stat (pid, NULL, NULL, out);
 }
 
 bool
@@ -53,7 +58,7 @@ nook_proc_alive (pid_t pid, uint64_t start)
   char state;
 
   /* A zombie has ended: it only waits for a reaper, which may be slow.  */
-  if (pid <= 0 || proc_stat (pid, &state, &now) < 0 || state == 'Z' || state == 'X')
+  if (pid <= 0 || nook_proc_stat (pid, &state, NULL, &now) < 0 || state == 'Z' || state == 'X')
     return false;
   return start == 0 || now == start;
 }

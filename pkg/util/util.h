@@ -203,6 +203,9 @@ int nook_trylock (int fd, bool exclusive, nook_error_t *err);
 
 /* ---- processes ---- */
 
+/* From /proc/PID/stat: the state (field 3), the parent (4) and the start
+   time (22), each unless NULL.  */
+int nook_proc_stat (pid_t pid, char *state, pid_t *ppid, uint64_t *start);
 /* Start time of PID in clock ticks since boot (field 22 of /proc/PID/stat).  */
 int nook_proc_start_time (pid_t pid, uint64_t *out);
 /* True when PID is alive (not a zombie) and still the process that started
