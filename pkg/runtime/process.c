@@ -3,6 +3,7 @@
 #include "runtime/runtime-internal.h"
 
 #include <grp.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/capability.h>
 #include <sys/prctl.h>
@@ -163,9 +164,25 @@ set_ids (const struct oci_spec *spec, nook_error_t *err)
   return 0;
 }
 
+/* A signal the runtime's caller ignored stays ignored across execve
+   (nohup ignores SIGHUP; a shell ignores SIGINT and SIGQUIT for a
+   background job): the process starts with each at its default instead,
+   as from runc and crun.  Handlers of our own go at the execve anyway.  */
+static void
+unignore_signals (void)
+{
+  for (int sig = 1; sig < NSIG; sig++)
+    {
+      struct sigaction sa;
+      if (sigaction (sig, NULL, &sa) == 0 && sa.sa_handler == SIG_IGN)
+        signal (sig, SIG_DFL);
+    }
+}
+
 int
 runtime_setup_process (const struct oci_spec *spec, nook_error_t *err)
 {
+  unignore_signals ();
   if (set_rlimits (spec, err) < 0)
     return -1;
   if (spec->has_caps && drop_bounding (&spec->caps, err) < 0)

@@ -131,6 +131,30 @@ exec_two () {
     fi
 }
 
+# ---- signals the caller ignored ----
+
+# nohup ignores SIGHUP, a shell SIGINT and SIGQUIT for a background job;
+# ignored stays ignored across execve, but not into a container.
+@test "a signal the runtime's caller ignored is at its default in the container, run and exec" {
+    config 'grep SigIgn /proc/self/status; exec sleep 1000'
+    (trap '' HUP INT QUIT; rtq create -b "$BUNDLE" sig)
+    rtq start sig
+    run rt_plain exec sig grep SigIgn /proc/self/status
+    assert_status 0
+    assert_output_equals "SigIgn:	0000000000000000"
+    run bash -c "trap '' HUP INT QUIT; exec \"\$0\" --root \"\$1\" exec sig grep SigIgn /proc/self/status" \
+        "$RUNTIME" "$STATE"
+    assert_status 0
+    assert_output_equals "SigIgn:	0000000000000000"
+    local i
+    for i in $(seq 100); do
+        grep -q SigIgn "$BATS_TEST_TMPDIR/ctr.out" && break
+        sleep 0.05
+    done
+    grep -qx 'SigIgn:	0000000000000000' "$BATS_TEST_TMPDIR/ctr.out" \
+        || { cat "$BATS_TEST_TMPDIR/ctr.out"; false; }
+}
+
 # ---- the processes, with no pid namespace ----
 
 @test "no pid namespace: ps lists exec'd processes, kill --all KILL ends them and nothing else" {
