@@ -87,12 +87,12 @@ check_preserved (int n, nook_error_t *err)
   return 0;
 }
 
-static bool
-lsm_enabled (const char *path)
+bool
+runtime_apparmor_enabled (void)
 {
   char c = 'N';
-  _cleanup_close_ int fd = open (path, O_RDONLY | O_CLOEXEC);
-  return fd >= 0 && read (fd, &c, 1) == 1 && (c == 'Y' || c == '1' || c == '0');
+  _cleanup_close_ int fd = open ("/sys/module/apparmor/parameters/enabled", O_RDONLY | O_CLOEXEC);
+  return fd >= 0 && read (fd, &c, 1) == 1 && (c == 'Y' || c == '1');
 }
 
 /* Labels: applied where the host has the LSM (AppArmor), ignored with
@@ -111,7 +111,7 @@ runtime_check_labels (struct oci_spec *spec, bool quiet, nook_error_t *err)
   } sel[] = { { &spec->selinux_label, "process.selinuxLabel" },
               { &spec->mount_label, "linux.mountLabel" } };
 
-  if (spec->apparmor_profile && !lsm_enabled ("/sys/module/apparmor/parameters/enabled"))
+  if (spec->apparmor_profile && !runtime_apparmor_enabled ())
     {
       say ("config.json: `process.apparmorProfile` ignored: AppArmor is not enabled");
       free (steal_pointer (&spec->apparmor_profile));

@@ -163,7 +163,7 @@ gen_linux (struct json_gen *g)
   json_gen_kv_bool (g, "systemdUser", false);
   json_gen_object_close (g);
   gen_seccomp (g);
-  gen_enabled (g, "apparmor", false);
+  gen_enabled (g, "apparmor", runtime_apparmor_enabled ());
   gen_enabled (g, "selinux", false);
   json_gen_object_close (g);
 }

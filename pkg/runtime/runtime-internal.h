@@ -109,6 +109,8 @@ int runtime_track_exec (const char *root, const char *id, pid_t pid, nook_error_
    with a warning (QUIET: a debug line) where not; SELinux labels
    refused where the host has SELinux, dropped elsewhere (create.c).  */
 int runtime_check_labels (struct oci_spec *spec, bool quiet, nook_error_t *err);
+/* Whether the host has AppArmor on (profiles are then applied).  */
+bool runtime_apparmor_enabled (void);
 /* process.apparmorProfile of SPEC for the next execve (init.c).  */
 int runtime_apply_apparmor (const struct oci_spec *spec, nook_error_t *err);
 

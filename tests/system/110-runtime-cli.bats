@@ -183,6 +183,10 @@ wait_status () {
         and (.linux.capabilities | index("CAP_SYS_ADMIN") != null)
         and .linux.seccomp.enabled == true
         and (.mountOptions | index("rbind") != null)'
+    # AppArmor as the host has it: create applies profiles where it is on.
+    local aa=false
+    [ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" != Y ] || aa=true
+    [ "$(echo "$output" | jq .linux.apparmor.enabled)" = "$aa" ]
 }
 
 # ---- the lifecycle ----
