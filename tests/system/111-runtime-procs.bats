@@ -133,26 +133,35 @@ exec_two () {
 
 # ---- signals the caller ignored ----
 
+# The signals ignored in "SigIgn: HEX" (a /proc/PID/status line), but
+# glibc's own two real-time signals (32 and 33: it will not let a program
+# change them, and some callers leave them ignored).
+ignored_but_glibcs () {
+    local hex=${1##*[[:space:]]}
+    printf '%x\n' $(( 0x$hex & ~0x180000000 ))
+}
+
 # nohup ignores SIGHUP, a shell SIGINT and SIGQUIT for a background job;
 # ignored stays ignored across execve, but not into a container.
 @test "a signal the runtime's caller ignored is at its default in the container, run and exec" {
     config 'grep SigIgn /proc/self/status; exec sleep 1000'
     (trap '' HUP INT QUIT; rtq create -b "$BUNDLE" sig)
     rtq start sig
-    run rt_plain exec sig grep SigIgn /proc/self/status
-    assert_status 0
-    assert_output_equals "SigIgn:	0000000000000000"
-    run bash -c "trap '' HUP INT QUIT; exec \"\$0\" --root \"\$1\" exec sig grep SigIgn /proc/self/status" \
+    run -0 rt_plain exec sig grep SigIgn /proc/self/status
+    [ "$(ignored_but_glibcs "$output")" = 0 ] || { echo "$output"; false; }
+    run -0 bash -c "trap '' HUP INT QUIT; exec \"\$0\" --root \"\$1\" exec sig grep SigIgn /proc/self/status" \
         "$RUNTIME" "$STATE"
-    assert_status 0
-    assert_output_equals "SigIgn:	0000000000000000"
-    local i
+    [ "$(ignored_but_glibcs "$output")" = 0 ] || { echo "$output"; false; }
+    local i line
     for i in $(seq 100); do
         grep -q SigIgn "$BATS_TEST_TMPDIR/ctr.out" && break
         sleep 0.05
     done
-    grep -qx 'SigIgn:	0000000000000000' "$BATS_TEST_TMPDIR/ctr.out" \
-        || { cat "$BATS_TEST_TMPDIR/ctr.out"; false; }
+    line=$(grep SigIgn "$BATS_TEST_TMPDIR/ctr.out")
+    [ "$(ignored_but_glibcs "$line")" = 0 ] || { cat "$BATS_TEST_TMPDIR/ctr.out"; false; }
+    # And the test can fail: the caller's ignored signals, seen outside.
+    run -0 bash -c "trap '' HUP INT QUIT; exec grep SigIgn /proc/self/status"
+    [ $(( 0x$(ignored_but_glibcs "$output") & 7 )) = 7 ]
 }
 
 # ---- the processes, with no pid namespace ----
