@@ -243,23 +243,43 @@ state_parse (const char *text, size_t len, struct container_state *s, nook_error
   return 0;
 }
 
+/* Read record NAME of container ID: a missing container is Podman's
+   "no such container" (ENOENT).  */
+static int
+read_record (struct storage *st, const char *id, const char *name, char **text, size_t *len,
+             nook_error_t *err)
+{
+  char path[128];
+
+  if (strlen (id) != 64 || !nook_is_hex (id, 64))
+    return nook_error (err, ENOENT, "no container with ID \"%s\" found: no such container", id);
+  snprintf (path, sizeof (path), "%s/%s", id, name);
+  return nook_read_record_at (st->containersfd, path, RECORD_MAX, text, len, err);
+}
+
 int
 container_load (struct storage *st, const char *id, struct container *c, nook_error_t *err)
 {
-  _cleanup_close_ int dfd = storage_container_open (st, id, err);
   _cleanup_free_ char *text = NULL;
   size_t len;
 
   memset (c, 0, sizeof (*c));
-  if (dfd < 0)
-    return -1;
-  if (nook_read_file_at (dfd, "container.json", RECORD_MAX, &text, &len, err) < 0
-      || config_parse (text, len, &c->cfg, err) < 0)
+  /* A container's directory comes into place with its container.json
+     (container_record_commit): no file, no container.  */
+  if (read_record (st, id, "container.json", &text, &len, err) < 0)
+    {
+      if ((*err)->errnum != ENOENT)
+        return nook_error_prefix (err, "container %.12s", id);
+      nook_error_free (err);
+      nook_error (err, 0, "no container with ID \"%s\" found: no such container", id);
+      return nook_error_set_errno (err, ENOENT);
+    }
+  if (config_parse (text, len, &c->cfg, err) < 0)
     return nook_error_prefix (err, "container %.12s", id);
   free (text);
   text = NULL;
   /* No state yet: created and never started.  */
-  if (nook_read_file_at (dfd, "state.json", RECORD_MAX, &text, &len, err) < 0)
+  if (read_record (st, id, "state.json", &text, &len, err) < 0)
     {
       if ((*err)->errnum != ENOENT)
         {

@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/openat2.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -85,16 +86,17 @@ nook_write_file_volatile (int dirfd, const char *name, const void *data, size_t 
   return write_file_replace (dirfd, name, data, len, mode, false, err);
 }
 
-int
-nook_read_file_at (int dirfd, const char *name, size_t max, char **out, size_t *len,
-                   nook_error_t *err)
+/* Read FD whole into *OUT (NUL-terminated), refusing more than MAX bytes.
+   With SHORT_IS_END a read that returns less than asked is taken as the
+   end, as it is for a regular file on a local filesystem: that saves the
+   read that would return 0 (not for /proc, pipes or FUSE).  */
+static int
+read_fd_whole (int fd, const char *name, size_t max, bool short_is_end, char **out, size_t *len,
+               nook_error_t *err)
 {
-  _cleanup_close_ int fd = openat (dirfd, name, O_RDONLY | O_CLOEXEC);
   _cleanup_free_ char *buf = NULL;
   size_t size = 0, cap = 0;
 
-  if (fd < 0)
-    return nook_error (err, errno, "open `%s`", name);
   for (;;)
     {
       ssize_t r;
@@ -113,6 +115,8 @@ nook_read_file_at (int dirfd, const char *name, size_t max, char **out, size_t *
       size += (size_t)r;
       if (size > max)
         return nook_error (err, EFBIG, "read `%s`: larger than %zu bytes", name, max);
+      if (short_is_end && size < cap)
+        break;
     }
   buf = xrealloc (buf, size + 1);
   buf[size] = '\0';
@@ -120,6 +124,31 @@ nook_read_file_at (int dirfd, const char *name, size_t max, char **out, size_t *
     *len = size;
   *out = steal_pointer (&buf);
   return 0;
+}
+
+int
+nook_read_file_at (int dirfd, const char *name, size_t max, char **out, size_t *len,
+                   nook_error_t *err)
+{
+  _cleanup_close_ int fd = openat (dirfd, name, O_RDONLY | O_CLOEXEC);
+
+  if (fd < 0)
+    return nook_error (err, errno, "open `%s`", name);
+  return read_fd_whole (fd, name, max, false, out, len, err);
+}
+
+int
+nook_read_record_at (int dirfd, const char *path, size_t max, char **out, size_t *len,
+                     nook_error_t *err)
+{
+  _cleanup_close_ int fd
+      = nook_open_beneath (dirfd, path, O_RDONLY, RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS);
+
+  if (fd < 0 && errno == ENOSYS)
+    fd = openat (dirfd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    return nook_error (err, errno, "open `%s`", path);
+  return read_fd_whole (fd, path, max, true, out, len, err);
 }
 
 int

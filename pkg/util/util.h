@@ -148,6 +148,11 @@ int nook_write_file_volatile (int dirfd, const char *name, const void *data, siz
 /* Read DIRFD/NAME whole, refusing more than MAX bytes; *OUT is NUL-terminated.  */
 int nook_read_file_at (int dirfd, const char *name, size_t max, char **out, size_t *len,
                        nook_error_t *err);
+/* The same for a small metadata file of nook's own at PATH below DIRFD
+   (no symlink on the way, none above DIRFD), in three system calls: a
+   read shorter than asked is taken as its end.  */
+int nook_read_record_at (int dirfd, const char *path, size_t max, char **out, size_t *len,
+                         nook_error_t *err);
 /* Write all of LEN bytes, retrying short writes and EINTR.  */
 int nook_write_all (int fd, const void *data, size_t len);
 /* A regular file we may execute.  */

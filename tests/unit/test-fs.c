@@ -226,6 +226,54 @@ TEST (read_file_at_nul_inside)
     }
 }
 
+/* nook_read_record_at: whole files in one read when they fit (a short
+   read is the end), bigger ones across reads; no symlink anywhere on the
+   path, nothing above the directory.  */
+TEST (read_record_at)
+{
+  _cleanup_close_ int dfd = open_tmp ();
+  nook_error_t err = NULL;
+  char *out = NULL;
+  size_t len = 0;
+  char *big = unit_keep (xmalloc (70000));
+
+  memset (big, 'r', 70000);
+  CHECK (mkdir (unit_path ("c"), 0700) == 0);
+  unit_write_file (unit_path ("c/small"), "{}", 2, 0600);
+  unit_write_file (unit_path ("c/big"), big, 70000, 0600);
+  unit_write_file (unit_path ("c/empty"), "", 0, 0600);
+  if (CHECK_OK (nook_read_record_at (dfd, "c/small", 100, &out, &len, &err), &err))
+    {
+      CHECK_INT_EQ (len, 2);
+      CHECK_STR_EQ (out, "{}");
+      free (out);
+    }
+  /* 8 KiB, 16 KiB, ...: every read but the last fills what it asked.  */
+  if (CHECK_OK (nook_read_record_at (dfd, "c/big", 70000, &out, &len, &err), &err))
+    {
+      CHECK_INT_EQ (len, 70000);
+      CHECK (memcmp (out, big, 70000) == 0 && out[70000] == '\0');
+      free (out);
+    }
+  CHECK_FAIL_ERRNO (nook_read_record_at (dfd, "c/big", 69999, &out, &len, &err), &err, EFBIG,
+                    "larger than 69999 bytes");
+  if (CHECK_OK (nook_read_record_at (dfd, "c/empty", 10, &out, &len, &err), &err))
+    {
+      CHECK_INT_EQ (len, 0);
+      free (out);
+    }
+  CHECK_FAIL_ERRNO (nook_read_record_at (dfd, "c/absent", 10, &out, &len, &err), &err, ENOENT,
+                    "open `c/absent`");
+  /* A symlinked directory or file, and "..", are refused.  */
+  CHECK (symlink ("c", unit_path ("l")) == 0 && symlink ("small", unit_path ("c/ls")) == 0);
+  CHECK_FAIL_ERRNO (nook_read_record_at (dfd, "l/small", 10, &out, &len, &err), &err, ELOOP,
+                    "open `l/small`");
+  CHECK_FAIL_ERRNO (nook_read_record_at (dfd, "c/ls", 10, &out, &len, &err), &err, ELOOP,
+                    "open `c/ls`");
+  CHECK_FAIL_ERRNO (nook_read_record_at (dfd, "../x", 10, &out, &len, &err), &err, EXDEV,
+                    "open `../x`");
+}
+
 /* ---- mkdir -p ---- */
 
 TEST (mkdir_p)
