@@ -104,6 +104,49 @@ ref=127.0.0.1:$port/bench/big:latest
 echo "image:    $ref, $big_mb MB as an oci-archive (busybox layer; $nfiles files of 1-8 KiB; one file of 100 MiB), gzip layers"
 echo "registry: docker-registry $(docker-registry --version 2>/dev/null | awk '{print $NF}') on 127.0.0.1:$port, plain HTTP"
 
+# --- where the pulls write ------------------------------------------------------
+# As root, each tool gets a new ext4 filesystem
+# (a loop device on a sparse file) every round: on this VM's ext4 the
+# time to make 20,000 files depends on what was removed near them in the
+# minutes before (bench/README.md, pull.sh), which no directory escapes.
+# Otherwise (NOOK_BENCH_PULL_FS=dir, or not root) a new directory.  All
+# are made before Podman's first command: its rootless mount namespace
+# sees only the mounts that were there when it was made.
+fs_mode=${NOOK_BENCH_PULL_FS:-}
+if [ -z "$fs_mode" ]; then
+    fs_mode=dir
+    [ "$(id -u)" = 0 ] && command -v mkfs.ext4 >/dev/null && fs_mode=fresh
+fi
+[ "$fs_mode" = fresh ] || [ "$fs_mode" = dir ] || die "NOOK_BENCH_PULL_FS must be fresh or dir"
+[ "$fs_mode" = dir ] || [ "$(id -u)" = 0 ] || die "NOOK_BENCH_PULL_FS=fresh needs root (mount)"
+pull_mounts=()
+pull_fs_cleanup () {
+    local m
+    for m in "${pull_mounts[@]}"; do umount -l "$m" 2>/dev/null; done
+    rm -f "$tmp"/fs-*.img
+}
+bench_cleanup_hooks+=(pull_fs_cleanup)
+# pull_dir PARENT NAME: a new, empty directory PARENT/NAME owned by the user
+# (the root of a new filesystem in fresh mode).
+pull_dir () {
+    local d=$1/$2 img=$tmp/fs-${1##*/}-$2.img
+    "${as_user[@]}" mkdir -m 0700 "$d"
+    [ "$fs_mode" = fresh ] || return 0
+    truncate -s 2G "$img"
+    mkfs.ext4 -q -F "$img" > "$logs/mkfs" 2>&1 || fail "mkfs.ext4 $img" "$logs/mkfs"
+    mount -o loop "$img" "$d" > "$logs/mount" 2>&1 || fail "mount -o loop $img $d" "$logs/mount"
+    pull_mounts+=("$d")
+    chown "$uid:$gid" "$d" && chmod 0700 "$d" && rmdir "$d/lost+found"
+}
+
+"${as_user[@]}" mkdir -m 0700 "$u/podman-stores" "$u/skopeo-out" "$u/podman-tmp"
+for ((r = 0; r < warmup + rounds; r++)); do
+    pull_dir "$u/nook-data" "round-$r"
+    pull_dir "$u/podman-stores" "round-$r"
+    "${as_user[@]}" mkdir -m 0700 "$u/podman-stores/round-$r/store" "$u/podman-stores/round-$r/tmp"
+    pull_dir "$u/skopeo-out" "round-$r"
+done
+
 # --- the tools ------------------------------------------------------------------
 tools=(nook)
 if command -v podman >/dev/null 2>&1; then
@@ -120,19 +163,21 @@ if command -v skopeo >/dev/null 2>&1; then
 else
     echo "skopeo:   NOT INSTALLED (Debian package: skopeo)"
 fi
-"${as_user[@]}" mkdir -m 0700 "$u/podman-stores" "$u/skopeo-out" "$u/podman-tmp"
 podman_env+=(TMPDIR="$u/podman-tmp")
 skopeo_env=("${podman_env[@]}")
-bench_podman_dirs=("$u/podman-stores")
+# Podman's stores in fresh mode go with their filesystems; a directory
+# store holds files of subordinate ids and is removed through podman.
+[ "$fs_mode" = fresh ] || bench_podman_dirs=("$u/podman-stores")
 
 # shellcheck disable=SC2034
 set_round () {
-    local n=$1
+    local n=$1 d=$u/podman-stores/round-$1
     nook_pull_cmd=("${nook[@]}" --root "$u/nook-data/round-$n" --runroot "$u/nook-run/round-$n"
                    pull -q --tls-verify=false "$ref")
-    podman_pull_cmd=(podman "${podman_store[@]}" --root "$u/podman-stores/round-$n"
+    podman_pull_cmd=(env TMPDIR="$d/tmp" podman "${podman_store[@]}" --root "$d/store"
                      --runroot "$u/podman-run/round-$n" pull -q --tls-verify=false "$ref")
-    skopeo_pull_cmd=(skopeo copy -q --src-tls-verify=false "docker://$ref" "oci:$u/skopeo-out/round-$n")
+    skopeo_pull_cmd=(env TMPDIR="$u/skopeo-out/round-$n" skopeo copy -q --src-tls-verify=false
+                     "docker://$ref" "oci:$u/skopeo-out/round-$n/image")
 }
 for t in nook podman skopeo; do declare -a "${t}_pull_ms=()" "${t}_pull_kb=()"; done
 timed () {
@@ -145,7 +190,11 @@ timed () {
     [ "$2" = timed ] || return 0
     ms+=("$ns") rss+=("$kb")
 }
-echo "method:   $warmup warm-up and $rounds timed round(s); each tool pulls into new, empty storage each round;" \
+case $fs_mode in
+    fresh) where="into a new ext4 filesystem of its own (loop device)" ;;
+    *) where="into a new directory" ;;
+esac
+echo "method:   $warmup warm-up and $rounds timed round(s); each tool pulls $where each round;" \
      "the order of the tools rotates every round; sync before each timed command; monotonic clock from fork to wait, peak RSS from wait4"
 for ((r = 0; r < warmup + rounds; r++)); do
     mode=timed
