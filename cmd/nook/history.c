@@ -144,14 +144,13 @@ print_list (const struct storage_history *h, size_t n, const struct history_flag
             nook_error_t *err)
 {
   const struct cli_list l = { f->format, HISTORY_ROW, NULL };
-  _cleanup_json_gen_ struct json_gen *g = json_gen_new (false);
+  bool json = cli_list_json (&l);
+  _cleanup_json_gen_ struct json_gen *g = json ? json_gen_new (false) : json_gen_new_tree ();
   _cleanup_json_ nook_json *j = NULL;
   int64_t now = nook_now_ns ();
-  const char *text;
-  size_t len;
 
   /* The document for --format json, or the rows for a template.  */
-  if (cli_list_json (&l))
+  if (json)
     {
       gen_json (g, h, n);
       return cli_print_list (&l, NULL, json_gen_text (g, NULL), err);
@@ -160,8 +159,7 @@ print_list (const struct storage_history *h, size_t n, const struct history_flag
   for (size_t i = 0; i < n; i++)
     gen_row (g, &h[i], f, now);
   json_gen_array_close (g);
-  text = json_gen_text (g, &len);
-  if (json_parse (text, len, &j, err) < 0)
+  if ((j = json_gen_tree (g, err)) == NULL)
     return -1;
   return cli_print_list (&l, j, NULL, err);
 }

@@ -444,11 +444,9 @@ print_list (const struct images_flags *f, struct row *rows, size_t nrows, nook_e
   const struct cli_list l = { f->format, f->digests ? DIGESTS_ROW : DEFAULT_ROW, header_of };
   bool json = cli_list_json (&l);
   _cleanup_json_gen_ struct json_gen *g
-      = json ? json_gen_new_indent ("    ") : json_gen_new (false);
+      = json ? json_gen_new_indent ("    ") : json_gen_new_tree ();
   _cleanup_json_ nook_json *j = NULL;
   int64_t now = nook_now_ns ();
-  const char *text;
-  size_t len;
 
   /* The rows for a template, or the document for --format json (an
      image once, whatever its names).  */
@@ -459,10 +457,9 @@ print_list (const struct images_flags *f, struct row *rows, size_t nrows, nook_e
     else if (rows[i].name == 0)
       gen_image_json (g, rows[i].info);
   json_gen_array_close (g);
-  text = json_gen_text (g, &len);
   if (json)
-    return cli_print_list (&l, NULL, text, err);
-  if (json_parse (text, len, &j, err) < 0)
+    return cli_print_list (&l, NULL, json_gen_text (g, NULL), err);
+  if ((j = json_gen_tree (g, err)) == NULL)
     return -1;
   return cli_print_list (&l, j, NULL, err);
 }

@@ -202,7 +202,8 @@ filter_keeps (struct nook_ctx *ctx, const struct ps_filter *f, const struct cont
 {
   int64_t created = 0;
 
-  nook_time_parse (c->cfg.created, &created);
+  if (f->has_before || f->has_since)
+    nook_time_parse (c->cfg.created, &created);
   return (f->ids == NULL || any_regex (f->ids, c->cfg.id))
          && (f->names == NULL || any_regex (f->names, c->cfg.name))
          && (f->statuses == NULL || status_matches (f->statuses, &c->state))
@@ -414,11 +415,9 @@ print_list (struct nook_ctx *ctx, const struct ps_flags *f, struct container *cs
 {
   const struct cli_list l = { f->format, f->size ? PS_ROW_SIZE : PS_ROW, header_of };
   bool json = cli_list_json (&l);
-  _cleanup_json_gen_ struct json_gen *g = json ? json_gen_new_indent ("  ") : json_gen_new (false);
+  _cleanup_json_gen_ struct json_gen *g = json ? json_gen_new_indent ("  ") : json_gen_new_tree ();
   _cleanup_json_ nook_json *rows = NULL;
   int64_t now = nook_now_ns ();
-  const char *text;
-  size_t len;
 
   /* The rows for a template, or the document for --format json.  */
   json_gen_array_open (g);
@@ -433,10 +432,9 @@ print_list (struct nook_ctx *ctx, const struct ps_flags *f, struct container *cs
         gen_row (g, f, &cs[i], size, now);
     }
   json_gen_array_close (g);
-  text = json_gen_text (g, &len);
   if (json)
-    return cli_print_list (&l, NULL, text, err);
-  if (json_parse (text, len, &rows, err) < 0)
+    return cli_print_list (&l, NULL, json_gen_text (g, NULL), err);
+  if ((rows = json_gen_tree (g, err)) == NULL)
     return -1;
   return cli_print_list (&l, rows, NULL, err);
 }

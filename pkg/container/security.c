@@ -702,19 +702,13 @@ container_security_read (const nook_json *top, struct container_security *s, noo
 {
   static const struct
   {
-    const char *key;
+    const char *key, *field;
     size_t off;
   } lists[] = {
-    { "cap_add", offsetof (struct container_security, cap_add) },
-    { "cap_drop", offsetof (struct container_security, cap_drop) },
-    { "security_opt", offsetof (struct container_security, security_opt) },
-    { "mask", offsetof (struct container_security, mask) },
-    { "unmask", offsetof (struct container_security, unmask) },
-    { "ulimits", offsetof (struct container_security, ulimits) },
-    { "sysctls", offsetof (struct container_security, sysctls) },
-    { "tmpfs", offsetof (struct container_security, tmpfs) },
-    { "devices", offsetof (struct container_security, devices) },
-    { "group_add", offsetof (struct container_security, group_add) },
+#define LIST(k) { #k, "security." #k, offsetof (struct container_security, k) }
+    LIST (cap_add), LIST (cap_drop), LIST (security_opt), LIST (mask),    LIST (unmask),
+    LIST (ulimits), LIST (sysctls),  LIST (tmpfs),        LIST (devices), LIST (group_add),
+#undef LIST
   };
   nook_json *j = NULL;
 
@@ -724,11 +718,10 @@ container_security_read (const nook_json *top, struct container_security *s, noo
   if (j == NULL)
     return 0;
   for (size_t i = 0; i < NOOK_ARRAY_SIZE (lists); i++)
-    {
-      _cleanup_free_ char *f = xasprintf ("security.%s", lists[i].key);
-      if (json_get_strv (j, lists[i].key, f, false, (char ***)((char *)s + lists[i].off), err) < 0)
-        goto fail;
-    }
+    if (json_get_strv (j, lists[i].key, lists[i].field, false, (char ***)((char *)s + lists[i].off),
+                       err)
+        < 0)
+      goto fail;
   if (json_get_bool (j, "privileged", "security.privileged", false, &s->privileged, err) < 0
       || json_get_bool (j, "no_new_privileges", "security.no_new_privileges", false,
                         &s->no_new_privileges, err)

@@ -681,10 +681,10 @@ container_userns_write (struct json_gen *g, const struct container_userns *u)
 }
 
 static int
-read_map (const nook_json *j, const char *key, struct userns_map *m, nook_error_t *err)
+read_map (const nook_json *j, const char *key, const char *field, struct userns_map *m,
+          nook_error_t *err)
 {
   _cleanup_strv_ char **v = NULL;
-  _cleanup_free_ char *field = xasprintf ("userns.%s", key);
 
   memset (m, 0, sizeof (*m));
   if (json_get_strv (j, key, field, false, &v, err) < 0)
@@ -702,10 +702,9 @@ read_map (const nook_json *j, const char *key, struct userns_map *m, nook_error_
 }
 
 static int
-read_string (const nook_json *j, const char *key, char **out, nook_error_t *err)
+read_string (const nook_json *j, const char *key, const char *field, char **out, nook_error_t *err)
 {
   const char *s = NULL;
-  _cleanup_free_ char *field = xasprintf ("userns.%s", key);
 
   if (json_get_str (j, key, field, false, &s, err) < 0)
     return -1;
@@ -724,12 +723,14 @@ container_userns_read (const nook_json *top, struct container_userns *u, nook_er
     return -1;
   if (j == NULL)
     return 0;
-  if (read_string (j, "kind", &kind, err) < 0 || read_string (j, "mode", &mode, err) < 0
+  if (read_string (j, "kind", "userns.kind", &kind, err) < 0
+      || read_string (j, "mode", "userns.mode", &mode, err) < 0
       || json_get_strv (j, "uidmap", "userns.uidmap", false, &u->uidmap, err) < 0
       || json_get_strv (j, "gidmap", "userns.gidmap", false, &u->gidmap, err) < 0
-      || read_map (j, "uids", &u->uids, err) < 0 || read_map (j, "gids", &u->gids, err) < 0
-      || read_string (j, "passwd", &u->passwd, err) < 0
-      || read_string (j, "group", &u->group, err) < 0)
+      || read_map (j, "uids", "userns.uids", &u->uids, err) < 0
+      || read_map (j, "gids", "userns.gids", &u->gids, err) < 0
+      || read_string (j, "passwd", "userns.passwd", &u->passwd, err) < 0
+      || read_string (j, "group", "userns.group", &u->group, err) < 0)
     goto fail;
   u->mode = steal_pointer (&mode);
   for (size_t i = 0; i < NOOK_ARRAY_SIZE (kind_names); i++)

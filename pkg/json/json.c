@@ -1,6 +1,6 @@
 /* pkg/json over yajl: reading the tree (parse.c makes it), and the
    generator.  */
-#include "json/json.h"
+#include "json/internal.h"
 
 #include <string.h>
 #include <yajl/yajl_gen.h>
@@ -50,7 +50,7 @@ json_get (const nook_json *j, const char *key)
   /* The last of duplicate keys wins, as in Go: the tools that wrote or
      checked a document must not see different values than we do.  */
   for (size_t i = j->u.object.len; i > 0; i--)
-    if (strcmp (j->u.object.keys[i - 1], key) == 0)
+    if (j->u.object.keys[i - 1][0] == key[0] && strcmp (j->u.object.keys[i - 1], key) == 0)
       return j->u.object.values[i - 1];
   return NULL;
 }
@@ -269,10 +269,20 @@ json_gen_write_file (struct json_gen *g, int dirfd, const char *name, bool durab
 
 struct json_gen
 {
-  yajl_gen g;
-  char pending; /* '[' or '{' opened, nothing in it yet */
-  char *text;   /* json_gen_text's copy, without yajl's final newline */
+  yajl_gen g;                /* the text, or */
+  struct json_builder *tree; /* the tree (json_gen_new_tree) */
+  bool too_deep;             /* the tree refused an event */
+  char pending;              /* '[' or '{' opened, nothing in it yet */
+  char *text;                /* json_gen_text's copy, without yajl's final newline */
 };
+
+/* Hand an event's result to the tree; a refused one spoils it.  */
+static void
+tree_took (struct json_gen *g, bool ok)
+{
+  if (!ok)
+    g->too_deep = true;
+}
 
 /* yajl writes an empty container over lines ("[\n\n]"); Go and Podman
    write "[]" and "{}".  An open is held back until something goes in:
@@ -291,7 +301,9 @@ out (struct json_gen *g)
 static void
 close_container (struct json_gen *g, char open)
 {
-  if (g->pending == open)
+  if (g->tree)
+    tree_took (g, json_builder_close (g->tree));
+  else if (g->pending == open)
     {
       g->pending = 0;
       yajl_gen_number (g->g, open == '[' ? "[]" : "{}", 2);
@@ -309,6 +321,27 @@ json_gen_new_indent (const char *indent)
   yajl_gen_config (g->g, yajl_gen_beautify, 1);
   yajl_gen_config (g->g, yajl_gen_indent_string, indent);
   return g;
+}
+
+struct json_gen *
+json_gen_new_tree (void)
+{
+  struct json_gen *g = xzalloc (sizeof (*g));
+  g->tree = json_builder_new (4096);
+  return g;
+}
+
+nook_json *
+json_gen_tree (struct json_gen *g, nook_error_t *err)
+{
+  nook_json *root = g->too_deep ? NULL : json_builder_finish (g->tree);
+
+  if (g->too_deep)
+    json_builder_free (g->tree);
+  g->tree = NULL;
+  if (root == NULL)
+    nook_error (err, 0, "internal error: a generated JSON document is not whole");
+  return root;
 }
 
 struct json_gen *
@@ -334,7 +367,9 @@ json_gen_free (struct json_gen *g)
 {
   if (g == NULL)
     return;
-  yajl_gen_free (g->g);
+  if (g->g)
+    yajl_gen_free (g->g);
+  json_builder_free (g->tree);
   free (g->text);
   free (g);
 }
@@ -345,11 +380,22 @@ json_gen_freep (struct json_gen **g)
   json_gen_free (*g);
 }
 
+static void
+open_container (struct json_gen *g, char open)
+{
+  if (g->tree)
+    {
+      tree_took (g, json_builder_open (g->tree, open == '{'));
+      return;
+    }
+  out (g);
+  g->pending = open;
+}
+
 void
 json_gen_object_open (struct json_gen *g)
 {
-  out (g);
-  g->pending = '{';
+  open_container (g, '{');
 }
 
 void
@@ -361,8 +407,7 @@ json_gen_object_close (struct json_gen *g)
 void
 json_gen_array_open (struct json_gen *g)
 {
-  out (g);
-  g->pending = '[';
+  open_container (g, '[');
 }
 
 void
@@ -403,15 +448,37 @@ utf8_seq (const unsigned char *s, size_t len)
   return n;
 }
 
+static void
+emit_string (struct json_gen *g, const char *s, size_t len, bool key)
+{
+  if (g->tree)
+    tree_took (g, key ? json_builder_key (g->tree, s, len) : json_builder_string (g->tree, s, len));
+  else
+    yajl_gen_string (out (g), (const unsigned char *)s, len);
+}
+
+static void
+emit_number (struct json_gen *g, const char *text, size_t len)
+{
+  if (g->tree)
+    tree_took (g, json_builder_number (g->tree, text, len));
+  else
+    yajl_gen_number (out (g), text, len);
+}
+
 /* Bytes that are not UTF-8 (a file name, an argument) become U+FFFD, as
    Go writes them: the output stays JSON anyone can read back.  */
 static void
-gen_utf8 (struct json_gen *g, const char *s)
+gen_utf8 (struct json_gen *g, const char *s, bool key)
 {
   const unsigned char *u = (const unsigned char *)s;
-  size_t len = strlen (s), i = 0;
+  size_t i = 0, len;
   struct nook_buf fixed = { 0 };
 
+  /* ASCII, the common case, needs no look at sequences.  */
+  while (u[i] && u[i] < 0x80)
+    i++;
+  len = i + strlen (s + i);
   while (i < len)
     {
       size_t n = utf8_seq (u + i, len - i);
@@ -428,31 +495,34 @@ gen_utf8 (struct json_gen *g, const char *s)
       i += n;
     }
   if (fixed.data)
-    yajl_gen_string (out (g), (const unsigned char *)fixed.data, fixed.len);
+    emit_string (g, fixed.data, fixed.len, key);
   else
-    yajl_gen_string (out (g), u, len);
+    emit_string (g, s, len, key);
   nook_buf_free (&fixed);
 }
 
 void
 json_gen_key (struct json_gen *g, const char *key)
 {
-  gen_utf8 (g, key);
+  gen_utf8 (g, key, true);
 }
 
 void
 json_gen_string (struct json_gen *g, const char *s)
 {
   if (s == NULL)
-    yajl_gen_null (out (g));
+    json_gen_null (g);
   else
-    gen_utf8 (g, s);
+    gen_utf8 (g, s, false);
 }
 
 void
 json_gen_int (struct json_gen *g, int64_t v)
 {
-  yajl_gen_integer (out (g), (long long)v);
+  if (g->tree)
+    tree_took (g, json_builder_int (g->tree, v));
+  else
+    yajl_gen_integer (out (g), (long long)v);
 }
 
 void
@@ -460,19 +530,25 @@ json_gen_uint (struct json_gen *g, uint64_t v)
 {
   char num[32];
   int n = snprintf (num, sizeof (num), "%llu", (unsigned long long)v);
-  yajl_gen_number (out (g), num, (size_t)n);
+  emit_number (g, num, (size_t)n);
 }
 
 void
 json_gen_bool (struct json_gen *g, bool v)
 {
-  yajl_gen_bool (out (g), v);
+  if (g->tree)
+    tree_took (g, json_builder_bool (g->tree, v));
+  else
+    yajl_gen_bool (out (g), v);
 }
 
 void
 json_gen_null (struct json_gen *g)
 {
-  yajl_gen_null (out (g));
+  if (g->tree)
+    tree_took (g, json_builder_null (g->tree));
+  else
+    yajl_gen_null (out (g));
 }
 
 void
@@ -497,7 +573,7 @@ json_gen_value (struct json_gen *g, const nook_json *v)
   else if (YAJL_IS_STRING (v))
     json_gen_string (g, v->u.string);
   else if (YAJL_IS_NUMBER (v))
-    yajl_gen_number (out (g), v->u.number.r, strlen (v->u.number.r));
+    emit_number (g, v->u.number.r, strlen (v->u.number.r));
   else if (YAJL_IS_TRUE (v) || YAJL_IS_FALSE (v))
     json_gen_bool (g, YAJL_IS_TRUE (v));
   else if (YAJL_IS_ARRAY (v))
@@ -553,6 +629,11 @@ json_gen_text (struct json_gen *g, size_t *len)
   const unsigned char *buf = NULL;
   size_t n = 0;
 
+  if (g->g == NULL)
+    {
+      fputs ("nook: internal error: json_gen_text of a tree generator\n", stderr);
+      abort ();
+    }
   /* Pretty output ends with a newline; callers add their own.  */
   yajl_gen_get_buf (g->g, &buf, &n);
   if (n > 0 && buf[n - 1] == '\n')

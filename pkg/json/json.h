@@ -62,6 +62,13 @@ struct json_gen;
 struct json_gen *json_gen_new (bool pretty);
 /* Pretty, indented with INDENT: Podman's inspect output uses 5 spaces.  */
 struct json_gen *json_gen_new_indent (const char *indent);
+/* A generator that builds the parse tree itself, for a document made only
+   to be read (the rows a template walks): no text, no parse.  Finished
+   with json_gen_tree; json_gen_text is not for it.  */
+struct json_gen *json_gen_new_tree (void);
+/* The tree G made, for json_free; NULL (and *ERR) when it is not whole.
+   G takes nothing more.  */
+nook_json *json_gen_tree (struct json_gen *g, nook_error_t *err);
 void json_gen_free (struct json_gen *g);
 void json_gen_freep (struct json_gen **g);
 #define _cleanup_json_gen_ _cleanup_ (json_gen_freep)

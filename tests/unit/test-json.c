@@ -555,6 +555,84 @@ TEST (gen_invalid_utf8)
     }
 }
 
+/* The same calls into a text generator and a tree generator.  */
+static void
+gen_sample (struct json_gen *g, const nook_json *parsed)
+{
+  char *v[] = { "a", "b\xff", NULL };
+
+  json_gen_object_open (g);
+  json_gen_kv_string (g, "s", "caf\xc3\xa9");
+  json_gen_kv_string (g, "bad\xff", "a\xc3(b\xed\xa0\x80z");
+  json_gen_kv_string (g, "null", NULL);
+  json_gen_kv_int (g, "zero", 0);
+  json_gen_kv_int (g, "neg", -1);
+  json_gen_kv_int (g, "min", INT64_MIN);
+  json_gen_kv_int (g, "max", INT64_MAX);
+  json_gen_key (g, "umax");
+  json_gen_uint (g, UINT64_MAX);
+  json_gen_kv_bool (g, "t", true);
+  json_gen_kv_strv (g, "v", v);
+  json_gen_kv_strv (g, "nov", NULL);
+  json_gen_key (g, "empty");
+  json_gen_array_open (g);
+  json_gen_object_open (g);
+  json_gen_object_close (g);
+  json_gen_array_open (g);
+  json_gen_array_close (g);
+  json_gen_array_close (g);
+  json_gen_key (g, "parsed");
+  json_gen_value (g, parsed);
+  json_gen_object_close (g);
+}
+
+/* A tree generator makes the tree json_parse makes of the text one's
+   output: the same members, strings (U+FFFD for bytes that are not
+   UTF-8), numbers with their text and values.  */
+TEST (gen_tree_matches_text)
+{
+  _cleanup_json_ nook_json *parsed = parse ("{\"d\":[2.5,-0.125,1e+300,7],\"o\":{}}");
+  _cleanup_json_gen_ struct json_gen *text = json_gen_new (false);
+  _cleanup_json_gen_ struct json_gen *tree = json_gen_new_tree ();
+  _cleanup_json_gen_ struct json_gen *again = json_gen_new (false);
+  _cleanup_json_ nook_json *t = NULL;
+  nook_error_t err = NULL;
+  int64_t i = 0;
+
+  if (!CHECK (parsed != NULL))
+    return;
+  gen_sample (text, parsed);
+  gen_sample (tree, parsed);
+  t = json_gen_tree (tree, &err);
+  if (!CHECK_OK (t ? 0 : -1, &err))
+    return;
+  json_gen_value (again, t);
+  CHECK_STR_EQ (gen_text (again), gen_text (text));
+  CHECK (json_int (json_get (t, "min"), &i) && i == INT64_MIN);
+  CHECK (json_int (json_get (t, "neg"), &i) && i == -1);
+  CHECK_STR_EQ (json_key_at (t, 1), "bad\xef\xbf\xbd");
+  CHECK (json_is_number (json_at (json_get (json_get (t, "parsed"), "d"), 0)));
+}
+
+/* A tree generator left open, or nested past what json_parse takes,
+   gives no tree and says so.  */
+TEST (gen_tree_not_whole)
+{
+  _cleanup_json_gen_ struct json_gen *open = json_gen_new_tree ();
+  _cleanup_json_gen_ struct json_gen *deep = json_gen_new_tree ();
+  nook_error_t err = NULL;
+
+  json_gen_array_open (open);
+  CHECK (json_gen_tree (open, &err) == NULL);
+  CHECK_FAIL ((err ? -1 : 0), &err, "not whole");
+  for (int d = 0; d < 300; d++)
+    json_gen_array_open (deep);
+  for (int d = 0; d < 300; d++)
+    json_gen_array_close (deep);
+  CHECK (json_gen_tree (deep, &err) == NULL);
+  CHECK_FAIL ((err ? -1 : 0), &err, "not whole");
+}
+
 TEST (gen_write_file)
 {
   _cleanup_json_gen_ struct json_gen *g = json_gen_new (false);
