@@ -484,7 +484,8 @@ runtime_create (const char *root, const char *id, const struct runtime_create_op
       oci_spec_free (&spec);
       return -1;
     }
-  if (fill_dir (dir, text, len, &fifo_fd, &reply_fd, err) < 0)
+  if (fill_dir (dir, text, len, &fifo_fd, &reply_fd, err) < 0
+      || (spec.seccomp && runtime_seccomp_remember (dir, &filter, err) < 0))
     goto out_dir;
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
     {

@@ -29,6 +29,7 @@ struct runtime_seccomp
   size_t n_insns;
   unsigned int flags; /* SECCOMP_FILTER_FLAG_* */
   bool from_cache;
+  char key[65]; /* its cache key; "" when not cached */
 };
 
 struct runtime_init_args
@@ -55,6 +56,14 @@ int runtime_ns_flag (const char *type);
    Fails when SC asks for what libseccomp or the kernel cannot do.  */
 int runtime_seccomp_prepare (const char *root, const struct oci_seccomp *sc,
                              struct runtime_seccomp *out, nook_error_t *err);
+/* The filter create took for the container whose state directory is DIR
+   (it keeps the key in DIR/seccomp.key), from the cache under ROOT: what
+   exec loads, without making the key of SC again.  False, with *OUT
+   untouched, when it is not there whole; then runtime_seccomp_prepare.  */
+bool runtime_seccomp_reuse (const char *root, const char *dir, const struct oci_seccomp *sc,
+                            struct runtime_seccomp *out);
+/* Keep P's key in DIR for runtime_seccomp_reuse.  */
+int runtime_seccomp_remember (const char *dir, const struct runtime_seccomp *p, nook_error_t *err);
 void runtime_seccomp_release (struct runtime_seccomp *p);
 /* The cache key of SC: 64 hex digits (seccomp.c says what it covers).  */
 int runtime_seccomp_key (const struct oci_seccomp *sc, char hex[65], nook_error_t *err);

@@ -473,6 +473,7 @@ runtime_seccomp_prepare (const char *root, const struct oci_seccomp *sc,
       snprintf (name, sizeof (name), "%s.bpf", key);
       dir = xasprintf ("%s/.seccomp", root);
       path = xasprintf ("%s/%s", dir, name);
+      memcpy (out->key, key, sizeof (out->key));
       if (cache_read (path, key, out, &why))
         {
           nook_debug ("seccomp: %zu instructions from %s", out->n_insns, path);
@@ -494,6 +495,49 @@ runtime_seccomp_prepare (const char *root, const struct oci_seccomp *sc,
         }
     }
   return 0;
+}
+
+bool
+runtime_seccomp_reuse (const char *root, const char *dir, const struct oci_seccomp *sc,
+                       struct runtime_seccomp *out)
+{
+  _cleanup_free_ char *kpath = xasprintf ("%s/seccomp.key", dir);
+  _cleanup_free_ char *text = NULL, *path = NULL;
+  struct runtime_seccomp r = { 0 };
+  nook_error_t e = NULL;
+  const char *why = NULL;
+  size_t len;
+
+  if (nook_read_file_at (AT_FDCWD, kpath, 64, &text, &len, &e) < 0
+      || kernel_flags (sc->flags, &r.flags, &e) < 0)
+    {
+      nook_debug ("seccomp: %s", e->msg);
+      nook_error_free (&e);
+      return false;
+    }
+  if (len != 64 || !nook_is_hex (text, 64))
+    return false;
+  path = xasprintf ("%s/.seccomp/%s.bpf", root, text);
+  if (!cache_read (path, text, &r, &why))
+    {
+      nook_debug ("seccomp: the container's filter is not cached: %s", why);
+      return false;
+    }
+  nook_debug ("seccomp: %zu instructions from %s, the container's", r.n_insns, path);
+  r.from_cache = true;
+  memcpy (r.key, text, sizeof (r.key));
+  *out = r;
+  return true;
+}
+
+int
+runtime_seccomp_remember (const char *dir, const struct runtime_seccomp *p, nook_error_t *err)
+{
+  _cleanup_free_ char *path = xasprintf ("%s/seccomp.key", dir);
+
+  if (p->key[0] == '\0')
+    return 0;
+  return nook_write_file_volatile (AT_FDCWD, path, p->key, 64, 0600, err);
 }
 
 void

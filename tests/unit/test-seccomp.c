@@ -843,6 +843,53 @@ TEST (filter_shipped_profile)
   oci_spec_free (&s);
 }
 
+/* exec takes the filter create cached for the container, by the key
+   create left in its state directory; anything amiss there (no key, a
+   key that is not one, a filter gone from the cache or not whole) is
+   "not reused", never a wrong filter.  */
+TEST (filter_reused_by_key)
+{
+  struct oci_spec s;
+  _cleanup_ (runtime_seccomp_release) struct runtime_seccomp built = { 0 }, got = { 0 };
+  nook_error_t err = NULL;
+  const char *root = unit_path ("reuse"), *dir = unit_path ("reuse/ctr");
+  _cleanup_free_ char *cached = NULL, *keyfile = NULL, *other = NULL;
+  char bad[64];
+
+  if (!CHECK_OK (load_shipped (DEFAULT_CAPS, NULL, &s, &err), &err))
+    return;
+  CHECK (mkdir (root, 0700) == 0 && mkdir (dir, 0700) == 0);
+  if (!CHECK_OK (runtime_seccomp_prepare (root, s.seccomp, &built, &err), &err))
+    goto out;
+  CHECK_INT_EQ (strlen (built.key), 64);
+  CHECK (!runtime_seccomp_reuse (root, dir, s.seccomp, &got) && got.insns == NULL);
+  CHECK_OK (runtime_seccomp_remember (dir, &built, &err), &err);
+  if (CHECK (runtime_seccomp_reuse (root, dir, s.seccomp, &got)))
+    {
+      CHECK (got.from_cache && same_program (&built, &got) && got.flags == built.flags);
+      CHECK_STR_EQ (got.key, built.key);
+      runtime_seccomp_release (&got);
+    }
+  /* A filter that is not the key's: its digest does not match.  */
+  cached = xasprintf ("%s/.seccomp/%s.bpf", root, built.key);
+  keyfile = xasprintf ("%s/seccomp.key", dir);
+  memset (bad, 'a', sizeof (bad));
+  other = xasprintf ("%s/.seccomp/%.64s.bpf", root, bad);
+  CHECK (link (cached, other) == 0);
+  unit_write_file (keyfile, bad, sizeof (bad), 0600);
+  CHECK (!runtime_seccomp_reuse (root, dir, s.seccomp, &got) && got.insns == NULL);
+  unit_write_file (keyfile, "xyz", 3, 0600);
+  CHECK (!runtime_seccomp_reuse (root, dir, s.seccomp, &got) && got.insns == NULL);
+  /* The right key, the cached filter cut short, then gone.  */
+  unit_write_file (keyfile, built.key, 64, 0600);
+  CHECK (truncate (cached, 200) == 0);
+  CHECK (!runtime_seccomp_reuse (root, dir, s.seccomp, &got) && got.insns == NULL);
+  CHECK (unlink (cached) == 0);
+  CHECK (!runtime_seccomp_reuse (root, dir, s.seccomp, &got) && got.insns == NULL);
+out:
+  oci_spec_free (&s);
+}
+
 TEST (filter_errno_defaults)
 {
   struct oci_spec s;
