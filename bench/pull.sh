@@ -134,8 +134,8 @@ pull_dir () {
     [ "$fs_mode" = fresh ] || return 0
     truncate -s 2G "$img"
     mkfs.ext4 -q -F "$img" > "$logs/mkfs" 2>&1 || fail "mkfs.ext4 $img" "$logs/mkfs"
+    pull_mounts+=("$d")    # first: an interrupt right after the mount leaves nothing
     mount -o loop "$img" "$d" > "$logs/mount" 2>&1 || fail "mount -o loop $img $d" "$logs/mount"
-    pull_mounts+=("$d")
     chown "$uid:$gid" "$d" && chmod 0700 "$d" && rmdir "$d/lost+found"
 }
 
