@@ -57,10 +57,13 @@ container_free (struct container *c)
   container_state_free (&c->state);
 }
 
+/* Records are written compact: every `ps` reads them all, and yajl's
+   lexer pays for each byte of indentation (nearly a third of
+   container.json).  */
 static char *
 config_json (const struct container_config *cfg, size_t *len)
 {
-  _cleanup_json_gen_ struct json_gen *g = json_gen_new (true);
+  _cleanup_json_gen_ struct json_gen *g = json_gen_new (false);
 
   json_gen_object_open (g);
   json_gen_kv_string (g, "id", cfg->id);
@@ -177,7 +180,7 @@ config_parse (const char *text, size_t len, struct container_config *cfg, nook_e
 int
 container_state_write (int dirfd, const struct container_state *s, bool durable, nook_error_t *err)
 {
-  _cleanup_json_gen_ struct json_gen *g = json_gen_new (true);
+  _cleanup_json_gen_ struct json_gen *g = json_gen_new (false);
 
   json_gen_object_open (g);
   json_gen_kv_string (g, "status", container_status_name (s->status));

@@ -51,7 +51,7 @@ read_config (int dirfd, nook_json **out, nook_error_t *err)
 static int
 write_config (int dirfd, const nook_json *j, const char *name, nook_error_t *err)
 {
-  _cleanup_json_gen_ struct json_gen *g = json_gen_new (true);
+  _cleanup_json_gen_ struct json_gen *g = json_gen_new (false); /* compact, as record.c */
 
   json_gen_object_open (g);
   for (size_t i = 0; i < json_len (j); i++)
