@@ -109,7 +109,7 @@ podman_run=(--pull never --network none --log-driver k8s-file "${podman_runopts[
 echo "nook:     ${nook_base[*]} ... (XDG_DATA_HOME, XDG_RUNTIME_DIR, XDG_CONFIG_HOME private to this run)"
 [ "$podman_ok" = yes ] &&
     echo "podman:   ${podman_base[*]} ... run ${podman_run[*]} ... (HOME and XDG dirs private to this run)"
-echo "method:   the tools alternate, the order swapped every round; monotonic clock from fork to wait (bench/timeit)"
+echo "method:   the tools alternate, the order swapped every round; each timed command waits until no podman process (but the pause process) is left from the one before; monotonic clock from fork to wait (bench/timeit)"
 
 # --- running the tools --------------------------------------------------------------
 # Every command is killed if it has not ended after op_limit seconds (a
@@ -129,8 +129,23 @@ tool () {
     esac
     return "$rc"
 }
-# timed TOOL LOG [-n] ARG...: TOOL ARG..., timed; the time in ns goes to
-# t_ns.  With -n its stdout goes to /dev/null, only stderr to LOG.
+# settle: wait, at most 5 s, until no podman process of the user is left
+# but the pause process.  Podman's exit commands (`podman container
+# cleanup`, which conmon starts when a container or an exec session ends)
+# go on after the timed command returned, and would share the two CPUs
+# with the next timed command, whichever tool's it is.
+settle () {
+    local i
+    for ((i = 0; i < 100; i++)); do
+        pgrep -u "$uid" -x podman > /dev/null || return 0
+        sleep 0.05
+    done
+}
+# timed TOOL LOG [-n] ARG...: TOOL ARG..., timed, once Podman's leftovers
+# are done (settle; not in the parallel measurement, which settles once
+# before its 16 commands); the time in ns goes to t_ns.  With -n its
+# stdout goes to /dev/null, only stderr to LOG.
+timed_settles=yes
 timed () {
     # The log gets a name of its own: timeit opens it as the user, and a
     # file of that name written by this script (as root) would refuse it.
@@ -138,6 +153,7 @@ timed () {
     shift 2
     if [ "$1" = -n ]; then opt=(-n); shift; fi
     local -n env=${t}_env base=${t}_base
+    [ "$timed_settles" = yes ] && settle
     out=$("${env[@]}" "$timeit" -t "$op_limit" "${opt[@]}" "$log" "${base[@]}" "$@") && rc=0 || rc=$?
     t_ns=$out
     [ "$rc" = 0 ] && [ -n "$out" ]
@@ -439,10 +455,11 @@ declare -A par_wall
 step_par () {
     local t=$1 r=$2 i start
     local -a pids=()
+    settle
     start=$(date +%s%N)
     for ((i = 0; i < npar; i++)); do
         run_args "$t" -d "bench-p$r-$i" "${keep[@]}"
-        ( timed "$t" "$logs/$t-par-$i" "${ra[@]}" && echo "$t_ns" > "$tmp/par-$t-$i" ) &
+        ( timed_settles=no; timed "$t" "$logs/$t-par-$i" "${ra[@]}" && echo "$t_ns" > "$tmp/par-$t-$i" ) &
         pids+=($!)
     done
     local bad=
@@ -566,8 +583,14 @@ done
 
 # --- ps -a ------------------------------------------------------------------------------
 op_limit=$short_limit
-m_begin "ps -a: \`ps -a\` with $nps exited containers (each \`run --name bench-ps-N IMAGE true\`)"
+m_begin "ps -a: \`ps -a\` with $nps exited containers (each \`run --name bench-ps-N IMAGE true\`), and no others"
 for t in "${m_tools[@]}"; do
+    # Only these: what the measurements before left (the running
+    # containers of monitor and exec, the log's) is removed first.
+    names=$(tool "$t" ps -a --format '{{.Names}}' 2> /dev/null | grep '^bench-') || names=
+    # shellcheck disable=SC2086  # names have no blanks
+    [ -z "$names" ] || remove "$t" $names > "$logs/$t-ps-clear" 2>&1 ||
+        { m_fail "$t" "rm -f of the containers before" "$logs/$t-ps-clear"; continue; }
     made=0
     for ((i = 0; i < nps; i++)); do
         run_args "$t" "" "bench-ps-$i" true
@@ -575,10 +598,10 @@ for t in "${m_tools[@]}"; do
         made=$((made + 1))
     done
     [ "$made" = "$nps" ] || continue
-    n=$(tool "$t" ps -a 2> "$logs/$t-ps-check" | grep -c ' bench-ps-') || true
+    n=$(tool "$t" ps -a --format '{{.Names}}' 2> "$logs/$t-ps-check" | grep -c .) || true
     if [ "$n" != "$nps" ]; then
         tool "$t" ps -a >> "$logs/$t-ps-check" 2>&1
-        echo "ps -a lists $n of the $nps containers" >> "$logs/$t-ps-check"
+        echo "ps -a lists $n containers, not $nps" >> "$logs/$t-ps-check"
         m_fail "$t" "ps -a (count)" "$logs/$t-ps-check"
     fi
 done
