@@ -137,10 +137,13 @@ on_number (void *ctx, const char *s, size_t len)
   v->u.number.r = arena_strndup (b, s, len);
   errno = 0;
   v->u.number.i = strtoll (v->u.number.r, &end, 10);
-  /* An integer's nearest double is what strtod would give for its text.  */
   if (errno == 0 && *end == '\0')
+    v->u.number.flags |= YAJL_NUMBER_INT_VALID;
+  /* An integer's nearest double is what strtod would give for its text,
+     but for "-0", whose double keeps its sign.  */
+  if ((v->u.number.flags & YAJL_NUMBER_INT_VALID) && !(v->u.number.i == 0 && s[0] == '-'))
     {
-      v->u.number.flags |= YAJL_NUMBER_INT_VALID | YAJL_NUMBER_DOUBLE_VALID;
+      v->u.number.flags |= YAJL_NUMBER_DOUBLE_VALID;
       v->u.number.d = (double)v->u.number.i;
       return place (b, v);
     }

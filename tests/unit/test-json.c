@@ -3,6 +3,9 @@
 
 #include "json/json.h"
 
+#include <math.h>
+#include <yajl/yajl_tree.h>
+
 /* Parse the C string S; NULL (and a note) when it fails.  */
 static nook_json *
 parse (const char *s)
@@ -108,6 +111,29 @@ TEST (parse_invalid)
   CHECK_INVALID ("\"\\x41\"");
   CHECK_INVALID ("\"a\tb\""); /* raw control character in a string */
   CHECK_INVALID ("\"\xff\""); /* not UTF-8 */
+}
+
+/* Numbers keep yajl_tree's three views: the text, the integer when the
+   text is one, the double; an integer's double is strtod's of its text,
+   "-0" keeping its sign.  */
+TEST (parse_number_views)
+{
+  _cleanup_json_ nook_json *j = parse ("[-0,9007199254740993,-5,1.5,99999999999999999999]");
+  static const char *const texts[]
+      = { "-0", "9007199254740993", "-5", "1.5", "99999999999999999999" };
+
+  if (!CHECK (j != NULL && json_len (j) == 5))
+    return;
+  for (size_t i = 0; i < 5; i++)
+    {
+      nook_json *n = json_at (j, i);
+      CHECK_STR_EQ (n->u.number.r, texts[i]);
+      CHECK (YAJL_IS_DOUBLE (n) && n->u.number.d == strtod (texts[i], NULL));
+    }
+  CHECK (signbit (json_at (j, 0)->u.number.d));
+  CHECK (YAJL_IS_INTEGER (json_at (j, 0)) && json_at (j, 0)->u.number.i == 0);
+  CHECK (YAJL_IS_INTEGER (json_at (j, 1)) && json_at (j, 1)->u.number.i == 9007199254740993LL);
+  CHECK (!YAJL_IS_INTEGER (json_at (j, 3)) && !YAJL_IS_INTEGER (json_at (j, 4)));
 }
 
 TEST (parse_embedded_nul)
