@@ -16,7 +16,9 @@
    and checked whole when read: a header with the number of instructions
    and the sha256 of the key and the program.  Anything else (short,
    long, another key's, a flipped byte) is ignored and rewritten; a
-   failure to write it only costs the next container the build.
+   failure to write it only costs the next container the build.  create
+   keeps the key in ROOT/ID/seccomp.key: exec reads the program by it,
+   without the canonical text and its hash (runtime_seccomp_reuse).
 
    When (init.c): with noNewPrivileges, last, right before the init
    answers READY, so only send, close, read (exec.fifo) and execve follow
