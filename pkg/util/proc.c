@@ -3,7 +3,9 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sched.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 
@@ -124,19 +126,47 @@ child_move_high (int fd)
   return fd < 0 ? fd : fcntl (fd, F_DUPFD_CLOEXEC, 3);
 }
 
-static void __attribute__ ((noreturn)) child_exec (const struct nook_spawn *s, int errfd)
+/* What nook_spawn's child needs.  It runs on its own stack but in our
+   memory (CLONE_VM | CLONE_VFORK: no page tables copied, which is most
+   of a fork's cost on a virtual machine), and we stay suspended until it
+   has exec'd or given up.  So it must not allocate, and it reports its
+   errno in ERR.  */
+struct spawn_child
+{
+  const struct nook_spawn *s;
+  sigset_t mask; /* ours, to restore in the parent */
+  int err;
+  int errfd; /* forked (not sharing ERR): where errno goes, else -1 */
+};
+
+/* No handler of ours may run in the child: it would run in our memory.
+   So every caught signal goes back to its default (exec would do it
+   anyway), and so do the ones nook ignores; then all are unblocked.  */
+static void
+child_reset_signals (void)
 {
   static const int reset[]
       = { SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD, SIGTTIN, SIGTTOU, SIGTSTP };
+  struct sigaction dfl = { .sa_handler = SIG_DFL }, old;
   sigset_t none;
-  int in = child_move_high (s->stdin_fd), out = child_move_high (s->stdout_fd),
-      errout = child_move_high (s->stderr_fd);
-  int e;
 
+  for (int sig = 1; sig < NSIG; sig++)
+    if (sigaction (sig, NULL, &old) == 0 && old.sa_handler != SIG_DFL && old.sa_handler != SIG_IGN)
+      sigaction (sig, &dfl, NULL);
+  for (size_t i = 0; i < NOOK_ARRAY_SIZE (reset); i++)
+    sigaction (reset[i], &dfl, NULL);
   sigemptyset (&none);
   sigprocmask (SIG_SETMASK, &none, NULL);
-  for (size_t i = 0; i < NOOK_ARRAY_SIZE (reset); i++)
-    signal (reset[i], SIG_DFL);
+}
+
+static int
+child_exec (void *arg)
+{
+  struct spawn_child *c = arg;
+  const struct nook_spawn *s = c->s;
+  int in = child_move_high (s->stdin_fd), out = child_move_high (s->stdout_fd),
+      errout = child_move_high (s->stderr_fd);
+
   if (s->pdeathsig && prctl (PR_SET_PDEATHSIG, s->pdeathsig, 0, 0, 0) < 0)
     goto fail;
   if (s->new_session && setsid () < 0)
@@ -146,45 +176,82 @@ static void __attribute__ ((noreturn)) child_exec (const struct nook_spawn *s, i
   for (const int *k = s->keep_fds; k && *k >= 0; k++)
     if (nook_set_cloexec (*k, false) < 0)
       goto fail;
+  child_reset_signals ();
   if (s->envp)
     execvpe (s->argv[0], (char *const *)s->argv, (char *const *)s->envp);
   else
     execvp (s->argv[0], (char *const *)s->argv);
 fail:
-  e = errno;
-  (void)nook_write_all (errfd, &e, sizeof (e));
+  c->err = errno ? errno : ENOEXEC;
+  if (c->errfd >= 0)
+    (void)nook_write_all (c->errfd, &c->err, sizeof (c->err));
   _exit (127);
 }
+
+/* AddressSanitizer keeps shadow memory for every stack frame: a child
+   running on a stack of ours would leave it poisoned for the parent.  Its
+   builds fork, with the same child, which sends its errno on a pipe that
+   closes when the exec succeeds.  */
+#if defined(__SANITIZE_ADDRESS__)
+static pid_t
+clone_child (struct spawn_child *c)
+{
+  _cleanup_close_ int rd = -1;
+  int p[2];
+  pid_t pid;
+
+  if (pipe2 (p, O_CLOEXEC) < 0)
+    return -1;
+  rd = p[0];
+  c->errfd = p[1];
+  pid = fork ();
+  if (pid == 0)
+    child_exec (c);
+  close (p[1]);
+  c->errfd = -1;
+  if (pid > 0 && read (rd, &c->err, sizeof (c->err)) != sizeof (c->err))
+    c->err = 0;
+  return pid;
+}
+#else
+static pid_t
+clone_child (struct spawn_child *c)
+{
+  /* execvp's search and a script's argv live on this stack.  */
+  size_t size = 65536 + 8 * strv_len ((char **)c->s->argv);
+  void *stack
+      = mmap (NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+  pid_t pid;
+
+  if (stack == MAP_FAILED)
+    return -1;
+  pid = clone (child_exec, (char *)stack + size, CLONE_VM | CLONE_VFORK | SIGCHLD, c);
+  munmap (stack, size);
+  return pid;
+}
+#endif
 
 int
 nook_spawn (const struct nook_spawn *s, pid_t *pid_out, nook_error_t *err)
 {
-  int p[2];
-  _cleanup_close_ int rd = -1;
-  int child_errno = 0;
-  ssize_t n;
+  struct spawn_child c = { .s = s, .errfd = -1 };
+  sigset_t all;
   pid_t pid;
+  int e;
 
-  if (pipe2 (p, O_CLOEXEC) < 0)
-    return nook_error (err, errno, "pipe");
-  rd = p[0];
-  pid = fork ();
+  /* Blocked until the child has put its handlers back to default.  */
+  sigfillset (&all);
+  sigprocmask (SIG_SETMASK, &all, &c.mask);
+  pid = clone_child (&c);
+  e = errno;
+  sigprocmask (SIG_SETMASK, &c.mask, NULL);
   if (pid < 0)
-    {
-      close (p[1]);
-      return nook_error (err, errno, "fork");
-    }
-  if (pid == 0)
-    child_exec (s, p[1]);
-  close (p[1]);
-  /* The pipe closes on a successful exec; a failed one sends errno.  */
-  do
-    n = read (rd, &child_errno, sizeof (child_errno));
-  while (n < 0 && errno == EINTR);
-  if (n == sizeof (child_errno))
+    return nook_error (err, e, "fork");
+  /* The child has exec'd, or has set ERR and exited.  */
+  if (c.err)
     {
       nook_waitpid (pid, NULL, 0);
-      return nook_error (err, child_errno, "exec `%s`", s->argv[0]);
+      return nook_error (err, c.err, "exec `%s`", s->argv[0]);
     }
   *pid_out = pid;
   return 0;

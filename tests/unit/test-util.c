@@ -523,4 +523,101 @@ TEST (proc)
   CHECK (!nook_proc_alive (pid, start)); /* reaped */
 }
 
+static void
+on_usr1 (int sig)
+{
+  (void)sig;
+}
+
+/* Read FD to its end into BUF (NUL-terminated).  */
+static void
+read_to_end (int fd, char *buf, size_t size)
+{
+  size_t n = 0;
+  ssize_t r;
+
+  while (n < size - 1 && (r = read (fd, buf + n, size - 1 - n)) > 0)
+    n += (size_t)r;
+  buf[n] = '\0';
+}
+
+/* nook_spawn: stdio placed, kept fds open, a new session, signals back
+   to their defaults and unblocked, and an exec failure reported with no
+   child left behind.  */
+TEST (spawn)
+{
+  char script[256];
+  const char *argv[] = { "/bin/sh", "-c", script, NULL };
+  const char *missing[] = { "/nonexistent/nook-spawn-test", NULL };
+  struct sigaction sa = { .sa_handler = on_usr1 }, old_usr1, old_pipe;
+  sigset_t block, old_mask;
+  int out[2], kept[2], status = -1, keep[2], kfd = 9;
+  char buf[512], kbuf[64];
+  nook_error_t err = NULL;
+  pid_t pid = 0;
+
+  CHECK_INT_EQ (pipe2 (out, O_CLOEXEC), 0);
+  CHECK_INT_EQ (pipe2 (kept, O_CLOEXEC), 0);
+  /* A free descriptor the shell can name: one digit.  */
+  while (kfd > 3 && fcntl (kfd, F_GETFD) >= 0)
+    kfd--;
+  CHECK_INT_EQ (dup3 (kept[1], kfd, O_CLOEXEC), kfd);
+  snprintf (script, sizeof (script),
+            "read -r p c st pp pg sid rest < /proc/$$/stat; [ \"$sid\" = $$ ] && echo session; "
+            "grep -E '^Sig(Blk|Ign)' /proc/$$/status; cat; echo kept >&%d",
+            kfd);
+  keep[0] = kfd;
+  keep[1] = -1;
+  sigaction (SIGUSR1, &sa, &old_usr1);
+  sa.sa_handler = SIG_IGN;
+  sigaction (SIGPIPE, &sa, &old_pipe);
+  sigemptyset (&block);
+  sigaddset (&block, SIGTERM);
+  sigprocmask (SIG_BLOCK, &block, &old_mask);
+  {
+    struct nook_spawn s = { .argv = argv,
+                            .stdin_fd = -1,
+                            .stdout_fd = out[1],
+                            .stderr_fd = -1,
+                            .keep_fds = keep,
+                            .new_session = true };
+    CHECK_OK (nook_spawn (&s, &pid, &err), &err);
+  }
+  close (out[1]);
+  close (kept[1]);
+  close (kfd);
+  read_to_end (out[0], buf, sizeof (buf));
+  read_to_end (kept[0], kbuf, sizeof (kbuf));
+  CHECK_INT_EQ (nook_waitpid (pid, &status, 0), pid);
+  CHECK_INT_EQ (status, 0);
+  CHECK_STR_HAS (buf, "session\n");
+  CHECK_STR_HAS (buf, "SigBlk:\t0000000000000000\n");
+  /* SIGPIPE (13) is no longer ignored: bit 12 of SigIgn is clear.  */
+  CHECK (strstr (buf, "SigIgn:\t") != NULL
+         && (strtoull (strstr (buf, "SigIgn:\t") + 8, NULL, 16) & (1ULL << 12)) == 0);
+  CHECK_STR_EQ (kbuf, "kept\n");
+  close (out[0]);
+  close (kept[0]);
+  /* Our own signal state is as it was.  */
+  {
+    sigset_t now;
+    struct sigaction cur;
+    sigprocmask (SIG_SETMASK, NULL, &now);
+    CHECK (sigismember (&now, SIGTERM));
+    sigaction (SIGUSR1, NULL, &cur);
+    CHECK (cur.sa_handler == on_usr1);
+  }
+  {
+    struct nook_spawn s = { .argv = missing, .stdin_fd = -1, .stdout_fd = -1, .stderr_fd = -1 };
+    pid = 0;
+    CHECK_FAIL_ERRNO (nook_spawn (&s, &pid, &err), &err, ENOENT,
+                      "exec `/nonexistent/nook-spawn-test`");
+    CHECK_INT_EQ (pid, 0);
+    CHECK (waitpid (-1, NULL, WNOHANG) < 0 && errno == ECHILD); /* reaped */
+  }
+  sigprocmask (SIG_SETMASK, &old_mask, NULL);
+  sigaction (SIGUSR1, &old_usr1, NULL);
+  sigaction (SIGPIPE, &old_pipe, NULL);
+}
+
 UNIT_MAIN ()
