@@ -188,7 +188,7 @@ start_run (struct monitor *m, nook_error_t *err)
 
   if (monitor_io_prepare (m, stdio, &console, &console_fd, err) < 0)
     return -1;
-  r = container_runtime_run (&m->rt, m->id, m->rootfs.bundle, m->pid_file, stdio, console, err);
+  r = container_runtime_run (&m->rt, m->id, &m->rootfs, m->pid_file, stdio, console, err);
   for (int i = 0; i < 3; i++)
     nook_closep (&stdio[i]);
   if (console)
@@ -207,19 +207,26 @@ start_run (struct monitor *m, nook_error_t *err)
   return save_state (m, false, err);
 }
 
-/* Step 2.  */
+/* Step 2: the rootfs mounted, the network made while fuse-overlayfs
+   starts up, then the bundle.  A failure leaves the rootfs to
+   teardown_visible.  */
 static int
 prepare_rootfs (struct monitor *m, nook_error_t *err)
 {
   struct container_state *s = &m->c.state;
+  struct container_host host = { m->seccomp_profile, m->init_path, NULL };
+  const struct userns_ids *ids = m->ids.user ? &m->ids : NULL;
 
-  struct container_host host = { m->seccomp_profile, m->init_path, m->netns_path };
-
-  if (container_prepare (&m->st, &m->c, m->ids.user ? &m->ids : NULL, &host, &m->rootfs, err) < 0)
+  if (container_prepare_mount (&m->st, &m->c, &m->rootfs, err) < 0)
     return -1;
-  nook_debug ("monitor: rootfs ready");
   s->fuse_pid = m->rootfs.fuse_pid;
   nook_proc_start_time (s->fuse_pid, &s->fuse_start);
+  if (monitor_net_start (m, err) < 0)
+    return -1;
+  host.netns_path = m->netns_path;
+  if (container_prepare_bundle (&m->st, &m->c, ids, &host, &m->rootfs, err) < 0)
+    return -1;
+  nook_debug ("monitor: rootfs ready");
   m->pid_file = xasprintf ("%s/pidfile", m->rootfs.bundle);
   /* Not in the bundle: --rm takes that away before the runtime's delete.  */
   m->runtime_log = xasprintf ("%s/monitor/%s.log", m->runroot, m->id);
@@ -509,8 +516,8 @@ run (struct monitor *m, const char *storage, nook_error_t *err)
   m->c.state.monitor_pid = getpid ();
   m->c.state.restart_count = 0;
   nook_proc_start_time (getpid (), &m->c.state.monitor_start);
-  if (in_userns < 0 || monitor_net_start (m, err) < 0 || prepare_rootfs (m, err) < 0
-      || monitor_io_open (m, err) < 0 || monitor_net_ready (m, err) < 0 || start_run (m, err) < 0)
+  if (in_userns < 0 || prepare_rootfs (m, err) < 0 || monitor_io_open (m, err) < 0
+      || monitor_net_ready (m, err) < 0 || start_run (m, err) < 0)
     return failed (m, err);
   monitor_msg_send (m->sync_fd, MONITOR_MSG_PID, m->c.state.pid, NULL);
   monitor_idle_prepare (m);

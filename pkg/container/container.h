@@ -261,6 +261,8 @@ struct container_rootfs
   pid_t fuse_pid; /* fuse-overlayfs serving the rootfs */
   char *merged;   /* where it is mounted */
   char *bundle;   /* the OCI bundle directory */
+  char *program;  /* what the runtime will exec, as the spec names it */
+  char *path;     /* the spec's PATH, NULL: the runtime's default */
 };
 
 /* What of the host the monitor gives a container.  */
@@ -273,12 +275,22 @@ struct container_host
 /* Where --init's nook-init is seen in the container.  */
 #define CONTAINER_INIT_PATH "/run/nook-init"
 
-/* In the monitor, inside the user namespace made with IDS (NULL as real
-   root): mount the rootfs, start fuse-overlayfs (a child of the caller)
-   and write the bundle with what HOST gives.  */
-int container_prepare (struct storage *st, struct container *c, const struct userns_ids *ids,
-                       const struct container_host *host, struct container_rootfs *r,
-                       nook_error_t *err);
+/* In the monitor, inside its user namespace, step one: mount the rootfs
+   and start fuse-overlayfs (a child of the caller), which starts up while
+   the caller makes the network.  */
+int container_prepare_mount (struct storage *st, struct container *c, struct container_rootfs *r,
+                             nook_error_t *err);
+/* Step two, once the network is there: write the bundle for the user
+   namespace made with IDS (NULL as real root) with what HOST gives.  On
+   failure the rootfs stays mounted: the caller unmounts it.  */
+int container_prepare_bundle (struct storage *st, struct container *c, const struct userns_ids *ids,
+                              const struct container_host *host, struct container_rootfs *r,
+                              nook_error_t *err);
+/* A hint while the runtime sets the container up: look up its program
+   in the rootfs as the runtime's PATH search will, so that the kernel
+   already has the entries (found or not) the runtime would otherwise
+   wait for from fuse-overlayfs one by one.  True if it is there.  */
+bool container_rootfs_warm (const struct container_rootfs *r);
 void container_rootfs_free (struct container_rootfs *r);
 /* Build the OCI spec for C on the mounted rootfs ROOTFD.  */
 int container_spec (const struct container *c, int rootfd, const char *merged,
@@ -296,9 +308,9 @@ struct container_runtime
    CONSOLE, the runtime sends a pty to that socket instead); the
    runtime's error is mapped to the exit code Podman gives (127 command not
    found, 126 cannot run it, 125 otherwise).  */
-int container_runtime_run (const struct container_runtime *rt, const char *id, const char *bundle,
-                           const char *pid_file, const int stdio[3], const char *console,
-                           nook_error_t *err);
+int container_runtime_run (const struct container_runtime *rt, const char *id,
+                           const struct container_rootfs *rootfs, const char *pid_file,
+                           const int stdio[3], const char *console, nook_error_t *err);
 /* delete --force, started and waited for apart so cleanup overlaps it.  */
 int container_runtime_delete_start (const struct container_runtime *rt, const char *id, pid_t *pid,
                                     nook_error_t *err);

@@ -101,15 +101,15 @@ exec_failed (const char *msg, const char *error)
 }
 
 int
-container_runtime_run (const struct container_runtime *rt, const char *id, const char *bundle,
-                       const char *pid_file, const int stdio[3], const char *console,
-                       nook_error_t *err)
+container_runtime_run (const struct container_runtime *rt, const char *id,
+                       const struct container_rootfs *rootfs, const char *pid_file,
+                       const int stdio[3], const char *console, nook_error_t *err)
 {
   /* One exec for create and start: nothing has to happen in between.  */
   const char *args[] = { "run",
                          "--detach",
                          "--bundle",
-                         bundle,
+                         rootfs->bundle,
                          "--pid-file",
                          pid_file,
                          console ? "--console-socket" : id,
@@ -118,8 +118,12 @@ container_runtime_run (const struct container_runtime *rt, const char *id, const
                          NULL };
   pid_t pid;
 
-  if (spawn_runtime (rt, args, stdio, &pid, err) == 0 && wait_runtime (rt, "run", pid, err) == 0)
-    return 0;
+  if (spawn_runtime (rt, args, stdio, &pid, err) == 0)
+    {
+      container_rootfs_warm (rootfs);
+      if (wait_runtime (rt, "run", pid, err) == 0)
+        return 0;
+    }
   /* The words runc and crun use; Podman maps them the same way.  */
   if (strstr ((*err)->msg, "executable file not found")
       || strstr ((*err)->msg, "no such file or directory")

@@ -3,6 +3,7 @@
 #include "container/internal.h"
 
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -44,8 +45,28 @@ mounts_setup (struct storage *st, const struct container *c, int rootfd, struct 
                                  spec, err);
 }
 
+/* What the runtime will look for, for container_rootfs_warm: with --init
+   the program nook-init runs.  */
+static void
+remember_program (const struct oci_spec *spec, struct container_rootfs *r)
+{
+  char *const *args = spec->args;
+
+  if (args && args[0] && str_eq (args[0], CONTAINER_INIT_PATH) && args[1] && args[2])
+    args += 2;
+  if (args == NULL || args[0] == NULL)
+    return;
+  r->program = xstrdup (args[0]);
+  for (size_t i = 0; spec->env && spec->env[i]; i++)
+    if (str_has_prefix (spec->env[i], "PATH="))
+      {
+        free (r->path);
+        r->path = xstrdup (spec->env[i] + 5);
+      }
+}
+
 static int
-write_bundle (struct storage *st, struct container *c, int rootfd, const char *merged,
+write_bundle (struct storage *st, struct container *c, int rootfd, struct container_rootfs *r,
               const struct userns_ids *ids, const struct container_host *host, nook_error_t *err)
 {
   _cleanup_free_ char *dir = xasprintf ("%s/containers/%s/userdata", st->root, c->cfg.id);
@@ -62,7 +83,7 @@ write_bundle (struct storage *st, struct container *c, int rootfd, const char *m
     return nook_error_prefix (err, "workdir");
   /* keep-id's user first: the spec resolves the user and HOME.  */
   if (container_userns_add_user (&c->cfg.userns, rootfd, err) < 0
-      || container_spec (c, rootfd, merged, container_userns_ids (&c->cfg.userns, ids, &view),
+      || container_spec (c, rootfd, r->merged, container_userns_ids (&c->cfg.userns, ids, &view),
                          host->seccomp_profile, &spec, err)
              < 0)
     return -1;
@@ -78,6 +99,7 @@ write_bundle (struct storage *st, struct container *c, int rootfd, const char *m
       return -1;
     }
   text = oci_spec_to_json (&spec, &len);
+  remember_program (&spec, r);
   oci_spec_free (&spec);
   dfd = nook_open_dir (AT_FDCWD, dir, err);
   if (dfd < 0)
@@ -102,14 +124,12 @@ container_upper_like_top (struct storage *st, char *const *layers, const char *u
 }
 
 int
-container_prepare (struct storage *st, struct container *c, const struct userns_ids *ids,
-                   const struct container_host *host, struct container_rootfs *r, nook_error_t *err)
+container_prepare_mount (struct storage *st, struct container *c, struct container_rootfs *r,
+                         nook_error_t *err)
 {
-  _cleanup_close_ int rootfd = -1;
   _cleanup_free_ char *upper = xasprintf ("%s/containers/%s/upper", st->root, c->cfg.id);
   _cleanup_free_ char *uidmapping = container_userns_fuse_map (&c->cfg.userns.uids);
   _cleanup_free_ char *gidmapping = container_userns_fuse_map (&c->cfg.userns.gids);
-  int ret = -1;
 
   memset (r, 0, sizeof (*r));
   r->merged = xasprintf ("%s/containers/%s/merged", st->root, c->cfg.id);
@@ -121,15 +141,69 @@ container_prepare (struct storage *st, struct container *c, const struct userns_
              < 0)
     return -1;
   nook_debug ("prepare: fuse-overlayfs started");
-  rootfd = open (r->merged, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  return 0;
+}
+
+int
+container_prepare_bundle (struct storage *st, struct container *c, const struct userns_ids *ids,
+                          const struct container_host *host, struct container_rootfs *r,
+                          nook_error_t *err)
+{
+  /* The first look into the rootfs waits for fuse-overlayfs to serve it.  */
+  _cleanup_close_ int rootfd = open (r->merged, O_PATH | O_DIRECTORY | O_CLOEXEC);
+
   if (rootfd < 0)
-    nook_error (err, errno, "open the rootfs `%s`", r->merged);
+    return nook_error (err, errno, "open the rootfs `%s`", r->merged);
   /* Before the bundle: its check of the working directory would make it.  */
-  else if (container_userns_workdir (&c->cfg.userns, rootfd, c->cfg.workdir, err) == 0)
-    ret = write_bundle (st, c, rootfd, r->merged, ids, host, err);
-  if (ret < 0)
-    storage_overlay_unmount (st, c->cfg.id, r->fuse_pid);
-  return ret;
+  if (container_userns_workdir (&c->cfg.userns, rootfd, c->cfg.workdir, err) < 0)
+    return -1;
+  return write_bundle (st, c, rootfd, r, ids, host, err);
+}
+
+/* Where the runtime's search ends when the spec has no PATH.  */
+#define RUNTIME_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+/* PATH inside ROOT, symlinks resolved as if ROOT were "/", never leaving
+   it: the rootfs is the image's, and hostile.  */
+static int
+warm_open (int root, const char *path)
+{
+  return nook_open_beneath (root, path, O_PATH,
+                            RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV);
+}
+
+/* The first of the PATH candidates for PROGRAM that is there, as an
+   O_PATH fd: the runtime's search, so the lookups it makes are cached.  */
+static int
+warm_search (int root, const char *program, const char *path)
+{
+  int fd = -1;
+
+  if (strchr (program, '/'))
+    return warm_open (root, program);
+  for (const char *p = path, *end; fd < 0 && *p; p = *end ? end + 1 : end)
+    {
+      end = strchrnul (p, ':');
+      if (end > p)
+        {
+          _cleanup_free_ char *cand = xasprintf ("%.*s/%s", (int)(end - p), p, program);
+          fd = warm_open (root, cand);
+        }
+    }
+  return fd;
+}
+
+bool
+container_rootfs_warm (const struct container_rootfs *r)
+{
+  _cleanup_close_ int root = -1, fd = -1;
+
+  if (r->program == NULL || r->program[0] == '\0')
+    return false;
+  root = open (r->merged, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (root >= 0)
+    fd = warm_search (root, r->program, r->path ? r->path : RUNTIME_DEFAULT_PATH);
+  return fd >= 0;
 }
 
 void
@@ -137,5 +211,7 @@ container_rootfs_free (struct container_rootfs *r)
 {
   free (r->merged);
   free (r->bundle);
+  free (r->program);
+  free (r->path);
   memset (r, 0, sizeof (*r));
 }
