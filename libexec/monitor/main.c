@@ -1,12 +1,15 @@
 /* nook-monitor: one per running container, no daemon.
 
      nook-monitor --storage DIR --runroot DIR (--id ID | --id-fd FD)
-                  --sync-fd FD [--attach]
+                  --sync-fd FD [--attach] [--userns-from-parent]
 
    1. Become the child subreaper; take SIGCHLD and the stop signals through
       a signalfd.  Enter the user namespace (newuidmap and newgidmap: the
       slowest step, which is why nook starts us before it has even written
       the container's record, and sends the ID on --id-fd when it has).
+      With --userns-from-parent we only unshare and say UNSHARED: nook
+      maps us from outside while it writes the record, then sends MAPPED
+      on --id-fd before the ID.
    2. Mount the rootfs (fuse-overlayfs is our child) and write the bundle;
       open the log and the attach socket (RUNROOT/monitor/ID).
    3. `runtime run --detach` with pipes (or, with -t, a pty) for the
@@ -47,11 +50,17 @@ static int
 parse_args (struct monitor *m, int argc, char **argv, const char **storage, nook_error_t *err)
 {
   static const struct option longopts[] = {
-    { "storage", required_argument, NULL, 's' }, { "runroot", required_argument, NULL, 'r' },
-    { "id", required_argument, NULL, 'i' },      { "id-fd", required_argument, NULL, 'I' },
-    { "sync-fd", required_argument, NULL, 'f' }, { "debug", no_argument, NULL, 'd' },
-    { "attach", no_argument, NULL, 'a' },        { "detach-keys", required_argument, NULL, 'k' },
-    { "late-userns", no_argument, NULL, 'L' },   { NULL, 0, NULL, 0 },
+    { "storage", required_argument, NULL, 's' },
+    { "runroot", required_argument, NULL, 'r' },
+    { "id", required_argument, NULL, 'i' },
+    { "id-fd", required_argument, NULL, 'I' },
+    { "sync-fd", required_argument, NULL, 'f' },
+    { "debug", no_argument, NULL, 'd' },
+    { "attach", no_argument, NULL, 'a' },
+    { "detach-keys", required_argument, NULL, 'k' },
+    { "late-userns", no_argument, NULL, 'L' },
+    { "userns-from-parent", no_argument, NULL, 'U' },
+    { NULL, 0, NULL, 0 },
   };
   int c;
 
@@ -76,6 +85,8 @@ parse_args (struct monitor *m, int argc, char **argv, const char **storage, nook
         r = tty_detach_keys_parse (optarg, &m->detach_keys, err);
       else if (c == 'L')
         m->late_userns = true;
+      else if (c == 'U')
+        m->userns_from_parent = true;
       else
         r = nook_error (err, 0,
                         "usage: nook-monitor --storage DIR --runroot DIR (--id ID | "
@@ -128,26 +139,64 @@ enter_userns (struct monitor *m, nook_error_t *err)
   return 0;
 }
 
+/* Exactly SIZE bytes from FD; false at end of file or on an error.  */
+static bool
+read_exact (int fd, void *buf, size_t size)
+{
+  size_t got = 0;
+
+  while (got < size)
+    {
+      ssize_t r = read (fd, (char *)buf + got, size - got);
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r <= 0)
+        return false;
+      got += (size_t)r;
+    }
+  return true;
+}
+
+/* Step 1 with nook's help (--userns-from-parent): we unshare and say so,
+   and nook, in the namespace we left, runs newuidmap and newgidmap on us
+   while it writes the record, then sends MAPPED.  No mapper forked here
+   first, and our start-up overlaps the mapping.  1: nook gave up (end of
+   file), and says why itself.  */
+static int
+userns_from_parent (struct monitor *m, nook_error_t *err)
+{
+  uid_t uid = getuid ();
+  gid_t gid = getgid ();
+  struct monitor_ctl c;
+  int r;
+
+  if (userns_unshare (err) < 0)
+    return -1;
+  if (monitor_msg_send (m->sync_fd, MONITOR_MSG_UNSHARED, 0, NULL) < 0)
+    return nook_error (err, errno, "tell nook the user namespace is there");
+  /* Unmapped until nook is done, we are nobody here: our ids from before.  */
+  r = userns_ids_for (uid, gid, &m->ids, err);
+  if (!read_exact (m->id_fd, &c, sizeof (c)) || c.type != MONITOR_CTL_MAPPED)
+    {
+      nook_error_free (err);
+      return 1;
+    }
+  if (r < 0 || userns_become_root (err) < 0)
+    return -1;
+  nook_debug ("monitor: in the user namespace nook mapped");
+  return 0;
+}
+
 /* The ID nook sends once the record is written; false when nook closed
    the pipe without one (its create failed: nothing for us to do).  */
 static bool
 read_id (struct monitor *m)
 {
   char line[66];
-  size_t got = 0;
 
   if (m->id[0])
     return true;
-  while (got < 65)
-    {
-      ssize_t r = read (m->id_fd, line + got, 65 - got);
-      if (r < 0 && errno == EINTR)
-        continue;
-      if (r <= 0)
-        break;
-      got += (size_t)r;
-    }
-  if (got != 65 || line[64] != '\n')
+  if (!read_exact (m->id_fd, line, 65) || line[64] != '\n')
     return false;
   line[64] = '\0';
   if (!storage_is_id (line))
@@ -491,7 +540,14 @@ run (struct monitor *m, const char *storage, nook_error_t *err)
   if (setup_signals (m, err) < 0 || nook_self_dir (&self, err) < 0)
     return -1;
   /* Joining another's network: first find which user namespace.  */
-  in_userns = m->late_userns ? 0 : enter_userns (m, err);
+  if (m->userns_from_parent)
+    {
+      in_userns = userns_from_parent (m, err);
+      if (in_userns != 0)
+        return in_userns > 0 ? 0 : -1;
+    }
+  else
+    in_userns = m->late_userns ? 0 : enter_userns (m, err);
   if (!read_id (m))
     {
       nook_error_free (err); /* nook's create failed and said why */

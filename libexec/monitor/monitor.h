@@ -67,11 +67,12 @@ struct monitor
   char *buf; /* reads from the container */
   size_t buf_size;
   /* net.c */
-  bool late_userns; /* --late-userns: joins a network's owner user namespace */
-  int netns_fd;     /* the network namespace we hold for all runs */
-  char *netns_path; /* /proc/OUR_PID/fd/N, for the runtime */
-  pid_t net_pid;    /* slirp4netns or pasta */
-  pid_t udp_pid;    /* udpfwd.c's forwarder */
+  bool late_userns;        /* --late-userns: joins a network's owner user namespace */
+  bool userns_from_parent; /* --userns-from-parent: nook maps the one we make */
+  int netns_fd;            /* the network namespace we hold for all runs */
+  char *netns_path;        /* /proc/OUR_PID/fd/N, for the runtime */
+  pid_t net_pid;           /* slirp4netns or pasta */
+  pid_t udp_pid;           /* udpfwd.c's forwarder */
   int net_ready_fd, net_exit_fd, net_dirfd;
   char *net_api, *net_log;
   struct monitor_idle idle;

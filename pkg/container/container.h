@@ -119,6 +119,13 @@ struct container_create_opts
    and reserve the name.  *C gets the whole container.  */
 int container_create (struct storage *st, const struct container_create_opts *o,
                       struct container *c, nook_error_t *err);
+/* The same but the last step, left to container_record_sync: the record
+   is whole and in place, but its rename may not be on disk yet (a crash
+   of the machine meanwhile loses the container whole).  For a caller
+   with something better to do first.  */
+int container_create_unsynced (struct storage *st, const struct container_create_opts *o,
+                               struct container *c, nook_error_t *err);
+void container_record_sync (struct storage *st);
 /* Read config and state; a dead monitor is noticed and the state fixed.  */
 int container_load (struct storage *st, const char *id, struct container *c, nook_error_t *err);
 /* Its monitor is there: running, or waiting to restart it.  */
@@ -133,6 +140,10 @@ int container_state_update (struct storage *st, const char *id, const struct con
                             bool durable, nook_error_t *err);
 /* All containers, newest first.  */
 int container_list (struct storage *st, struct container **out, size_t *n, nook_error_t *err);
+/* The same with only what a listing shows: ID, name, image, command,
+   labels, creation, --rm, mounts, network and state (no env, layers,
+   security, user namespace or run settings).  */
+int container_list_brief (struct storage *st, struct container **out, size_t *n, nook_error_t *err);
 void container_list_free (struct container *cs, size_t n);
 /* IDs of the containers made from image IMAGE_ID.  */
 int container_image_users (struct storage *st, const char *image_id, char ***ids,
@@ -202,6 +213,7 @@ enum
   MONITOR_MSG_EXIT,     /* value: the exit code; sent after cleanup */
   MONITOR_MSG_ERROR,    /* value: exit code for the CLI (125-127); msg */
   MONITOR_MSG_DETACHED, /* the detach keys were typed */
+  MONITOR_MSG_UNSHARED, /* --userns-from-parent: map me now */
 };
 
 struct monitor_msg
@@ -213,11 +225,13 @@ struct monitor_msg
 
 int monitor_msg_send (int fd, int type, int value, const char *msg);
 
-/* After the ID, nook writes control messages on the same pipe.  */
+/* After the ID, nook writes control messages on the same pipe (with
+   --userns-from-parent, MAPPED comes first, before the ID).  */
 enum
 {
   MONITOR_CTL_SIGNAL = 1, /* value: a signal for the container */
   MONITOR_CTL_WINCH,      /* read the size of your terminal (fd 0) again */
+  MONITOR_CTL_MAPPED,     /* your user namespace is mapped */
 };
 
 struct monitor_ctl

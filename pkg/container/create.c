@@ -303,6 +303,16 @@ int
 container_create (struct storage *st, const struct container_create_opts *o, struct container *c,
                   nook_error_t *err)
 {
+  if (container_create_unsynced (st, o, c, err) < 0)
+    return -1;
+  container_record_sync (st);
+  return 0;
+}
+
+int
+container_create_unsynced (struct storage *st, const struct container_create_opts *o,
+                           struct container *c, nook_error_t *err)
+{
   struct storage_image img;
   struct image_config icfg;
   _cleanup_close_ int userns_lock = -1; /* --userns=auto: until the record is written */

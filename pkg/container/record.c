@@ -138,8 +138,28 @@ config_parse_run (const nook_json *j, struct container_config *cfg, nook_error_t
   return 0;
 }
 
+/* The rest of a whole record: the process, the security and user
+   namespace settings, and what came with run -d.  */
 static int
-config_parse (const char *text, size_t len, struct container_config *cfg, nook_error_t *err)
+config_parse_process (const nook_json *j, struct container_config *cfg, nook_error_t *err)
+{
+  if (json_get_strv (j, "env", "env", false, &cfg->env, err) < 0
+      || get_string (j, "workdir", &cfg->workdir, err) < 0
+      || get_string (j, "user", &cfg->user, err) < 0
+      || get_string (j, "hostname", &cfg->hostname, err) < 0
+      || json_get_strv (j, "layers", "layers", true, &cfg->layers, err) < 0
+      || json_get_bool (j, "interactive", "interactive", false, &cfg->interactive, err) < 0
+      || container_userns_read (j, &cfg->userns, err) < 0
+      || container_security_read (j, &cfg->sec, err) < 0)
+    return -1;
+  return config_parse_run (j, cfg, err);
+}
+
+/* What a listing shows (BRIEF: ps) or the whole record.  A brief one
+   leaves the process, security, user namespace and run settings empty.  */
+static int
+config_parse (const char *text, size_t len, bool brief, struct container_config *cfg,
+              nook_error_t *err)
 {
   _cleanup_json_ nook_json *j = NULL;
   _cleanup_free_ char *id = NULL;
@@ -151,19 +171,11 @@ config_parse (const char *text, size_t len, struct container_config *cfg, nook_e
       || get_string (j, "image_name", &cfg->image_name, err) < 0
       || json_get_strv (j, "entrypoint", "entrypoint", false, &cfg->entrypoint, err) < 0
       || json_get_strv (j, "cmd", "cmd", false, &cfg->cmd, err) < 0
-      || json_get_strv (j, "env", "env", false, &cfg->env, err) < 0
-      || get_string (j, "workdir", &cfg->workdir, err) < 0
-      || get_string (j, "user", &cfg->user, err) < 0
-      || get_string (j, "hostname", &cfg->hostname, err) < 0
-      || json_get_strv (j, "layers", "layers", true, &cfg->layers, err) < 0
       || json_get_strv (j, "labels", "labels", false, &cfg->labels, err) < 0
       || get_string (j, "created", &cfg->created, err) < 0
-      || json_get_bool (j, "interactive", "interactive", false, &cfg->interactive, err) < 0
       || json_get_bool (j, "rm", "rm", false, &cfg->rm, err) < 0
-      || container_mounts_read (j, &cfg->mounts, err) < 0
-      || container_userns_read (j, &cfg->userns, err) < 0
-      || container_security_read (j, &cfg->sec, err) < 0 || config_parse_run (j, cfg, err) < 0
-      || network_read (j, &cfg->net, err) < 0)
+      || container_mounts_read (j, &cfg->mounts, err) < 0 || network_read (j, &cfg->net, err) < 0
+      || (!brief && config_parse_process (j, cfg, err) < 0))
     {
       container_config_free (cfg);
       return -1;
@@ -260,8 +272,8 @@ read_record (struct storage *st, const char *id, const char *name, char **text, 
   return nook_read_record_at (st->containersfd, path, RECORD_MAX, text, len, err);
 }
 
-int
-container_load (struct storage *st, const char *id, struct container *c, nook_error_t *err)
+static int
+load (struct storage *st, const char *id, bool brief, struct container *c, nook_error_t *err)
 {
   _cleanup_free_ char *text = NULL;
   size_t len;
@@ -277,7 +289,7 @@ container_load (struct storage *st, const char *id, struct container *c, nook_er
       nook_error (err, 0, "no container with ID \"%s\" found: no such container", id);
       return nook_error_set_errno (err, ENOENT);
     }
-  if (config_parse (text, len, &c->cfg, err) < 0)
+  if (config_parse (text, len, brief, &c->cfg, err) < 0)
     return nook_error_prefix (err, "container %.12s", id);
   free (text);
   text = NULL;
@@ -312,6 +324,12 @@ container_load (struct storage *st, const char *id, struct container *c, nook_er
 }
 
 int
+container_load (struct storage *st, const char *id, struct container *c, nook_error_t *err)
+{
+  return load (st, id, false, c, err);
+}
+
+int
 container_state_update (struct storage *st, const char *id, const struct container_state *s,
                         bool durable, nook_error_t *err)
 {
@@ -328,8 +346,8 @@ created_cmp (const void *pa, const void *pb)
   return -strcmp (a->cfg.created, b->cfg.created);
 }
 
-int
-container_list (struct storage *st, struct container **out, size_t *n, nook_error_t *err)
+static int
+list (struct storage *st, bool brief, struct container **out, size_t *n, nook_error_t *err)
 {
   _cleanup_strv_ char **ids = NULL;
   struct container *cs;
@@ -342,7 +360,7 @@ container_list (struct storage *st, struct container **out, size_t *n, nook_erro
     {
       nook_error_t e = NULL;
       /* A container removed meanwhile drops out of the list.  */
-      if (container_load (st, ids[i], &cs[k], &e) < 0)
+      if (load (st, ids[i], brief, &cs[k], &e) < 0)
         {
           nook_debug ("%s", e->msg);
           nook_error_free (&e);
@@ -355,6 +373,18 @@ container_list (struct storage *st, struct container **out, size_t *n, nook_erro
   *out = cs;
   *n = k;
   return 0;
+}
+
+int
+container_list (struct storage *st, struct container **out, size_t *n, nook_error_t *err)
+{
+  return list (st, false, out, n, err);
+}
+
+int
+container_list_brief (struct storage *st, struct container **out, size_t *n, nook_error_t *err)
+{
+  return list (st, true, out, n, err);
 }
 
 void
@@ -398,7 +428,15 @@ container_full_command (const struct container_config *cfg)
   return v;
 }
 
-/* Stage the record in tmp/, reserve the name, rename it into place.  */
+void
+container_record_sync (struct storage *st)
+{
+  fsync (st->containersfd);
+}
+
+/* Stage the record in tmp/ (its file on disk before its name is: a
+   crash never shows a torn record), reserve the name, rename it into
+   place; container_record_sync puts the rename on disk.  */
 int
 container_record_commit (struct storage *st, const struct container *c, nook_error_t *err)
 {
@@ -426,7 +464,6 @@ container_record_commit (struct storage *st, const struct container *c, nook_err
       storage_container_name_release (st, c->cfg.name, c->cfg.id);
       goto fail;
     }
-  fsync (st->containersfd);
   nook_closep (&tmp.fd);
   free (tmp.name);
   return 0;

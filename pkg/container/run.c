@@ -2,9 +2,11 @@
 
    1. Two pipes: sync (monitor to us) and ctl (us to monitor).  Spawn
       nook-monitor in a session of its own (no controlling terminal); it
-      enters the user namespace at once.  Attached, it has our stdio.
-   2. Meanwhile we write the record (container_create) and send its ID on
-      ctl (start: the monitor was given the ID).
+      makes its user namespace at once and says UNSHARED, and we start
+      newuidmap and newgidmap on it.  Attached, it has our stdio.
+   2. Meanwhile we write the record (container_create), then send MAPPED
+      once the mappers are done, and the ID on ctl (start: the monitor was
+      given the ID).  A record whose namespace could not be mapped goes.
    3. We wait on sync: PID when the container runs (detached: done), then
       EXIT with its code once everything is cleaned up (or ERROR at any
       point).  SIGINT, SIGTERM and friends meanwhile go to the container
@@ -80,14 +82,14 @@ monitor_env (void)
    container's ID from *CTL_WR unless given ID.  */
 static int
 spawn_monitor (const struct nook_paths *paths, struct storage *st, const char *id,
-               const struct container_attach_opts *a, bool late_userns, int *sync_rd, int *ctl_wr,
-               nook_error_t *err)
+               const struct container_attach_opts *a, bool late_userns, bool map_it, int *sync_rd,
+               int *ctl_wr, pid_t *pid, nook_error_t *err)
 {
   _cleanup_free_ char *monitor = config_helper (paths, "nook-monitor");
   _cleanup_strv_ char **env = monitor_env ();
   int sync[2] = { -1, -1 }, ctl[2] = { -1, -1 }, keep[3];
   char syncstr[16], ctlstr[16];
-  const char *argv[16] = { monitor, "--storage", st->root, "--runroot", paths->runroot };
+  const char *argv[24] = { monitor, "--storage", st->root, "--runroot", paths->runroot };
   struct nook_spawn s = { .argv = argv,
                           .envp = (const char *const *)env,
                           .stdin_fd = -1,
@@ -96,7 +98,6 @@ spawn_monitor (const struct nook_paths *paths, struct storage *st, const char *i
                           .keep_fds = keep,
                           .new_session = true };
   size_t n = 5;
-  pid_t pid;
   int ret;
 
   if (pipe2 (sync, O_CLOEXEC) < 0 || pipe2 (ctl, O_CLOEXEC) < 0)
@@ -125,11 +126,13 @@ spawn_monitor (const struct nook_paths *paths, struct storage *st, const char *i
     argv[n++] = "--debug";
   if (late_userns)
     argv[n++] = "--late-userns";
+  if (map_it)
+    argv[n++] = "--userns-from-parent";
   argv[n] = NULL;
   keep[0] = sync[1];
   keep[1] = ctl[0];
   keep[2] = -1;
-  ret = nook_spawn (&s, &pid, err);
+  ret = nook_spawn (&s, pid, err);
   if (ret == 0)
     {
       *sync_rd = steal_fd (&sync[0]);
@@ -166,6 +169,14 @@ send_ctl (int ctl_wr, int type, int value)
     nook_debug ("control message to the monitor: %s", strerror (errno));
 }
 
+/* The monitor's error message M, with its exit code.  */
+static int
+monitor_error (const struct monitor_msg *m, nook_error_t *err)
+{
+  nook_error (err, 0, "%s", m->msg);
+  return nook_error_exit (err, m->value ? m->value : 125);
+}
+
 /* One message from the monitor: 1 to go on, 0 when finished (*CODE set),
    -1 on error.  DETACH: done at PID.  */
 static int
@@ -189,8 +200,7 @@ on_message (int fd, bool detach, int *code, nook_error_t *err)
       *code = 0;
       return 0;
     default:
-      nook_error (err, 0, "%s", m.msg);
-      return nook_error_exit (err, m.value ? m.value : 125);
+      return monitor_error (&m, err);
     }
 }
 
@@ -224,23 +234,112 @@ wait_monitor (int sync_rd, int ctl_wr, bool detach, bool sig_proxy, int sigfd, n
 
 /* Steps 1 and 2 the other way round: the monitor starts first and
    enters the user namespace (newuidmap is the slowest part of a start)
-   while we write the record; then it gets the ID.  */
+   while we write the record, whose ID it then gets.  */
 static int
-create_for_monitor (struct storage *st, const struct container_create_opts *o, int ctl_wr,
-                    char id[65], nook_error_t *err)
+create_for_monitor (struct storage *st, const struct container_create_opts *o, char id[65],
+                    nook_error_t *err)
 {
   struct container c;
-  char line[66];
 
-  if (container_create (st, o, &c, err) < 0)
+  if (container_create_unsynced (st, o, &c, err) < 0)
     return -1; /* the monitor reads end of file and leaves */
   nook_debug ("run: created %.12s", c.cfg.id);
   memcpy (id, c.cfg.id, 65);
-  snprintf (line, sizeof (line), "%s\n", c.cfg.id);
   container_free (&c);
+  return 0;
+}
+
+static int
+send_id (int ctl_wr, const char id[65], nook_error_t *err)
+{
+  char line[66];
+
+  snprintf (line, sizeof (line), "%s\n", id);
   if (nook_write_all (ctl_wr, line, 65) < 0)
     return nook_error (err, errno, "hand the container to nook-monitor");
   return 0;
+}
+
+/* A record the monitor never got: nothing of it ran or was mounted.  */
+static void
+discard_record (struct storage *st, const char *id)
+{
+  _cleanup_free_ char *gone = NULL;
+  struct container c;
+  nook_error_t err = NULL;
+
+  if (container_load (st, id, &c, &err) == 0)
+    {
+      storage_container_name_release (st, c.cfg.name, id);
+      container_free (&c);
+    }
+  if (storage_container_hide (st, id, &gone, &err) < 0
+      || storage_container_purge (st, gone, &err) < 0)
+    nook_debug ("%s", err->msg);
+  nook_error_free (&err);
+}
+
+/* The user namespace of a monitor started with --userns-from-parent:
+   once it has unshared, newuidmap and newgidmap run on it (here, in the
+   namespace it left) while we go on.  */
+static int
+map_monitor_start (int sync_rd, pid_t pid, struct userns_ids *ids, struct userns_mappers *mp,
+                   nook_error_t *err)
+{
+  struct monitor_msg m;
+
+  if (userns_ids_for_user (ids, err) < 0)
+    return -1;
+  if (monitor_msg_recv (sync_rd, &m) != 0)
+    return nook_error (err, 0, "nook-monitor exited before making its user namespace");
+  if (m.type != MONITOR_MSG_UNSHARED)
+    return monitor_error (&m, err);
+  return userns_map_start (pid, ids, mp, err);
+}
+
+static int
+map_monitor_finish (int ctl_wr, const struct userns_ids *ids, struct userns_mappers *mp,
+                    nook_error_t *err)
+{
+  struct monitor_ctl c = { .type = MONITOR_CTL_MAPPED };
+
+  if (userns_map_finish (mp, ids, err) < 0)
+    return -1;
+  if (nook_write_all (ctl_wr, &c, sizeof (c)) < 0)
+    return nook_error (err, errno, "hand the user namespace to nook-monitor");
+  return 0;
+}
+
+/* Until the monitor has its container: the ID (created from O when it is
+   NULL), and with MAP_IT its user namespace mapped, the record written
+   meanwhile.  A record whose namespace cannot be mapped is discarded.  */
+static int
+hand_over (struct storage *st, const struct container_create_opts *o, const char *id, bool map_it,
+           pid_t pid, int sync_rd, int ctl_wr, char out_id[65], nook_error_t *err)
+{
+  struct userns_mappers mp = { 0, 0, -1 };
+  _cleanup_userns_ids_ struct userns_ids ids = { 0 };
+  int r = map_it ? map_monitor_start (sync_rd, pid, &ids, &mp, err) : 0;
+
+  if (r == 0 && id == NULL)
+    r = create_for_monitor (st, o, out_id, err);
+  else if (r == 0)
+    memcpy (out_id, id, 65);
+  if (map_it && r < 0)
+    userns_map_abandon (&mp);
+  else if (map_it && map_monitor_finish (ctl_wr, &ids, &mp, err) < 0)
+    {
+      if (id == NULL)
+        discard_record (st, out_id);
+      return -1;
+    }
+  if (r == 0 && id == NULL)
+    {
+      r = send_id (ctl_wr, out_id, err);
+      /* On disk while the monitor goes on, before we say it is there.  */
+      container_record_sync (st);
+    }
+  return r;
 }
 
 /* Run or start under a new monitor: ID NULL creates from O first.  A
@@ -253,7 +352,11 @@ launch (const struct nook_paths *paths, struct storage *st, const struct contain
 {
   _cleanup_close_ int sync_rd = -1, sigfd = -1, ctl_wr = -1;
   _cleanup_tty_raw_ struct tty_raw raw = TTY_RAW_INIT;
+  /* Mapping the monitor's namespace from here saves it forking mappers:
+     not when it joins another's namespace, or needs none.  */
+  bool map_it = !late_userns && !nook_is_real_root () && !userns_is_inside ();
   sigset_t set;
+  pid_t pid;
   int r = 0;
 
   if (block_signals (&set, &sigfd, err) < 0)
@@ -264,12 +367,11 @@ launch (const struct nook_paths *paths, struct storage *st, const struct contain
       && tty_raw_enter (STDIN_FILENO, &raw, err) < 0)
     r = -1;
   nook_debug ("starting nook-monitor");
-  if (r < 0 || spawn_monitor (paths, st, id, a, late_userns, &sync_rd, &ctl_wr, err) < 0)
+  if (r < 0
+      || spawn_monitor (paths, st, id, a, late_userns, map_it, &sync_rd, &ctl_wr, &pid, err) < 0)
     r = -1;
-  else if (id == NULL)
-    r = create_for_monitor (st, o, ctl_wr, out_id, err);
   else
-    memcpy (out_id, id, 65);
+    r = hand_over (st, o, id, map_it, pid, sync_rd, ctl_wr, out_id, err);
   if (r == 0)
     r = wait_monitor (sync_rd, ctl_wr, a == NULL, a ? a->sig_proxy : false, sigfd, err);
   else

@@ -8,7 +8,11 @@
    4. The parent waits for both, then is root in its namespace.
 
    Unsharing here instead of in a child keeps the caller's process (no
-   re-exec), which is what makes nook's start-up cheap.  */
+   re-exec), which is what makes nook's start-up cheap.
+
+   userns_map_start and userns_map_finish do step 3 from another process
+   (nook, for the monitor it started): no mapper forked before the
+   unshare, and the mapping overlaps what both processes do meanwhile.  */
 #include "userns/userns.h"
 
 #include <fcntl.h>
@@ -148,7 +152,8 @@ subid_file_ranges (const char *path, const char *user, uid_t uid, struct userns_
 }
 
 static int
-subid_ranges (const char *user, bool gid, struct userns_range *out, size_t *n, nook_error_t *err)
+subid_ranges (const char *user, uid_t uid, bool gid, struct userns_range *out, size_t *n,
+              nook_error_t *err)
 {
   struct subid_range *ranges = NULL;
   int got;
@@ -157,7 +162,7 @@ subid_ranges (const char *user, bool gid, struct userns_range *out, size_t *n, n
      files ourselves when they are what it would read.  */
   if (!subid_from_nss ())
     {
-      subid_file_ranges (gid ? "/etc/subgid" : "/etc/subuid", user, getuid (), out, n);
+      subid_file_ranges (gid ? "/etc/subgid" : "/etc/subuid", user, uid, out, n);
       return 0;
     }
   if (nook_lazy_load (&nook_lib_subid, err) < 0)
@@ -179,32 +184,39 @@ subid_ranges (const char *user, bool gid, struct userns_range *out, size_t *n, n
 int
 userns_ids_for_user (struct userns_ids *ids, nook_error_t *err)
 {
+  if (userns_ids_for (getuid (), getgid (), ids, err) < 0)
+    return -1;
+  if (ids->single)
+    nook_warn ("no subordinate ids for user `%s` in /etc/subuid and /etc/subgid: only your "
+               "own id is mapped, files owned by other ids in images are owned by root",
+               ids->user);
+  return 0;
+}
+
+int
+userns_ids_for (uid_t uid, gid_t gid, struct userns_ids *ids, nook_error_t *err)
+{
   struct passwd pw, *res = NULL;
   char buf[4096];
   struct userns_range sub[USERNS_MAX_RANGES];
   size_t nu = 0, ng = 0;
 
   memset (ids, 0, sizeof (*ids));
-  ids->uid = getuid ();
-  ids->gid = getgid ();
+  ids->uid = uid;
+  ids->gid = gid;
   if (getpwuid_r (ids->uid, &pw, buf, sizeof (buf), &res) != 0 || res == NULL)
     return nook_error (err, 0, "no user name for uid %d in the password database", (int)ids->uid);
   ids->user = xstrdup (pw.pw_name);
 
-  if (subid_ranges (ids->user, false, sub, &nu, err) < 0)
+  if (subid_ranges (ids->user, uid, false, sub, &nu, err) < 0)
     return -1;
   userns_build_map (ids->uid, sub, nu, &ids->uids);
-  if (subid_ranges (ids->user, true, sub, &ng, err) < 0)
+  if (subid_ranges (ids->user, uid, true, sub, &ng, err) < 0)
     return -1;
   userns_build_map (ids->gid, sub, ng, &ids->gids);
   ids->single = nu == 0 || ng == 0;
   if (ids->single)
-    {
-      ids->uids.n = ids->gids.n = 1;
-      nook_warn ("no subordinate ids for user `%s` in /etc/subuid and /etc/subgid: only your "
-                 "own id is mapped, files owned by other ids in images are owned by root",
-                 ids->user);
-    }
+    ids->uids.n = ids->gids.n = 1;
   return 0;
 }
 
@@ -239,17 +251,23 @@ write_proc_file (const char *path, const char *text, nook_error_t *err)
   return 0;
 }
 
+/* The user alone, written by us: the owner of PID's namespace may map
+   its own ids into it (setgroups denied first, as the kernel asks).  */
 static int
-map_self_single (const struct userns_ids *ids, nook_error_t *err)
+map_pid_single (pid_t pid, const struct userns_ids *ids, nook_error_t *err)
 {
-  char line[64];
-  if (write_proc_file ("/proc/self/setgroups", "deny", err) < 0)
+  char path[64], line[64];
+
+  snprintf (path, sizeof (path), "/proc/%d/setgroups", (int)pid);
+  if (write_proc_file (path, "deny", err) < 0)
     return -1;
+  snprintf (path, sizeof (path), "/proc/%d/uid_map", (int)pid);
   snprintf (line, sizeof (line), "0 %d 1\n", (int)ids->uid);
-  if (write_proc_file ("/proc/self/uid_map", line, err) < 0)
+  if (write_proc_file (path, line, err) < 0)
     return -1;
+  snprintf (path, sizeof (path), "/proc/%d/gid_map", (int)pid);
   snprintf (line, sizeof (line), "0 %d 1\n", (int)ids->gid);
-  return write_proc_file ("/proc/self/gid_map", line, err);
+  return write_proc_file (path, line, err);
 }
 
 /* A mapper: forked before the unshare, it waits for GO and then execs
@@ -294,12 +312,28 @@ read_all (int fd, char *buf, size_t size)
   buf[n] = '\0';
 }
 
+/* Their stderr to its end from ERRFD, then their exit: an error with
+   what they said, or why.  */
+static int
+wait_mappers (const struct userns_ids *ids, pid_t pu, pid_t pg, int errfd, nook_error_t *err)
+{
+  char msg[1024];
+  int su = 0, sg = 0;
+
+  read_all (errfd, msg, sizeof (msg));
+  if (nook_waitpid (pu, &su, 0) < 0 || nook_waitpid (pg, &sg, 0) < 0 || su != 0 || sg != 0)
+    return nook_error (err, 0, "map ids for user `%s`: %s", ids->user,
+                       msg[0]    ? msg
+                       : su != 0 ? "newuidmap failed"
+                                 : "newgidmap failed");
+  return 0;
+}
+
 static int
 map_self_from_children (const struct userns_ids *ids, nook_error_t *err)
 {
-  int go[2], res[2], su = 0, sg = 0;
+  int go[2], res[2];
   _cleanup_close_ int go_w = -1, res_r = -1;
-  char msg[1024];
   pid_t self = getpid (), pu, pg;
 
   if (pipe2 (go, O_CLOEXEC) < 0 || pipe2 (res, O_CLOEXEC) < 0)
@@ -317,25 +351,16 @@ map_self_from_children (const struct userns_ids *ids, nook_error_t *err)
         nook_waitpid (pu, NULL, 0);
       return nook_error (err, errno, "fork");
     }
-  if (unshare (CLONE_NEWUSER | CLONE_NEWNS) < 0)
+  if (userns_unshare (err) < 0)
     {
-      int e = errno;
       close (steal_fd (&go_w));
       nook_waitpid (pu, NULL, 0);
       nook_waitpid (pg, NULL, 0);
-      return nook_error (err, e,
-                         "create a user namespace (are unprivileged user namespaces "
-                         "enabled? see /proc/sys/user/max_user_namespaces)");
+      return -1;
     }
   if (write (go_w, "12", 2) != 2)
     return nook_error (err, errno, "signal the id mappers");
-  read_all (res_r, msg, sizeof (msg));
-  if (nook_waitpid (pu, &su, 0) < 0 || nook_waitpid (pg, &sg, 0) < 0 || su != 0 || sg != 0)
-    return nook_error (err, 0, "map ids for user `%s`: %s", ids->user,
-                       msg[0]    ? msg
-                       : su != 0 ? "newuidmap failed"
-                                 : "newgidmap failed");
-  return 0;
+  return wait_mappers (ids, pu, pg, res_r, err);
 }
 
 int
@@ -350,17 +375,96 @@ userns_enter (const struct userns_ids *ids, nook_error_t *err)
     {
       if (unshare (CLONE_NEWUSER | CLONE_NEWNS) < 0)
         return nook_error (err, errno, "create a user namespace");
-      if (map_self_single (ids, err) < 0)
+      if (map_pid_single (getpid (), ids, err) < 0)
         return -1;
     }
   else if (map_self_from_children (ids, err) < 0)
     return -1;
+  return userns_become_root (err);
+}
 
+int
+userns_unshare (nook_error_t *err)
+{
+  if (unshare (CLONE_NEWUSER | CLONE_NEWNS) < 0)
+    return nook_error (err, errno,
+                       "create a user namespace (are unprivileged user namespaces "
+                       "enabled? see /proc/sys/user/max_user_namespaces)");
+  return 0;
+}
+
+int
+userns_become_root (nook_error_t *err)
+{
   if (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0)
     return nook_error (err, errno, "become root in the user namespace");
   if (mount (NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
     return nook_error (err, errno, "make mounts private");
   return 0;
+}
+
+static int
+spawn_mapper (const char *tool, pid_t target, const struct userns_map *map, int errfd, pid_t *pid,
+              nook_error_t *err)
+{
+  _cleanup_strv_ char **argv = map_argv (tool, target, map);
+  struct nook_spawn s
+      = { .argv = (const char *const *)argv, .stdin_fd = -1, .stdout_fd = -1, .stderr_fd = errfd };
+
+  if (nook_spawn (&s, pid, err) == 0)
+    return 0;
+  if ((*err)->errnum == ENOENT)
+    {
+      _cleanup_free_ char *msg = xstrdup ((*err)->msg);
+      nook_error_free (err);
+      nook_error (err, 0, "%s (install the Debian package uidmap)", msg);
+    }
+  return -1;
+}
+
+int
+userns_map_start (pid_t pid, const struct userns_ids *ids, struct userns_mappers *m,
+                  nook_error_t *err)
+{
+  _cleanup_close_ int errw = -1;
+  int p[2];
+
+  *m = (struct userns_mappers){ 0, 0, -1 };
+  if (ids->single)
+    return map_pid_single (pid, ids, err);
+  if (pipe2 (p, O_CLOEXEC) < 0)
+    return nook_error (err, errno, "pipe");
+  m->errfd = p[0];
+  errw = p[1];
+  if (spawn_mapper ("newuidmap", pid, &ids->uids, errw, &m->uid_pid, err) < 0
+      || spawn_mapper ("newgidmap", pid, &ids->gids, errw, &m->gid_pid, err) < 0)
+    {
+      userns_map_abandon (m);
+      return -1;
+    }
+  return 0;
+}
+
+int
+userns_map_finish (struct userns_mappers *m, const struct userns_ids *ids, nook_error_t *err)
+{
+  int r = 0;
+
+  if (m->uid_pid > 0)
+    r = wait_mappers (ids, m->uid_pid, m->gid_pid, m->errfd, err);
+  *m = (struct userns_mappers){ 0, 0, -1 };
+  return r;
+}
+
+void
+userns_map_abandon (struct userns_mappers *m)
+{
+  if (m->uid_pid > 0)
+    nook_waitpid (m->uid_pid, NULL, 0);
+  if (m->gid_pid > 0)
+    nook_waitpid (m->gid_pid, NULL, 0);
+  nook_closep (&m->errfd);
+  *m = (struct userns_mappers){ 0, 0, -1 };
 }
 
 bool

@@ -32,9 +32,15 @@ struct userns_ids
 };
 
 /* The calling user's mapping, from libsubid.  With no subordinate range
-   the mapping holds the user alone and IDS->single is set.  */
+   the mapping holds the user alone, IDS->single is set and a warning
+   says what that costs.  */
 int userns_ids_for_user (struct userns_ids *ids, nook_error_t *err);
+/* The same for the user UID (group GID), without the warning: for a
+   process that has left the namespace where it had them, once the one
+   that maps it has warned.  */
+int userns_ids_for (uid_t uid, gid_t gid, struct userns_ids *ids, nook_error_t *err);
 void userns_ids_free (struct userns_ids *ids);
+#define _cleanup_userns_ids_ __attribute__ ((cleanup (userns_ids_free)))
 
 /* Build the map: OWN at 0, then each (start, count) subordinate range at
    1, 1+count0, ...; ranges beyond 2^32-1 ids or USERNS_MAX_RANGES are cut.  */
@@ -52,6 +58,26 @@ uint64_t userns_map_size (const struct userns_map *map);
    private.  As real root only a private mount namespace is made.  The
    process must be single-threaded.  */
 int userns_enter (const struct userns_ids *ids, nook_error_t *err);
+
+/* The same in two processes, so that the one entering need not fork the
+   mappers before it unshares: it calls userns_unshare and waits; the
+   other (in the parent namespace) maps it with userns_map_start and
+   userns_map_finish (or abandons it); then the first calls
+   userns_become_root.  */
+struct userns_mappers
+{
+  pid_t uid_pid; /* newuidmap, 0: none running */
+  pid_t gid_pid;
+  int errfd; /* their stderr */
+};
+int userns_unshare (nook_error_t *err);
+int userns_map_start (pid_t pid, const struct userns_ids *ids, struct userns_mappers *m,
+                      nook_error_t *err);
+/* Wait for the mappers started: 0 once PID is mapped.  */
+int userns_map_finish (struct userns_mappers *m, const struct userns_ids *ids, nook_error_t *err);
+/* Wait for them without a word (the caller fails anyway).  */
+void userns_map_abandon (struct userns_mappers *m);
+int userns_become_root (nook_error_t *err);
 
 /* True when running as root inside a user namespace nook set up (the
    monitor and the runtime inherit one).  */

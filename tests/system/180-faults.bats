@@ -67,6 +67,50 @@ ps_answers () {
     assert_output_equals "fine"
 }
 
+# A PATH with nook's helpers but not newuidmap and newgidmap; with FAKE,
+# mappers that fail, as with a range the system does not grant.
+path_without_mappers () {
+    local bin=$BATS_TEST_TMPDIR/bin${1:+-$1} t
+    mkdir -p "$bin"
+    for t in fuse-overlayfs fusermount3 fusermount slirp4netns; do
+        [ -x "/usr/bin/$t" ] && ln -sf "/usr/bin/$t" "$bin/$t"
+    done
+    if [ -n "${1:-}" ]; then
+        for t in newuidmap newgidmap; do
+            printf '#!/bin/sh\necho "%s: write to uid_map failed: Operation not permitted" >&2\nexit 1\n' "$t" > "$bin/$t"
+            chmod 755 "$bin/$t"
+        done
+    fi
+    echo "$bin"
+}
+
+@test "a user namespace that cannot be mapped: run fails with why, and leaves nothing; start leaves the container created" {
+    local bin fake; bin=$(path_without_mappers); fake=$(path_without_mappers fake)
+    run -125 env PATH="$bin" "$NOOK" run -d --name nomap busybox sleep 1
+    assert_output_contains "newuidmap"
+    assert_output_contains "install the Debian package uidmap"
+    # Mappers that fail: nook maps the monitor's namespace while it writes
+    # the record, and the record goes again, its name free, no monitor left.
+    run -125 env PATH="$fake" "$NOOK" run -d --name nomap busybox sleep 1
+    assert_output_contains "map ids for user \`$(id -un)\`"
+    assert_output_contains "write to uid_map failed: Operation not permitted"
+    run -0 nook ps -a -q
+    assert_output_equals ""
+    assert_no_leftovers
+    [ -z "$(ls -A "$NOOK_STORE/containers" | grep -vxE 'names|names\.lock')" ]
+    [ -z "$(ls -A "$NOOK_STORE/containers/names" 2>/dev/null)" ]
+    run -0 nook run -d --name nomap busybox true
+    run -0 nook rm -f nomap
+    # start of a created container: it stays created.
+    run -0 nook create --name nomap2 busybox true
+    run -125 env PATH="$fake" "$NOOK" start nomap2
+    assert_output_contains "write to uid_map failed"
+    run -0 nook ps -a --format '{{.Names}} {{.Status}}'
+    assert_output_equals "nomap2 Created"
+    assert_no_leftovers
+    run -0 nook start -a nomap2
+}
+
 @test "the CLI killed once the container runs: the container keeps running under its monitor" {
     new_token
     "$NOOK" run -d --name kept busybox sleep "$TOKEN" > /dev/null 2>&1 &
