@@ -500,7 +500,7 @@ cmd_ps (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err)
     return r > 0 ? 0 : -1;
   if (f.latest)
     f.last = 1;
-  if (container_list (&ctx->store, &cs, &n, err) < 0)
+  if (container_list_brief (&ctx->store, &cs, &n, err) < 0)
     return -1;
   r = select_containers (ctx, &f, cs, &n, err);
   if (r == 0 && f.quiet)
