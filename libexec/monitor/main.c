@@ -225,6 +225,55 @@ read_pid (const char *pid_file, pid_t *pid, nook_error_t *err)
   return 0;
 }
 
+/* The first run's `nook-runtime run --go-fd`, while fuse-overlayfs and
+   the network come up: it waits for the bundle.  Not for another OCI
+   runtime (--runtime), which is started once the bundle is there.  */
+static int
+start_runtime_early (struct monitor *m, nook_error_t *err)
+{
+  int stdio[3];
+  int r;
+
+  if (monitor_io_prepare (m, stdio, &m->early_console, &m->early_console_fd, err) < 0)
+    return -1;
+  r = container_runtime_run_early (&m->rt, m->id, &m->rootfs, m->pid_file, stdio, m->early_console,
+                                   &m->early, err);
+  for (int i = 0; i < 3; i++)
+    nook_closep (&stdio[i]);
+  return r;
+}
+
+/* A start that failed before the runtime got its bundle.  */
+static void
+abandon_early_runtime (struct monitor *m)
+{
+  container_runtime_run_abandon (&m->early);
+  if (m->early_console)
+    unlink (m->early_console);
+  nook_closep (&m->early_console_fd);
+}
+
+/* The runtime's `run`: the early one told to go, or a new one.  */
+static int
+runtime_run (struct monitor *m, char **console, int *console_fd, nook_error_t *err)
+{
+  int stdio[3];
+  int r;
+
+  if (m->early.pid > 0)
+    {
+      *console = steal_pointer (&m->early_console);
+      *console_fd = steal_fd (&m->early_console_fd);
+      return container_runtime_run_go (&m->rt, &m->rootfs, &m->early, err);
+    }
+  if (monitor_io_prepare (m, stdio, console, console_fd, err) < 0)
+    return -1;
+  r = container_runtime_run (&m->rt, m->id, &m->rootfs, m->pid_file, stdio, *console, err);
+  for (int i = 0; i < 3; i++)
+    nook_closep (&stdio[i]);
+  return r;
+}
+
 /* Step 3, for the first start and every restart.  */
 static int
 start_run (struct monitor *m, nook_error_t *err)
@@ -232,14 +281,9 @@ start_run (struct monitor *m, nook_error_t *err)
   struct container_state *s = &m->c.state;
   _cleanup_free_ char *console = NULL;
   _cleanup_close_ int console_fd = -1;
-  int stdio[3];
   int r;
 
-  if (monitor_io_prepare (m, stdio, &console, &console_fd, err) < 0)
-    return -1;
-  r = container_runtime_run (&m->rt, m->id, &m->rootfs, m->pid_file, stdio, console, err);
-  for (int i = 0; i < 3; i++)
-    nook_closep (&stdio[i]);
+  r = runtime_run (m, &console, &console_fd, err);
   if (console)
     unlink (console);
   if (r < 0 || (console && monitor_io_take_pty (m, console_fd, err) < 0)
@@ -256,11 +300,11 @@ start_run (struct monitor *m, nook_error_t *err)
   return save_state (m, false, err);
 }
 
-/* Step 2: the rootfs mounted, the network made while fuse-overlayfs
-   starts up, then the bundle.  A failure leaves the rootfs to
-   teardown_visible.  */
+/* Step 2: the rootfs mounted; our own runtime started, the network made
+   while fuse-overlayfs starts up; then the bundle.  A failure leaves the
+   rootfs to teardown_visible.  */
 static int
-prepare_rootfs (struct monitor *m, nook_error_t *err)
+prepare_rootfs (struct monitor *m, bool runtime_ours, nook_error_t *err)
 {
   struct container_state *s = &m->c.state;
   struct container_host host = { m->seccomp_profile, m->init_path, NULL };
@@ -270,16 +314,16 @@ prepare_rootfs (struct monitor *m, nook_error_t *err)
     return -1;
   s->fuse_pid = m->rootfs.fuse_pid;
   nook_proc_start_time (s->fuse_pid, &s->fuse_start);
-  if (monitor_net_start (m, err) < 0)
+  m->pid_file = xasprintf ("%s/pidfile", m->rootfs.bundle);
+  /* Not in the bundle: --rm takes that away before the runtime's delete.  */
+  m->runtime_log = xasprintf ("%s/monitor/%s.log", m->runroot, m->id);
+  m->rt.log = m->runtime_log;
+  if ((runtime_ours && start_runtime_early (m, err) < 0) || monitor_net_start (m, err) < 0)
     return -1;
   host.netns_path = m->netns_path;
   if (container_prepare_bundle (&m->st, &m->c, ids, &host, &m->rootfs, err) < 0)
     return -1;
   nook_debug ("monitor: rootfs ready");
-  m->pid_file = xasprintf ("%s/pidfile", m->rootfs.bundle);
-  /* Not in the bundle: --rm takes that away before the runtime's delete.  */
-  m->runtime_log = xasprintf ("%s/monitor/%s.log", m->runroot, m->id);
-  m->rt.log = m->runtime_log;
   m->created = true;
   s->stopped = false;
   return 0;
@@ -496,6 +540,7 @@ failed (struct monitor *m, nook_error_t *err)
 {
   nook_error_t e2 = NULL;
 
+  abandon_early_runtime (m);
   free (m->c.state.error);
   m->c.state.error = xstrdup ((*err)->msg);
   m->c.state.pid = 0;
@@ -534,7 +579,8 @@ supervise (struct monitor *m)
 static int
 run (struct monitor *m, const char *storage, nook_error_t *err)
 {
-  _cleanup_free_ char *self = NULL;
+  _cleanup_free_ char *self = NULL, *ours = NULL;
+  bool runtime_ours;
   int in_userns;
 
   if (setup_signals (m, err) < 0 || nook_self_dir (&self, err) < 0)
@@ -564,6 +610,8 @@ run (struct monitor *m, const char *storage, nook_error_t *err)
   m->runtime_path = container_runtime_resolve (&m->c.cfg, self, err); /* --runtime */
   if (m->runtime_path == NULL)
     return failed (m, err);
+  ours = xasprintf ("%s/nook-runtime", self);
+  runtime_ours = str_eq (m->runtime_path, ours);
   m->runtime_root = xasprintf ("%s/runtime", m->runroot);
   m->seccomp_profile = xasprintf ("%s/../../share/nook/seccomp.json", self);
   m->init_path = xasprintf ("%s/nook-init", self);
@@ -572,7 +620,7 @@ run (struct monitor *m, const char *storage, nook_error_t *err)
   m->c.state.monitor_pid = getpid ();
   m->c.state.restart_count = 0;
   nook_proc_start_time (getpid (), &m->c.state.monitor_start);
-  if (in_userns < 0 || prepare_rootfs (m, err) < 0 || monitor_io_open (m, err) < 0
+  if (in_userns < 0 || prepare_rootfs (m, runtime_ours, err) < 0 || monitor_io_open (m, err) < 0
       || monitor_net_ready (m, err) < 0 || start_run (m, err) < 0)
     return failed (m, err);
   monitor_msg_send (m->sync_fd, MONITOR_MSG_PID, m->c.state.pid, NULL);
@@ -597,6 +645,8 @@ monitor_release (struct monitor *m)
   monitor_idle_release (m);
   if (m->loaded)
     container_free (&m->c);
+  abandon_early_runtime (m);
+  free (m->early_console);
   container_rootfs_free (&m->rootfs);
   userns_ids_free (&m->ids);
   free (m->runroot);
@@ -650,7 +700,9 @@ main (int argc, char **argv)
                                                                    .netns_fd = -1,
                                                                    .net_ready_fd = -1,
                                                                    .net_exit_fd = -1,
-                                                                   .net_dirfd = -1 };
+                                                                   .net_dirfd = -1,
+                                                                   .early = { 0, -1 },
+                                                                   .early_console_fd = -1 };
   const char *storage = NULL;
   nook_error_t err = NULL;
 

@@ -57,6 +57,11 @@ struct monitor
   struct log_writer log;
   bool logging;
   struct monitor_client clients[MONITOR_MAX_CLIENTS];
+  /* The first run's runtime, started early (nook-runtime run --go-fd),
+     with the console socket made for it.  */
+  struct container_early_run early;
+  char *early_console;
+  int early_console_fd;
   bool loaded;       /* the record is read */
   bool created;      /* the runtime knows the container */
   bool exited;       /* the container's init is gone */

@@ -29,6 +29,7 @@ struct cli
   const char *bundle, *pid_file, *console_socket, *format, *cwd, *user, *process;
   const char *apparmor, *process_label, *cgroup;
   uint64_t preserve_fds;
+  uint64_t go_fd; /* run --go-fd: wait for a byte on it first; 0: none */
   bool no_pivot, no_new_keyring, detach, keep, no_subreaper, force, all, quiet, tty;
   bool no_new_privs, ignore_paused, rootless, help;
   char **env, **additional_gids, **caps;

@@ -142,6 +142,25 @@ run_foreground (struct cli *c, int master, nook_error_t *err)
   return nook_exit_code (status);
 }
 
+/* run --go-fd: started ahead of its bundle, we wait for the word.  The
+   fd is closed either way: nothing of it reaches the container.  */
+static int
+wait_go (int fd, nook_error_t *err)
+{
+  char b;
+  ssize_t r;
+
+  if (fd < 3)
+    return nook_error (err, 0, "--go-fd %d: not one of the standard streams", fd);
+  do
+    r = read (fd, &b, 1);
+  while (r < 0 && errno == EINTR);
+  close (fd);
+  if (r != 1)
+    return nook_error (err, r < 0 ? errno : 0, "--go-fd: called off before the start");
+  return 0;
+}
+
 int
 cli_run (struct cli *c, nook_error_t *err)
 {
@@ -149,6 +168,8 @@ cli_run (struct cli *c, nook_error_t *err)
   _cleanup_close_ int console = -1, ours = -1, theirs = -1, master = -1;
   nook_error_t e2 = NULL;
 
+  if (c->go_fd && wait_go ((int)c->go_fd, err) < 0)
+    return -1;
   if (connect_console (c, &console, err) < 0 || own_console (c, &ours, &theirs, err) < 0)
     return -1;
   /* Orphans of a container without a pid namespace come to us.  */

@@ -123,6 +123,8 @@ static const struct cli_option run_options[] = {
   CLI_OPT ("detach", 'd', OPT_BOOL, detach, NULL, "do not wait for the container"),
   CLI_OPT ("keep", 0, OPT_BOOL, keep, NULL, "do not delete the container after it exits"),
   CLI_OPT ("no-subreaper", 0, OPT_BOOL, no_subreaper, NULL, "do not reap orphans"),
+  CLI_OPT ("go-fd", 0, OPT_UINT, go_fd, "FD",
+           "wait for a byte on FD before reading the bundle (end of file: do nothing)"),
   CLI_OPT_END,
 };
 

@@ -325,6 +325,23 @@ struct container_runtime
 int container_runtime_run (const struct container_runtime *rt, const char *id,
                            const struct container_rootfs *rootfs, const char *pid_file,
                            const int stdio[3], const char *console, nook_error_t *err);
+/* The same with our own runtime started before its bundle is written
+   (`run --go-fd`): its exec and loading overlap the rootfs and network
+   coming up.  It waits for container_runtime_run_go, which then does what
+   container_runtime_run does; container_runtime_run_abandon ends it.  */
+struct container_early_run
+{
+  pid_t pid; /* the runtime, 0: none */
+  int go;    /* the pipe it waits on */
+};
+int container_runtime_run_early (const struct container_runtime *rt, const char *id,
+                                 const struct container_rootfs *rootfs, const char *pid_file,
+                                 const int stdio[3], const char *console,
+                                 struct container_early_run *e, nook_error_t *err);
+int container_runtime_run_go (const struct container_runtime *rt,
+                              const struct container_rootfs *rootfs, struct container_early_run *e,
+                              nook_error_t *err);
+void container_runtime_run_abandon (struct container_early_run *e);
 /* delete --force, started and waited for apart so cleanup overlaps it.  */
 int container_runtime_delete_start (const struct container_runtime *rt, const char *id, pid_t *pid,
                                     nook_error_t *err);

@@ -42,10 +42,11 @@ container_runtime_log_error (const char *log)
 
 static int
 spawn_runtime (const struct container_runtime *rt, const char *const *verb_args, const int stdio[3],
-               pid_t *pid, nook_error_t *err)
+               const int *keep, pid_t *pid, nook_error_t *err)
 {
   const char *argv[24] = { rt->path, "--root", rt->root, "--log", rt->log, "--log-format", "json" };
-  struct nook_spawn s = { .argv = argv, .stdin_fd = -1, .stdout_fd = -1, .stderr_fd = -1 };
+  struct nook_spawn s
+      = { .argv = argv, .stdin_fd = -1, .stdout_fd = -1, .stderr_fd = -1, .keep_fds = keep };
   size_t n = 7;
 
   if (nook_log_get_level () >= NOOK_LOG_DEBUG)
@@ -100,30 +101,15 @@ exec_failed (const char *msg, const char *error)
   return end && strcmp (end + 3, error) == 0;
 }
 
-int
-container_runtime_run (const struct container_runtime *rt, const char *id,
-                       const struct container_rootfs *rootfs, const char *pid_file,
-                       const int stdio[3], const char *console, nook_error_t *err)
+/* Once `run` is started: the program looked up while it sets up, then
+   its error mapped to the exit code Podman gives.  */
+static int
+finish_run (const struct container_runtime *rt, const struct container_rootfs *rootfs, pid_t pid,
+            nook_error_t *err)
 {
-  /* One exec for create and start: nothing has to happen in between.  */
-  const char *args[] = { "run",
-                         "--detach",
-                         "--bundle",
-                         rootfs->bundle,
-                         "--pid-file",
-                         pid_file,
-                         console ? "--console-socket" : id,
-                         console,
-                         id,
-                         NULL };
-  pid_t pid;
-
-  if (spawn_runtime (rt, args, stdio, &pid, err) == 0)
-    {
-      container_rootfs_warm (rootfs);
-      if (wait_runtime (rt, "run", pid, err) == 0)
-        return 0;
-    }
+  container_rootfs_warm (rootfs);
+  if (wait_runtime (rt, "run", pid, err) == 0)
+    return 0;
   /* The words runc and crun use; Podman maps them the same way.  */
   if (strstr ((*err)->msg, "executable file not found")
       || strstr ((*err)->msg, "no such file or directory")
@@ -140,12 +126,96 @@ container_runtime_run (const struct container_runtime *rt, const char *id,
   return -1;
 }
 
+/* `run --detach`, with --go-fd GO when GO >= 0: one exec for create and
+   start, nothing has to happen in between.  */
+static int
+spawn_run (const struct container_runtime *rt, const char *id,
+           const struct container_rootfs *rootfs, const char *pid_file, const int stdio[3],
+           const char *console, int go, pid_t *pid, nook_error_t *err)
+{
+  const char *args[16] = { "run", "--detach", "--bundle", rootfs->bundle, "--pid-file", pid_file };
+  int keep[2] = { go, -1 };
+  char gostr[16];
+  size_t n = 6;
+
+  if (console)
+    args[n++] = "--console-socket", args[n++] = console;
+  if (go >= 0)
+    {
+      snprintf (gostr, sizeof (gostr), "%d", go);
+      args[n++] = "--go-fd", args[n++] = gostr;
+    }
+  args[n++] = id;
+  args[n] = NULL;
+  return spawn_runtime (rt, args, stdio, keep, pid, err);
+}
+
+int
+container_runtime_run (const struct container_runtime *rt, const char *id,
+                       const struct container_rootfs *rootfs, const char *pid_file,
+                       const int stdio[3], const char *console, nook_error_t *err)
+{
+  pid_t pid;
+
+  if (spawn_run (rt, id, rootfs, pid_file, stdio, console, -1, &pid, err) < 0)
+    return -1;
+  return finish_run (rt, rootfs, pid, err);
+}
+
+int
+container_runtime_run_early (const struct container_runtime *rt, const char *id,
+                             const struct container_rootfs *rootfs, const char *pid_file,
+                             const int stdio[3], const char *console, struct container_early_run *e,
+                             nook_error_t *err)
+{
+  _cleanup_close_ int rd = -1;
+  int p[2];
+
+  *e = (struct container_early_run){ 0, -1 };
+  if (pipe2 (p, O_CLOEXEC) < 0)
+    return nook_error (err, errno, "pipe");
+  rd = p[0];
+  e->go = p[1];
+  if (spawn_run (rt, id, rootfs, pid_file, stdio, console, rd, &e->pid, err) < 0)
+    {
+      nook_closep (&e->go);
+      return -1;
+    }
+  return 0;
+}
+
+int
+container_runtime_run_go (const struct container_runtime *rt, const struct container_rootfs *rootfs,
+                          struct container_early_run *e, nook_error_t *err)
+{
+  pid_t pid = e->pid;
+  ssize_t w = write (e->go, "g", 1);
+
+  nook_closep (&e->go);
+  e->pid = 0;
+  if (w != 1)
+    {
+      nook_waitpid (pid, NULL, 0);
+      return nook_error (err, errno, "start the OCI runtime");
+    }
+  return finish_run (rt, rootfs, pid, err);
+}
+
+void
+container_runtime_run_abandon (struct container_early_run *e)
+{
+  nook_closep (&e->go); /* end of file: it leaves, having done nothing */
+  if (e->pid > 0)
+    nook_waitpid (e->pid, NULL, 0);
+  e->pid = 0;
+}
+
 int
 container_runtime_delete_start (const struct container_runtime *rt, const char *id, pid_t *pid,
                                 nook_error_t *err)
 {
   const char *args[] = { "delete", "--force", id, NULL };
-  return spawn_runtime (rt, args, NULL, pid, err);
+  return spawn_runtime (rt, args, NULL, NULL, pid, err);
 }
 
 int

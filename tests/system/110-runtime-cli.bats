@@ -526,6 +526,37 @@ EOF
     assert_status 0
 }
 
+@test "run --go-fd: waits for a byte before the bundle is read; end of file: does nothing, exits 1" {
+    # The bundle is written only after run has started: nook-monitor's way.
+    local fifo=$BATS_TEST_TMPDIR/go
+    mkfifo "$fifo"
+    write_config "echo started; ls /proc/self/fd | tr '\\n' ' '"
+    mv "$BUNDLE/config.json" "$BUNDLE/later.json"
+    rt run --go-fd 5 -b "$BUNDLE" g1 5< "$fifo" > "$BATS_TEST_TMPDIR/g1.out" 2>&1 &
+    local pid=$!
+    exec 6> "$fifo"
+    sleep 0.3
+    kill -0 "$pid"                 # still waiting
+    [ ! -e "$STATE/nook/g1" ]      # and nothing made yet
+    mv "$BUNDLE/later.json" "$BUNDLE/config.json"
+    printf g >&6
+    exec 6>&-
+    wait "$pid"
+    # The container ran, and the go fd did not reach it.
+    [ "$(head -1 "$BATS_TEST_TMPDIR/g1.out")" = started ]
+    [ "$(tail -1 "$BATS_TEST_TMPDIR/g1.out" | xargs)" = "0 1 2 3" ]
+    # Called off: end of file before any byte.
+    run rt run --go-fd 5 -b "$BUNDLE" g2 5< /dev/null
+    assert_status 1
+    assert_output_contains "called off"
+    run rt state g2
+    assert_status 1
+    [ -z "$(ls -A "$STATE/nook")" ]
+    run rt run --go-fd 1 -b "$BUNDLE" g3
+    assert_status 1
+    assert_output_contains "not one of the standard streams"
+}
+
 @test "inside a user namespace (unshare -Urm) as its root, with no user namespace in the spec" {
     jq 'del(.linux.uidMappings, .linux.gidMappings) | .linux.namespaces |= map(select(.type != "user"))' \
         "$BUNDLE/config.json" > "$BATS_TEST_TMPDIR/c" && mv "$BATS_TEST_TMPDIR/c" "$BUNDLE/config.json"
