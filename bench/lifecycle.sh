@@ -266,6 +266,8 @@ m_has () { local t; for t in "${m_tools[@]}"; do [ "$t" = "$1" ] && return 0; do
 # m_fail TOOL WHAT LOG
 m_fail () {
     local t=$1 what=$2 log=$3 why
+    # A timed command's log has a name of its own (see timed).
+    [ -s "$log" ] || [ ! -e "${log%/*}/timed-${log##*/}" ] || log=${log%/*}/timed-${log##*/}
     why=$(grep -a -m1 -iE 'error|fail|denied|cannot|invalid' "$log" 2>/dev/null || tail -n 1 "$log" 2>/dev/null)
     if [ "$t" = podman ]; then
         m_note[podman]="FAILS HERE ($what): ${why:0:200}"

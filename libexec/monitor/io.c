@@ -167,8 +167,6 @@ open_socket (struct monitor *m, nook_error_t *err)
   _cleanup_close_ int dfd = -1;
   struct sockaddr_un sa = { .sun_family = AF_UNIX };
 
-  if (mkdir (dir, 0700) < 0 && errno != EEXIST)
-    return nook_error (err, errno, "mkdir `%s`", dir);
   dfd = open (dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (dfd < 0)
     return nook_error (err, errno, "open `%s`", dir);

@@ -31,6 +31,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/stat.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
@@ -298,6 +299,18 @@ start_run (struct monitor *m, nook_error_t *err)
   free (s->error);
   s->error = NULL;
   return save_state (m, false, err);
+}
+
+/* RUNROOT/monitor, made before anything goes there: our socket, the
+   runtime's log, the network helper's files.  */
+static int
+make_monitor_dir (struct monitor *m, nook_error_t *err)
+{
+  _cleanup_free_ char *dir = container_monitor_dir (m->runroot);
+
+  if (mkdir (dir, 0700) < 0 && errno != EEXIST)
+    return nook_error (err, errno, "mkdir `%s`", dir);
+  return 0;
 }
 
 /* Step 2: the rootfs mounted; our own runtime started, the network made
@@ -620,8 +633,8 @@ run (struct monitor *m, const char *storage, nook_error_t *err)
   m->c.state.monitor_pid = getpid ();
   m->c.state.restart_count = 0;
   nook_proc_start_time (getpid (), &m->c.state.monitor_start);
-  if (in_userns < 0 || prepare_rootfs (m, runtime_ours, err) < 0 || monitor_io_open (m, err) < 0
-      || monitor_net_ready (m, err) < 0 || start_run (m, err) < 0)
+  if (in_userns < 0 || make_monitor_dir (m, err) < 0 || prepare_rootfs (m, runtime_ours, err) < 0
+      || monitor_io_open (m, err) < 0 || monitor_net_ready (m, err) < 0 || start_run (m, err) < 0)
     return failed (m, err);
   monitor_msg_send (m->sync_fd, MONITOR_MSG_PID, m->c.state.pid, NULL);
   monitor_idle_prepare (m);

@@ -509,8 +509,6 @@ monitor_net_start (struct monitor *m, nook_error_t *err)
   m->netns_path = xasprintf ("/proc/%d/fd/%d", (int)getpid (), m->netns_fd);
   if (mode != NET_SLIRP4NETNS && mode != NET_PASTA)
     return 0;
-  if (mkdir (dir, 0700) < 0 && errno != EEXIST)
-    return nook_error (err, errno, "mkdir `%s`", dir);
   m->net_log = xasprintf ("%s/%s.net.log", dir, m->id);
   if (mode == NET_PASTA)
     {

@@ -49,6 +49,18 @@ trap_term () { echo "trap 'exit $1' TERM; echo ready; while :; do sleep 0.05; do
     [ "$pid" != "$monpid" ]
 }
 
+@test "a runtime directory that is not there yet: the first run -d and run make what they need" {
+    # XDG_RUNTIME_DIR/nook as after a reboot: the monitor's directory
+    # (its socket, the runtime's log) is made before anything goes there.
+    local rr=$BATS_TEST_TMPDIR/fresh-run
+    run -0 nook --runroot "$rr" run -d --name fresh1 --network none busybox sleep 30
+    [ -S "$rr/monitor/$output" ]
+    run -0 nook --runroot "$rr" rm -f -t 0 fresh1
+    rm -rf "$rr"
+    run -0 nook --runroot "$rr" run --rm --network none busybox echo fresh
+    assert_output_equals "fresh"
+}
+
 @test "run -d: the monitor outlives the CLI in a session of its own" {
     run -0 nook run -d --name d1 busybox sleep 30
     local monpid; monpid=$("$NOOK" inspect --format '{{.State.ConmonPid}}' d1)
