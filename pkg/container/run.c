@@ -260,23 +260,30 @@ send_id (int ctl_wr, const char id[65], nook_error_t *err)
   return 0;
 }
 
-/* A record the monitor never got: nothing of it ran or was mounted.  */
+/* A record the monitor never got: nothing of it ran or was mounted.
+   Its name and anonymous volumes go with it, as when create fails (the
+   volumes once the record is out of sight: they are no one's then).  */
 static void
 discard_record (struct storage *st, const char *id)
 {
   _cleanup_free_ char *gone = NULL;
   struct container c;
   nook_error_t err = NULL;
+  bool loaded = container_load (st, id, &c, &err) == 0;
 
-  if (container_load (st, id, &c, &err) == 0)
-    {
-      storage_container_name_release (st, c.cfg.name, id);
-      container_free (&c);
-    }
-  if (storage_container_hide (st, id, &gone, &err) < 0
-      || storage_container_purge (st, gone, &err) < 0)
+  nook_error_free (&err);
+  if (loaded)
+    storage_container_name_release (st, c.cfg.name, id);
+  if (storage_container_hide (st, id, &gone, &err) < 0)
+    nook_debug ("%s", err->msg);
+  else if (loaded)
+    container_mounts_remove_anonymous (st, &c.cfg.mounts);
+  nook_error_free (&err);
+  if (gone && storage_container_purge (st, gone, &err) < 0)
     nook_debug ("%s", err->msg);
   nook_error_free (&err);
+  if (loaded)
+    container_free (&c);
 }
 
 /* The user namespace of a monitor started with --userns-from-parent:

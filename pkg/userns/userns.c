@@ -452,6 +452,7 @@ userns_map_finish (struct userns_mappers *m, const struct userns_ids *ids, nook_
 
   if (m->uid_pid > 0)
     r = wait_mappers (ids, m->uid_pid, m->gid_pid, m->errfd, err);
+  nook_closep (&m->errfd);
   *m = (struct userns_mappers){ 0, 0, -1 };
   return r;
 }

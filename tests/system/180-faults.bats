@@ -90,8 +90,9 @@ path_without_mappers () {
     assert_output_contains "newuidmap"
     assert_output_contains "install the Debian package uidmap"
     # Mappers that fail: nook maps the monitor's namespace while it writes
-    # the record, and the record goes again, its name free, no monitor left.
-    run -125 env PATH="$fake" "$NOOK" run -d --name nomap busybox sleep 1
+    # the record, and the record goes again, its name and anonymous volume
+    # too, no monitor left.
+    run -125 env PATH="$fake" "$NOOK" run -d --name nomap -v /data busybox sleep 1
     assert_output_contains "map ids for user \`$(id -un)\`"
     assert_output_contains "write to uid_map failed: Operation not permitted"
     run -0 nook ps -a -q
@@ -99,6 +100,8 @@ path_without_mappers () {
     assert_no_leftovers
     [ -z "$(ls -A "$NOOK_STORE/containers" | grep -vxE 'names|names\.lock')" ]
     [ -z "$(ls -A "$NOOK_STORE/containers/names" 2>/dev/null)" ]
+    run -0 nook volume ls -q    # its anonymous volume went too
+    assert_output_equals ""
     run -0 nook run -d --name nomap busybox true
     run -0 nook rm -f nomap
     # start of a created container: it stays created.
