@@ -6,8 +6,6 @@
 #include <fcntl.h>
 #include <string.h>
 
-#define DEFAULT_PATH "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-
 static const char *const adjectives[]
     = { "admiring",      "agitated",    "amazing",    "angry",     "awesome",    "beautiful",
         "blissful",      "bold",        "brave",      "busy",      "charming",   "clever",
@@ -162,7 +160,7 @@ compute_env (const struct container_create_opts *o, const struct image_config *i
   for (size_t i = 0; env[i]; i++)
     has_path |= str_has_prefix (env[i], "PATH=");
   if (!has_path)
-    env_set (&env, DEFAULT_PATH);
+    env_set (&env, "PATH=" OCI_DEFAULT_PATH);
   env_set (&env, "container=nook");
   env_set (&env, "TERM=xterm");
   for (size_t i = 0; o->env_files && o->env_files[i]; i++)

@@ -160,9 +160,6 @@ container_prepare_bundle (struct storage *st, struct container *c, const struct 
   return write_bundle (st, c, rootfd, r, ids, host, err);
 }
 
-/* Where the runtime's search ends when the spec has no PATH.  */
-#define RUNTIME_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-
 /* PATH inside ROOT, symlinks resolved as if ROOT were "/", never leaving
    it: the rootfs is the image's, and hostile.  */
 static int
@@ -202,7 +199,7 @@ container_rootfs_warm (const struct container_rootfs *r)
     return false;
   root = open (r->merged, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (root >= 0)
-    fd = warm_search (root, r->program, r->path ? r->path : RUNTIME_DEFAULT_PATH);
+    fd = warm_search (root, r->program, r->path ? r->path : OCI_DEFAULT_PATH);
   return fd >= 0;
 }
 

@@ -10,6 +10,9 @@
 
 #define OCI_VERSION    "1.0.2"
 #define OCI_CONFIG_MAX (16 << 20)
+/* The PATH a process gets when its spec has none, and the one the
+   runtime searches then (runc's and Docker's).  */
+#define OCI_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 /* Optional numbers and flags of the schema: SET says the member was
    given, so a spec round-trips and "0" is told from "absent".  */

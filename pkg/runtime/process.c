@@ -10,8 +10,6 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 
-#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-
 static const struct
 {
   const char *name;
@@ -222,7 +220,7 @@ check_executable (const char *path)
 int
 runtime_find_executable (const struct oci_spec *spec, char **out, nook_error_t *err)
 {
-  const char *arg0 = spec->args[0], *path = DEFAULT_PATH;
+  const char *arg0 = spec->args[0], *path = OCI_DEFAULT_PATH;
   int e;
 
   if (strchr (arg0, '/'))

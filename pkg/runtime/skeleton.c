@@ -37,8 +37,7 @@ static void
 gen_process (struct json_gen *g)
 {
   static const char *const args[] = { "sh", NULL };
-  static const char *const env[]
-      = { "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TERM=xterm", NULL };
+  static const char *const env[] = { "PATH=" OCI_DEFAULT_PATH, "TERM=xterm", NULL };
 
   json_gen_key (g, "process");
   json_gen_object_open (g);

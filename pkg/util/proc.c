@@ -134,7 +134,6 @@ child_move_high (int fd)
 struct spawn_child
 {
   const struct nook_spawn *s;
-  sigset_t mask; /* ours, to restore in the parent */
   int err;
   int errfd; /* forked (not sharing ERR): where errno goes, else -1 */
 };
@@ -235,16 +234,16 @@ int
 nook_spawn (const struct nook_spawn *s, pid_t *pid_out, nook_error_t *err)
 {
   struct spawn_child c = { .s = s, .errfd = -1 };
-  sigset_t all;
+  sigset_t all, ours;
   pid_t pid;
   int e;
 
   /* Blocked until the child has put its handlers back to default.  */
   sigfillset (&all);
-  sigprocmask (SIG_SETMASK, &all, &c.mask);
+  sigprocmask (SIG_SETMASK, &all, &ours);
   pid = clone_child (&c);
   e = errno;
-  sigprocmask (SIG_SETMASK, &c.mask, NULL);
+  sigprocmask (SIG_SETMASK, &ours, NULL);
   if (pid < 0)
     return nook_error (err, e, "fork");
   /* The child has exec'd, or has set ERR and exited.  */
