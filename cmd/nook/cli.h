@@ -144,8 +144,12 @@ int cli_print_list (const struct cli_list *l, const nook_json *rows, const char 
    command make only the one it prints.  */
 bool cli_list_json (const struct cli_list *l);
 
-/* Is ROW_TEMPLATE (or the default row) going to look at FIELD?  Lets a
-   command skip work for data no template uses.  */
+/* The row members L's template reads (format_fields), NULL when it may
+   read any or prints JSON: for json_gen_tree_only.  */
+char **cli_list_fields (const struct cli_list *l);
+
+/* Is L's template (or the default row) going to read row member FIELD?
+   Lets a command skip work for data no template uses.  */
 bool cli_list_uses (const struct cli_list *l, const char *field);
 
 /* A time as Go prints a UTC time.Time: "2024-01-01 00:00:00 +0000 UTC",

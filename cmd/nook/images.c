@@ -443,13 +443,16 @@ print_list (const struct images_flags *f, struct row *rows, size_t nrows, nook_e
 {
   const struct cli_list l = { f->format, f->digests ? DIGESTS_ROW : DEFAULT_ROW, header_of };
   bool json = cli_list_json (&l);
+  _cleanup_strv_ char **only = json ? NULL : cli_list_fields (&l);
   _cleanup_json_gen_ struct json_gen *g
       = json ? json_gen_new_indent ("    ") : json_gen_new_tree ();
   _cleanup_json_ nook_json *j = NULL;
   int64_t now = nook_now_ns ();
 
-  /* The rows for a template, or the document for --format json (an
-     image once, whatever its names).  */
+  /* The rows for a template (what it reads of them), or the document
+     for --format json (an image once, whatever its names).  */
+  if (!json)
+    json_gen_tree_only (g, only);
   json_gen_array_open (g);
   for (size_t i = 0; i < nrows; i++)
     if (!json)

@@ -81,12 +81,29 @@ cli_list_json (const struct cli_list *l)
   return list_kind (l, &kind, &row) && kind == FORMAT_JSON;
 }
 
+char **
+cli_list_fields (const struct cli_list *l)
+{
+  _cleanup_free_ char *row = NULL;
+  _cleanup_format_ struct format_template *t = NULL;
+  nook_error_t e = NULL;
+  enum format_kind kind;
+
+  if (!list_kind (l, &kind, &row) || kind == FORMAT_JSON)
+    return NULL;
+  if (format_parse (row, &t, &e) < 0)
+    {
+      nook_error_free (&e);
+      return NULL;
+    }
+  return format_fields (t);
+}
+
 bool
 cli_list_uses (const struct cli_list *l, const char *field)
 {
-  _cleanup_free_ char *row = NULL;
-  enum format_kind kind;
-  return !list_kind (l, &kind, &row) || kind == FORMAT_JSON || strstr (row, field) != NULL;
+  _cleanup_strv_ char **fields = cli_list_fields (l);
+  return fields == NULL || strv_contains (fields, field);
 }
 
 char *

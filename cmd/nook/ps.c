@@ -415,11 +415,15 @@ print_list (struct nook_ctx *ctx, const struct ps_flags *f, struct container *cs
 {
   const struct cli_list l = { f->format, f->size ? PS_ROW_SIZE : PS_ROW, header_of };
   bool json = cli_list_json (&l);
+  _cleanup_strv_ char **only = json ? NULL : cli_list_fields (&l);
   _cleanup_json_gen_ struct json_gen *g = json ? json_gen_new_indent ("  ") : json_gen_new_tree ();
   _cleanup_json_ nook_json *rows = NULL;
   int64_t now = nook_now_ns ();
 
-  /* The rows for a template, or the document for --format json.  */
+  /* The rows for a template (what it reads of them), or the document
+     for --format json.  */
+  if (!json)
+    json_gen_tree_only (g, only);
   json_gen_array_open (g);
   for (size_t i = 0; i < n; i++)
     {

@@ -51,17 +51,12 @@ static int
 parse_args (struct monitor *m, int argc, char **argv, const char **storage, nook_error_t *err)
 {
   static const struct option longopts[] = {
-    { "storage", required_argument, NULL, 's' },
-    { "runroot", required_argument, NULL, 'r' },
-    { "id", required_argument, NULL, 'i' },
-    { "id-fd", required_argument, NULL, 'I' },
-    { "sync-fd", required_argument, NULL, 'f' },
-    { "debug", no_argument, NULL, 'd' },
-    { "attach", no_argument, NULL, 'a' },
-    { "detach-keys", required_argument, NULL, 'k' },
-    { "late-userns", no_argument, NULL, 'L' },
-    { "userns-from-parent", no_argument, NULL, 'U' },
-    { NULL, 0, NULL, 0 },
+    { "storage", required_argument, NULL, 's' }, { "runroot", required_argument, NULL, 'r' },
+    { "id", required_argument, NULL, 'i' },      { "id-fd", required_argument, NULL, 'I' },
+    { "sync-fd", required_argument, NULL, 'f' }, { "debug", no_argument, NULL, 'd' },
+    { "attach", no_argument, NULL, 'a' },        { "detach-keys", required_argument, NULL, 'k' },
+    { "late-userns", no_argument, NULL, 'L' },   { "userns-from-parent", no_argument, NULL, 'U' },
+    { "ids", required_argument, NULL, 'D' },     { NULL, 0, NULL, 0 },
   };
   int c;
 
@@ -88,10 +83,12 @@ parse_args (struct monitor *m, int argc, char **argv, const char **storage, nook
         m->late_userns = true;
       else if (c == 'U')
         m->userns_from_parent = true;
+      else if (c == 'D')
+        r = userns_ids_parse (optarg, &m->given_ids, err);
       else
         r = nook_error (err, 0,
                         "usage: nook-monitor --storage DIR --runroot DIR (--id ID | "
-                        "--id-fd FD) --sync-fd FD [--attach [--detach-keys KEYS]]");
+                        "--id-fd FD) --sync-fd FD [--ids IDS] [--attach [--detach-keys KEYS]]");
       if (r < 0)
         return -1;
     }
@@ -127,12 +124,25 @@ setup_signals (struct monitor *m, nook_error_t *err)
   return 0;
 }
 
+/* The ids of the namespace we map or have mapped: nook's (--ids), which
+   looked them up; we do not (NSS, libsubid: we are linked statically).  */
+static int
+take_ids (struct monitor *m, nook_error_t *err)
+{
+  if (m->given_ids.user == NULL)
+    return nook_error (err, 0, "nook-monitor: no --ids for the user namespace");
+  userns_ids_free (&m->ids);
+  m->ids = m->given_ids;
+  memset (&m->given_ids, 0, sizeof (m->given_ids));
+  return 0;
+}
+
 static int
 enter_userns (struct monitor *m, nook_error_t *err)
 {
   if (userns_is_inside ())
     return 0;
-  if (!nook_is_real_root () && userns_ids_for_user (&m->ids, err) < 0)
+  if (!nook_is_real_root () && take_ids (m, err) < 0)
     return -1;
   if (userns_enter (&m->ids, err) < 0)
     return -1;
@@ -166,8 +176,6 @@ read_exact (int fd, void *buf, size_t size)
 static int
 userns_from_parent (struct monitor *m, nook_error_t *err)
 {
-  uid_t uid = getuid ();
-  gid_t gid = getgid ();
   struct monitor_ctl c;
   int r;
 
@@ -175,8 +183,7 @@ userns_from_parent (struct monitor *m, nook_error_t *err)
     return -1;
   if (monitor_msg_send (m->sync_fd, MONITOR_MSG_UNSHARED, 0, NULL) < 0)
     return nook_error (err, errno, "tell nook the user namespace is there");
-  /* Unmapped until nook is done, we are nobody here: our ids from before.  */
-  r = userns_ids_for (uid, gid, &m->ids, err);
+  r = take_ids (m, err);
   if (!read_exact (m->id_fd, &c, sizeof (c)) || c.type != MONITOR_CTL_MAPPED)
     {
       nook_error_free (err);
@@ -662,6 +669,7 @@ monitor_release (struct monitor *m)
   free (m->early_console);
   container_rootfs_free (&m->rootfs);
   userns_ids_free (&m->ids);
+  userns_ids_free (&m->given_ids);
   free (m->runroot);
   free (m->seccomp_profile);
   free (m->init_path);

@@ -37,6 +37,7 @@ struct monitor
   struct container_rootfs rootfs;
   struct container_runtime rt;
   struct userns_ids ids;
+  struct userns_ids given_ids; /* --ids: nook's lookup, taken into ids when we map */
   char *runroot, *runtime_path, *runtime_root, *runtime_log, *pid_file;
   char *seccomp_profile; /* PREFIX/share/nook/seccomp.json */
   char *init_path;       /* PREFIX/libexec/nook/nook-init */

@@ -1,11 +1,44 @@
-/* Talking to a container's monitor over its socket.  The socket is named
-   through /proc/self/fd/N/ID, so its path is short whatever the runroot.  */
+/* Talking to a container's monitor: the messages of its sync pipe while
+   it starts, then its socket.  The socket is named through
+   /proc/self/fd/N/ID, so its path is short whatever the runroot.  */
 #include "container/internal.h"
 
+#include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <unistd.h>
+
+int
+monitor_msg_send (int fd, int type, int value, const char *msg)
+{
+  struct monitor_msg m = { .type = type, .value = value };
+  if (msg)
+    snprintf (m.msg, sizeof (m.msg), "%s", msg);
+  /* Smaller than PIPE_BUF: one write, never torn.  */
+  return write (fd, &m, sizeof (m)) == (ssize_t)sizeof (m) ? 0 : -1;
+}
+
+int
+monitor_msg_recv (int fd, struct monitor_msg *m)
+{
+  size_t got = 0;
+  while (got < sizeof (*m))
+    {
+      ssize_t r = read (fd, (char *)m + got, sizeof (*m) - got);
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r < 0)
+        return -1;
+      if (r == 0)
+        return got == 0 ? 1 : -1;
+      got += (size_t)r;
+    }
+  m->msg[sizeof (m->msg) - 1] = '\0';
+  return 0;
+}
 
 char *
 container_monitor_dir (const char *runroot)

@@ -27,35 +27,6 @@
 
 static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
 
-int
-monitor_msg_send (int fd, int type, int value, const char *msg)
-{
-  struct monitor_msg m = { .type = type, .value = value };
-  if (msg)
-    snprintf (m.msg, sizeof (m.msg), "%s", msg);
-  /* Smaller than PIPE_BUF: one write, never torn.  */
-  return write (fd, &m, sizeof (m)) == (ssize_t)sizeof (m) ? 0 : -1;
-}
-
-int
-monitor_msg_recv (int fd, struct monitor_msg *m)
-{
-  size_t got = 0;
-  while (got < sizeof (*m))
-    {
-      ssize_t r = read (fd, (char *)m + got, sizeof (*m) - got);
-      if (r < 0 && errno == EINTR)
-        continue;
-      if (r < 0)
-        return -1;
-      if (r == 0)
-        return got == 0 ? 1 : -1;
-      got += (size_t)r;
-    }
-  m->msg[sizeof (m->msg) - 1] = '\0';
-  return 0;
-}
-
 /* Our environment, with MONITOR_TUNABLE added.  */
 static char **
 monitor_env (void)
@@ -82,8 +53,8 @@ monitor_env (void)
    container's ID from *CTL_WR unless given ID.  */
 static int
 spawn_monitor (const struct nook_paths *paths, struct storage *st, const char *id,
-               const struct container_attach_opts *a, bool late_userns, bool map_it, int *sync_rd,
-               int *ctl_wr, pid_t *pid, nook_error_t *err)
+               const struct container_attach_opts *a, bool late_userns, bool map_it,
+               const char *ids, int *sync_rd, int *ctl_wr, pid_t *pid, nook_error_t *err)
 {
   _cleanup_free_ char *monitor = config_helper (paths, "nook-monitor");
   _cleanup_strv_ char **env = monitor_env ();
@@ -128,6 +99,8 @@ spawn_monitor (const struct nook_paths *paths, struct storage *st, const char *i
     argv[n++] = "--late-userns";
   if (map_it)
     argv[n++] = "--userns-from-parent";
+  if (ids)
+    argv[n++] = "--ids", argv[n++] = ids;
   argv[n] = NULL;
   keep[0] = sync[1];
   keep[1] = ctl[0];
@@ -290,13 +263,11 @@ discard_record (struct storage *st, const char *id)
    once it has unshared, newuidmap and newgidmap run on it (here, in the
    namespace it left) while we go on.  */
 static int
-map_monitor_start (int sync_rd, pid_t pid, struct userns_ids *ids, struct userns_mappers *mp,
+map_monitor_start (int sync_rd, pid_t pid, const struct userns_ids *ids, struct userns_mappers *mp,
                    nook_error_t *err)
 {
   struct monitor_msg m;
 
-  if (userns_ids_for_user (ids, err) < 0)
-    return -1;
   if (monitor_msg_recv (sync_rd, &m) != 0)
     return nook_error (err, 0, "nook-monitor exited before making its user namespace");
   if (m.type != MONITOR_MSG_UNSHARED)
@@ -321,12 +292,13 @@ map_monitor_finish (int ctl_wr, const struct userns_ids *ids, struct userns_mapp
    NULL), and with MAP_IT its user namespace mapped, the record written
    meanwhile.  A record whose namespace cannot be mapped is discarded.  */
 static int
-hand_over (struct storage *st, const struct container_create_opts *o, const char *id, bool map_it,
-           pid_t pid, int sync_rd, int ctl_wr, char out_id[65], nook_error_t *err)
+hand_over (struct storage *st, const struct container_create_opts *o, const char *id,
+           const struct userns_ids *ids, pid_t pid, int sync_rd, int ctl_wr, char out_id[65],
+           nook_error_t *err)
 {
   struct userns_mappers mp = { 0, 0, -1 };
-  _cleanup_userns_ids_ struct userns_ids ids = { 0 };
-  int r = map_it ? map_monitor_start (sync_rd, pid, &ids, &mp, err) : 0;
+  bool map_it = ids != NULL;
+  int r = map_it ? map_monitor_start (sync_rd, pid, ids, &mp, err) : 0;
 
   if (r == 0 && id == NULL)
     r = create_for_monitor (st, o, out_id, err);
@@ -334,7 +306,7 @@ hand_over (struct storage *st, const struct container_create_opts *o, const char
     memcpy (out_id, id, 65);
   if (map_it && r < 0)
     userns_map_abandon (&mp);
-  else if (map_it && map_monitor_finish (ctl_wr, &ids, &mp, err) < 0)
+  else if (map_it && map_monitor_finish (ctl_wr, ids, &mp, err) < 0)
     {
       if (id == NULL)
         discard_record (st, out_id);
@@ -359,13 +331,22 @@ launch (const struct nook_paths *paths, struct storage *st, const struct contain
 {
   _cleanup_close_ int sync_rd = -1, sigfd = -1, ctl_wr = -1;
   _cleanup_tty_raw_ struct tty_raw raw = TTY_RAW_INIT;
-  /* Mapping the monitor's namespace from here saves it forking mappers:
-     not when it joins another's namespace, or needs none.  */
-  bool map_it = !late_userns && !nook_is_real_root () && !userns_is_inside ();
+  _cleanup_userns_ids_ struct userns_ids ids = { 0 };
+  _cleanup_free_ char *ids_text = NULL;
+  /* The monitor makes a user namespace unless we are root or in one: its
+     ids are looked up here, the monitor does not (it is static).  Mapping
+     it from here saves it forking mappers: not when it joins another's
+     namespace.  */
+  bool want_ids = !nook_is_real_root () && !userns_is_inside ();
+  bool map_it = want_ids && !late_userns;
   sigset_t set;
   pid_t pid;
   int r = 0;
 
+  if (want_ids && userns_ids_for_user (&ids, err) < 0)
+    return -1;
+  if (want_ids)
+    ids_text = userns_ids_format (&ids);
   if (block_signals (&set, &sigfd, err) < 0)
     return -1;
   /* Raw before the container can start: keys typed meanwhile (ctrl-q)
@@ -375,10 +356,12 @@ launch (const struct nook_paths *paths, struct storage *st, const struct contain
     r = -1;
   nook_debug ("starting nook-monitor");
   if (r < 0
-      || spawn_monitor (paths, st, id, a, late_userns, map_it, &sync_rd, &ctl_wr, &pid, err) < 0)
+      || spawn_monitor (paths, st, id, a, late_userns, map_it, ids_text, &sync_rd, &ctl_wr, &pid,
+                        err)
+             < 0)
     r = -1;
   else
-    r = hand_over (st, o, id, map_it, pid, sync_rd, ctl_wr, out_id, err);
+    r = hand_over (st, o, id, map_it ? &ids : NULL, pid, sync_rd, ctl_wr, out_id, err);
   if (r == 0)
     r = wait_monitor (sync_rd, ctl_wr, a == NULL, a ? a->sig_proxy : false, sigfd, err);
   else

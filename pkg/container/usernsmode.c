@@ -14,25 +14,6 @@
 #define AUTO_MAX_SIZE 65536
 #define ETC_MAX       (4 << 20)
 
-static const char *const kind_names[] = { "host", "keep-id", "nomap", "auto", "mapped" };
-
-void
-container_userns_free (struct container_userns *u)
-{
-  free ((char *)u->mode);
-  strv_free (u->uidmap);
-  strv_free (u->gidmap);
-  free (u->passwd);
-  free (u->group);
-  memset (u, 0, sizeof (*u));
-}
-
-bool
-container_userns_private (const struct container_userns *u)
-{
-  return u->kind != CONTAINER_USERNS_HOST;
-}
-
 /* Go's strconv.ParseUint for a uint32, with its message.  */
 static int
 parse_u32 (const char *s, uint32_t *out, nook_error_t *err)
@@ -62,7 +43,6 @@ struct mode_opts
 
 static int parse_idmaps (char *const *specs, bool gid, const struct userns_map *map,
                          struct userns_map *out, nook_error_t *err);
-static void map_add (struct userns_map *m, uint32_t inside, uint32_t outside, uint32_t count);
 
 /* auto's uidmapping=C:H:N (or gidmapping=), added to EXTRA.  */
 static int
@@ -75,7 +55,7 @@ auto_extra_map (const char *val, bool gid, struct userns_map *extra, nook_error_
     return -1;
   if (extra->n == USERNS_MAX_RANGES)
     return nook_error (err, 0, "more than %d %s mappings", USERNS_MAX_RANGES, gid ? "GID" : "UID");
-  map_add (extra, m.r[0].inside, m.r[0].outside, m.r[0].count);
+  userns_map_add (extra, m.r[0].inside, m.r[0].outside, m.r[0].count);
   return 0;
 }
 
@@ -149,13 +129,6 @@ parse_mode (const char *mode, struct mode_opts *m, nook_error_t *err)
 }
 
 /* ---- --uidmap/--gidmap ---- */
-
-static void
-map_add (struct userns_map *m, uint32_t inside, uint32_t outside, uint32_t count)
-{
-  if (count > 0 && m->n < USERNS_MAX_RANGES)
-    m->r[m->n++] = (struct userns_range){ inside, outside, count };
-}
 
 static int
 malformed (char *const *specs, bool gid, nook_error_t *err)
@@ -232,7 +205,7 @@ parse_idmaps (char *const *specs, bool gid, const struct userns_map *map, struct
       if (out->n == USERNS_MAX_RANGES)
         return nook_error (err, 0, "more than %d %s mappings", USERNS_MAX_RANGES,
                            gid ? "GID" : "UID");
-      map_add (out, v[0], v[1], v[2]);
+      userns_map_add (out, v[0], v[1], v[2]);
     }
   return 0;
 }
@@ -293,10 +266,10 @@ keep_id_map (uint32_t id, uint64_t sub, struct userns_map *m)
 {
   memset (m, 0, sizeof (*m));
   if (id != 0)
-    map_add (m, 0, 1, (uint32_t)(sub < id ? sub : id));
-  map_add (m, id, 0, 1);
+    userns_map_add (m, 0, 1, (uint32_t)(sub < id ? sub : id));
+  userns_map_add (m, id, 0, 1);
   if (sub > id)
-    map_add (m, id + 1, id + 1, (uint32_t)(sub - id));
+    userns_map_add (m, id + 1, id + 1, (uint32_t)(sub - id));
 }
 
 /* As Podman: the user's home directory when it, or a directory above
@@ -363,8 +336,8 @@ nomap (const struct userns_ids *ids, struct container_userns *out, nook_error_t 
     return nook_error (err, 0,
                        "nomap requires additional UIDs or GIDs defined in /etc/subuid and "
                        "/etc/subgid to function correctly");
-  map_add (&out->uids, 0, 1, (uint32_t)(userns_map_size (&ids->uids) - 1));
-  map_add (&out->gids, 0, 1, (uint32_t)(userns_map_size (&ids->gids) - 1));
+  userns_map_add (&out->uids, 0, 1, (uint32_t)(userns_map_size (&ids->uids) - 1));
+  userns_map_add (&out->gids, 0, 1, (uint32_t)(userns_map_size (&ids->gids) - 1));
   return 0;
 }
 
@@ -521,8 +494,8 @@ auto_allocate (struct storage *st, uint32_t size, uint64_t limit, struct contain
                        "not enough unused IDs in user namespace: --userns=auto needs %u, and "
                        "the ids of /etc/subuid and /etc/subgid left are fewer",
                        size);
-  map_add (&out->uids, 0, (uint32_t)start, size);
-  map_add (&out->gids, 0, (uint32_t)start, size);
+  userns_map_add (&out->uids, 0, (uint32_t)start, size);
+  userns_map_add (&out->gids, 0, (uint32_t)start, size);
   *lockfd = steal_fd (&fd);
   return 0;
 }
@@ -542,18 +515,19 @@ map_cut_and_add (struct userns_map *m, const struct userns_map *cut)
           uint64_t start = r->inside, end = start + r->count;
           if (!overlap (start, r->count, a, b - a))
             {
-              map_add (&out, r->inside, r->outside, r->count);
+              userns_map_add (&out, r->inside, r->outside, r->count);
               continue;
             }
           if (start < a)
-            map_add (&out, r->inside, r->outside, (uint32_t)(a - start));
+            userns_map_add (&out, r->inside, r->outside, (uint32_t)(a - start));
           if (end > b)
-            map_add (&out, (uint32_t)b, (uint32_t)(r->outside + (b - start)), (uint32_t)(end - b));
+            userns_map_add (&out, (uint32_t)b, (uint32_t)(r->outside + (b - start)),
+                            (uint32_t)(end - b));
         }
       *m = out;
     }
   for (size_t c = 0; c < cut->n; c++)
-    map_add (m, cut->r[c].inside, cut->r[c].outside, cut->r[c].count);
+    userns_map_add (m, cut->r[c].inside, cut->r[c].outside, cut->r[c].count);
 }
 
 /* ---- the check ---- */
@@ -570,7 +544,8 @@ compute (struct storage *st, const struct container_userns *in, const struct mod
 
   if (root && m->kind != CONTAINER_USERNS_HOST && m->kind != CONTAINER_USERNS_MAPPED)
     return nook_error (err, 0, "%s is only supported in rootless mode",
-                       m->kind == CONTAINER_USERNS_AUTO ? "--userns=auto" : kind_names[m->kind]);
+                       m->kind == CONTAINER_USERNS_AUTO ? "--userns=auto"
+                                                        : container_userns_kind_name (m->kind));
   if (m->kind == CONTAINER_USERNS_KEEP_ID && keep_id (m, ids, user_given, cfg, err) < 0)
     return -1;
   if (m->kind == CONTAINER_USERNS_NOMAP && nomap (ids, out, err) < 0)
@@ -645,125 +620,4 @@ container_userns_check (struct storage *st, const struct container_userns *in, b
   ret = compute (st, in, &m, &ids, user_given, cfg, lockfd, err);
   userns_ids_free (&ids);
   return ret;
-}
-
-/* ---- the record ---- */
-
-static char **
-map_strv (const struct userns_map *m)
-{
-  char **v = xzalloc (sizeof (char *));
-  for (size_t i = 0; i < m->n; i++)
-    strv_push (&v, xasprintf ("%u:%u:%u", m->r[i].inside, m->r[i].outside, m->r[i].count));
-  return v;
-}
-
-void
-container_userns_write (struct json_gen *g, const struct container_userns *u)
-{
-  _cleanup_strv_ char **uids = map_strv (&u->uids);
-  _cleanup_strv_ char **gids = map_strv (&u->gids);
-
-  json_gen_key (g, "userns");
-  json_gen_object_open (g);
-  json_gen_kv_string (g, "kind", kind_names[u->kind]);
-  if (u->mode)
-    json_gen_kv_string (g, "mode", u->mode);
-  json_gen_kv_strv (g, "uidmap", u->uidmap ? u->uidmap : (char *[]){ NULL });
-  json_gen_kv_strv (g, "gidmap", u->gidmap ? u->gidmap : (char *[]){ NULL });
-  json_gen_kv_strv (g, "uids", uids);
-  json_gen_kv_strv (g, "gids", gids);
-  if (u->passwd)
-    json_gen_kv_string (g, "passwd", u->passwd);
-  if (u->group)
-    json_gen_kv_string (g, "group", u->group);
-  json_gen_object_close (g);
-}
-
-static int
-read_map (const nook_json *j, const char *key, const char *field, struct userns_map *m,
-          nook_error_t *err)
-{
-  _cleanup_strv_ char **v = NULL;
-
-  memset (m, 0, sizeof (*m));
-  if (json_get_strv (j, key, field, false, &v, err) < 0)
-    return -1;
-  for (size_t i = 0; v && v[i]; i++)
-    {
-      unsigned a, b, c;
-      int used = 0;
-      if (sscanf (v[i], "%u:%u:%u%n", &a, &b, &c, &used) != 3 || v[i][used] != '\0'
-          || m->n == USERNS_MAX_RANGES)
-        return nook_error (err, 0, "invalid %s `%s`", field, v[i]);
-      map_add (m, a, b, c);
-    }
-  return 0;
-}
-
-static int
-read_string (const nook_json *j, const char *key, const char *field, char **out, nook_error_t *err)
-{
-  const char *s = NULL;
-
-  if (json_get_str (j, key, field, false, &s, err) < 0)
-    return -1;
-  *out = s ? xstrdup (s) : NULL;
-  return 0;
-}
-
-int
-container_userns_read (const nook_json *top, struct container_userns *u, nook_error_t *err)
-{
-  nook_json *j = NULL;
-  _cleanup_free_ char *kind = NULL, *mode = NULL;
-
-  memset (u, 0, sizeof (*u));
-  if (json_get_object (top, "userns", "userns", false, &j, err) < 0)
-    return -1;
-  if (j == NULL)
-    return 0;
-  if (read_string (j, "kind", "userns.kind", &kind, err) < 0
-      || read_string (j, "mode", "userns.mode", &mode, err) < 0
-      || json_get_strv (j, "uidmap", "userns.uidmap", false, &u->uidmap, err) < 0
-      || json_get_strv (j, "gidmap", "userns.gidmap", false, &u->gidmap, err) < 0
-      || read_map (j, "uids", "userns.uids", &u->uids, err) < 0
-      || read_map (j, "gids", "userns.gids", &u->gids, err) < 0
-      || read_string (j, "passwd", "userns.passwd", &u->passwd, err) < 0
-      || read_string (j, "group", "userns.group", &u->group, err) < 0)
-    goto fail;
-  u->mode = steal_pointer (&mode);
-  for (size_t i = 0; i < NOOK_ARRAY_SIZE (kind_names); i++)
-    if (str_eq (kind, kind_names[i]))
-      {
-        u->kind = (enum container_userns_kind)i;
-        if (u->kind != CONTAINER_USERNS_HOST && (u->uids.n == 0 || u->gids.n == 0))
-          break;
-        return 0;
-      }
-  nook_error (err, 0, "invalid userns `%s` in the record", kind ? kind : "");
-fail:
-  container_userns_free (u);
-  return -1;
-}
-
-void
-container_userns_inspect (struct json_gen *g, const struct container_userns *u)
-{
-  _cleanup_strv_ char **uids = NULL, **gids = NULL;
-
-  /* Podman 4 says "private" for a namespace made with mappings, and
-     nothing for host and (oddly) auto.  */
-  json_gen_kv_string (
-      g, "UsernsMode",
-      u->kind == CONTAINER_USERNS_HOST || u->kind == CONTAINER_USERNS_AUTO ? "" : "private");
-  if (!container_userns_private (u))
-    return;
-  uids = map_strv (&u->uids);
-  gids = map_strv (&u->gids);
-  json_gen_key (g, "IDMappings");
-  json_gen_object_open (g);
-  json_gen_kv_strv (g, "UidMap", uids);
-  json_gen_kv_strv (g, "GidMap", gids);
-  json_gen_object_close (g);
 }

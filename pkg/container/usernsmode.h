@@ -48,6 +48,8 @@ struct container_userns
 };
 
 void container_userns_free (struct container_userns *u);
+/* The --userns mode KIND as the record names it ("keep-id").  */
+const char *container_userns_kind_name (enum container_userns_kind kind);
 
 /* Check IN as create does and fill CFG->userns: parse the mode and the
    maps (Podman's messages), compute the mappings from the user's

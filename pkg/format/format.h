@@ -70,6 +70,10 @@ void format_freep (struct format_template **t);
 int format_execute (const struct format_template *t, const nook_json *data, struct nook_buf *out,
                     nook_error_t *err);
 
+/* The members of the data (an object) that T reads, NULL-terminated, or
+   NULL when it may read any: it uses dot or $ whole, or a variable.  */
+char **format_fields (const struct format_template *t);
+
 /* The header of FIELD (".Repository", ".Labels.foo"), or NULL for the
    default: the last field name upper-cased, camel case split by spaces
    ("CreatedAt" -> "CREATED AT", "ImageID" -> "IMAGE ID"), as Podman.  */

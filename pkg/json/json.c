@@ -274,7 +274,55 @@ struct json_gen
   bool too_deep;             /* the tree refused an event */
   char pending;              /* '[' or '{' opened, nothing in it yet */
   char *text;                /* json_gen_text's copy, without yajl's final newline */
+  char *const *only;         /* the row members a tree makes (json_gen_tree_only) */
+  size_t depth;              /* the tree's open containers */
+  size_t skip;               /* in a member left out: 1 + its open containers */
 };
+
+enum tree_event
+{
+  EV_SCALAR,
+  EV_OPEN,
+  EV_CLOSE,
+};
+
+/* Whether the tree leaves event EV out: it is in a member of a row that
+   json_gen_tree_only did not name.  */
+static bool
+tree_skips (struct json_gen *g, enum tree_event ev)
+{
+  if (g->tree == NULL)
+    return false;
+  if (g->skip == 0)
+    {
+      g->depth += ev == EV_OPEN;
+      g->depth -= ev == EV_CLOSE;
+      return false;
+    }
+  if (ev == EV_OPEN)
+    g->skip++;
+  else if (ev == EV_CLOSE)
+    g->skip--;
+  /* The member's value is whole.  */
+  if (g->skip == 1 && ev != EV_OPEN)
+    g->skip = 0;
+  return true;
+}
+
+/* The same for a key: a row's member (an object in an array) that is not
+   named starts a member left out.  */
+static bool
+tree_skips_key (struct json_gen *g, const char *key)
+{
+  if (g->tree == NULL)
+    return false;
+  if (g->skip) /* a key in a member left out */
+    return true;
+  if (g->only == NULL || g->depth != 2 || strv_contains (g->only, key))
+    return false;
+  g->skip = 1;
+  return true;
+}
 
 /* Hand an event's result to the tree; a refused one spoils it.  */
 static void
@@ -301,6 +349,8 @@ out (struct json_gen *g)
 static void
 close_container (struct json_gen *g, char open)
 {
+  if (tree_skips (g, EV_CLOSE))
+    return;
   if (g->tree)
     tree_took (g, json_builder_close (g->tree));
   else if (g->pending == open)
@@ -329,6 +379,12 @@ json_gen_new_tree (void)
   struct json_gen *g = xzalloc (sizeof (*g));
   g->tree = json_builder_new (4096);
   return g;
+}
+
+void
+json_gen_tree_only (struct json_gen *g, char *const *members)
+{
+  g->only = members;
 }
 
 nook_json *
@@ -383,6 +439,8 @@ json_gen_freep (struct json_gen **g)
 static void
 open_container (struct json_gen *g, char open)
 {
+  if (tree_skips (g, EV_OPEN))
+    return;
   if (g->tree)
     {
       tree_took (g, json_builder_open (g->tree, open == '{'));
@@ -504,7 +562,8 @@ gen_utf8 (struct json_gen *g, const char *s, bool key)
 void
 json_gen_key (struct json_gen *g, const char *key)
 {
-  gen_utf8 (g, key, true);
+  if (!tree_skips_key (g, key))
+    gen_utf8 (g, key, true);
 }
 
 void
@@ -512,13 +571,15 @@ json_gen_string (struct json_gen *g, const char *s)
 {
   if (s == NULL)
     json_gen_null (g);
-  else
+  else if (!tree_skips (g, EV_SCALAR))
     gen_utf8 (g, s, false);
 }
 
 void
 json_gen_int (struct json_gen *g, int64_t v)
 {
+  if (tree_skips (g, EV_SCALAR))
+    return;
   if (g->tree)
     tree_took (g, json_builder_int (g->tree, v));
   else
@@ -529,13 +590,19 @@ void
 json_gen_uint (struct json_gen *g, uint64_t v)
 {
   char num[32];
-  int n = snprintf (num, sizeof (num), "%llu", (unsigned long long)v);
+  int n;
+
+  if (tree_skips (g, EV_SCALAR))
+    return;
+  n = snprintf (num, sizeof (num), "%llu", (unsigned long long)v);
   emit_number (g, num, (size_t)n);
 }
 
 void
 json_gen_bool (struct json_gen *g, bool v)
 {
+  if (tree_skips (g, EV_SCALAR))
+    return;
   if (g->tree)
     tree_took (g, json_builder_bool (g->tree, v));
   else
@@ -545,6 +612,8 @@ json_gen_bool (struct json_gen *g, bool v)
 void
 json_gen_null (struct json_gen *g)
 {
+  if (tree_skips (g, EV_SCALAR))
+    return;
   if (g->tree)
     tree_took (g, json_builder_null (g->tree));
   else
@@ -573,7 +642,10 @@ json_gen_value (struct json_gen *g, const nook_json *v)
   else if (YAJL_IS_STRING (v))
     json_gen_string (g, v->u.string);
   else if (YAJL_IS_NUMBER (v))
-    emit_number (g, v->u.number.r, strlen (v->u.number.r));
+    {
+      if (!tree_skips (g, EV_SCALAR))
+        emit_number (g, v->u.number.r, strlen (v->u.number.r));
+    }
   else if (YAJL_IS_TRUE (v) || YAJL_IS_FALSE (v))
     json_gen_bool (g, YAJL_IS_TRUE (v));
   else if (YAJL_IS_ARRAY (v))

@@ -66,6 +66,11 @@ struct json_gen *json_gen_new_indent (const char *indent);
    to be read (the rows a template walks): no text, no parse.  Finished
    with json_gen_tree; json_gen_text is not for it.  */
 struct json_gen *json_gen_new_tree (void);
+/* For a tree of rows (an array of objects): make only the members of
+   each row named in MEMBERS (NULL-terminated, kept by G, not copied);
+   NULL makes them all.  A row made only to be printed by a template
+   needs only what the template reads (format_fields).  */
+void json_gen_tree_only (struct json_gen *g, char *const *members);
 /* The tree G made, for json_free; NULL (and *ERR) when it is not whole.
    G takes nothing more.  */
 nook_json *json_gen_tree (struct json_gen *g, nook_error_t *err);

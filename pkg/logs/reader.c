@@ -76,66 +76,6 @@ parse_record (const char *line, size_t len, struct record *r)
   return true;
 }
 
-static int64_t
-days_from_civil (int64_t y, unsigned m, unsigned d)
-{
-  y -= m <= 2;
-  int64_t era = (y >= 0 ? y : y - 399) / 400;
-  unsigned yoe = (unsigned)(y - era * 400);
-  unsigned doy = (153 * (m + (m > 2 ? (unsigned)-3 : 9)) + 2) / 5 + d - 1;
-  unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + (int64_t)doe - 719468;
-}
-
-static bool
-digits (const char *s, int n, int *out)
-{
-  int v = 0;
-  for (int i = 0; i < n; i++)
-    {
-      if (s[i] < '0' || s[i] > '9')
-        return false;
-      v = v * 10 + (s[i] - '0');
-    }
-  *out = v;
-  return true;
-}
-
-/* The time of a record: "YYYY-MM-DDTHH:MM:SS[.F](Z|+HH:MM)".  */
-static bool
-record_time (const char *ts, size_t len, int64_t *ns)
-{
-  int y, mo, d, h, mi, s, oh = 0, om = 0;
-  int64_t frac = 0, scale = 100000000;
-  size_t i = 19;
-
-  if (len < 20 || ts[4] != '-' || ts[7] != '-' || ts[10] != 'T' || ts[13] != ':' || ts[16] != ':'
-      || !digits (ts, 4, &y) || !digits (ts + 5, 2, &mo) || !digits (ts + 8, 2, &d)
-      || !digits (ts + 11, 2, &h) || !digits (ts + 14, 2, &mi) || !digits (ts + 17, 2, &s) || mo < 1
-      || mo > 12)
-    return false;
-  if (ts[i] == '.')
-    for (i++; i < len && ts[i] >= '0' && ts[i] <= '9'; i++, scale /= 10)
-      frac += (ts[i] - '0') * scale;
-  if (i < len && ts[i] == 'Z')
-    i++;
-  else if (i + 6 == len && (ts[i] == '+' || ts[i] == '-') && ts[i + 3] == ':'
-           && digits (ts + i + 1, 2, &oh) && digits (ts + i + 4, 2, &om))
-    {
-      int sign = ts[i] == '-' ? -1 : 1;
-      oh *= sign;
-      om *= sign;
-      i += 6;
-    }
-  if (i != len)
-    return false;
-  *ns = ((days_from_civil (y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + s)
-         - (oh * 3600 + om * 60))
-            * 1000000000LL
-        + frac;
-  return true;
-}
-
 /* The record's time as Go's RFC3339Nano prints it: the fraction without
    its trailing zeros, "Z" for UTC.  */
 static void
@@ -172,7 +112,7 @@ in_window (const struct log_read_opts *o, const struct record *r)
 
   if (o->since == 0 && o->until == 0)
     return true;
-  if (!record_time (r->ts, r->ts_len, &ns))
+  if (!nook_time_parse_n (r->ts, r->ts_len, &ns))
     return true;
   return (o->since == 0 || ns >= o->since) && (o->until == 0 || ns <= o->until);
 }

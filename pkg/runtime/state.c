@@ -10,7 +10,6 @@
 #include "runtime/runtime-internal.h"
 
 #include <fcntl.h>
-#include <pwd.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -163,19 +162,41 @@ runtime_list_ids (const char *root, char ***out, nook_error_t *err)
   return 0;
 }
 
+/* The name of UID in /etc/passwd ("name:password:uid:..."), as runc's
+   list finds it (Go's os/user reads the file, without NSS): we are
+   linked statically and look up nothing through NSS.  */
+static char *
+passwd_name (uid_t uid)
+{
+  _cleanup_fclose_ FILE *f = fopen ("/etc/passwd", "re");
+  char line[1024];
+
+  while (f && fgets (line, sizeof (line), f))
+    {
+      char *pass = strchr (line, ':'), *field, *end;
+      unsigned long v;
+      if (pass == NULL || (field = strchr (pass + 1, ':')) == NULL || field[1] < '0'
+          || field[1] > '9')
+        continue;
+      errno = 0;
+      v = strtoul (field + 1, &end, 10);
+      if (errno == 0 && *end == ':' && v == (unsigned long)uid)
+        return xstrndup (line, (size_t)(pass - line));
+    }
+  return NULL;
+}
+
 static char *
 owner_name (const char *root, const char *id)
 {
   _cleanup_free_ char *dir = xasprintf ("%s/%s", root, id);
-  struct passwd pw, *res = NULL;
-  char buf[4096];
   struct stat s;
+  char *name;
 
   if (stat (dir, &s) < 0)
     return xstrdup ("");
-  if (getpwuid_r (s.st_uid, &pw, buf, sizeof (buf), &res) == 0 && res)
-    return xstrdup (pw.pw_name);
-  return xasprintf ("#%u", (unsigned)s.st_uid);
+  name = passwd_name (s.st_uid);
+  return name ? name : xasprintf ("#%u", (unsigned)s.st_uid);
 }
 
 int

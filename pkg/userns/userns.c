@@ -16,9 +16,7 @@
 #include "userns/userns.h"
 
 #include <fcntl.h>
-#include <pwd.h>
 #include <sched.h>
-#include <shadow/subid.h>
 #include <string.h>
 #include <sys/mount.h>
 #include <sys/wait.h>
@@ -43,6 +41,13 @@ userns_build_map (uint32_t own, const struct userns_range *sub, size_t nsub, str
       out->r[out->n++] = (struct userns_range){ (uint32_t)next, sub[i].outside, (uint32_t)count };
       next += count;
     }
+}
+
+void
+userns_map_add (struct userns_map *m, uint32_t inside, uint32_t outside, uint32_t count)
+{
+  if (count > 0 && m->n < USERNS_MAX_RANGES)
+    m->r[m->n++] = (struct userns_range){ inside, outside, count };
 }
 
 int
@@ -72,6 +77,96 @@ userns_parse_map (const char *text, struct userns_map *out, nook_error_t *err)
   return 0;
 }
 
+static void
+format_map (struct nook_buf *b, const struct userns_map *m)
+{
+  for (size_t i = 0; i < m->n; i++)
+    nook_buf_printf (b, "%s%u-%u-%u", i ? "," : "", m->r[i].inside, m->r[i].outside, m->r[i].count);
+}
+
+char *
+userns_ids_format (const struct userns_ids *ids)
+{
+  struct nook_buf b = { 0 };
+
+  nook_buf_printf (&b, "%u:%u:%d:%s:", (unsigned)ids->uid, (unsigned)ids->gid, ids->single,
+                   ids->user);
+  format_map (&b, &ids->uids);
+  nook_buf_putc (&b, ':');
+  format_map (&b, &ids->gids);
+  return nook_buf_steal (&b);
+}
+
+/* A decimal that fits 32 bits at *P.  */
+static bool
+read_u32 (const char **p, uint32_t *out)
+{
+  unsigned long long v;
+  char *end;
+
+  if (**p < '0' || **p > '9')
+    return false;
+  errno = 0;
+  v = strtoull (*p, &end, 10);
+  if (errno || v > UINT32_MAX)
+    return false;
+  *out = (uint32_t)v;
+  *p = end;
+  return true;
+}
+
+static bool
+expect (const char **p, char c)
+{
+  if (**p != c)
+    return false;
+  (*p)++;
+  return true;
+}
+
+/* "I-O-C,I-O-C...".  */
+static bool
+parse_map (const char **p, struct userns_map *m)
+{
+  memset (m, 0, sizeof (*m));
+  do
+    {
+      struct userns_range r;
+      if (m->n == USERNS_MAX_RANGES || !read_u32 (p, &r.inside) || !expect (p, '-')
+          || !read_u32 (p, &r.outside) || !expect (p, '-') || !read_u32 (p, &r.count)
+          || r.count == 0)
+        return false;
+      m->r[m->n++] = r;
+    }
+  while (expect (p, ','));
+  return true;
+}
+
+int
+userns_ids_parse (const char *text, struct userns_ids *ids, nook_error_t *err)
+{
+  const char *p = text;
+  size_t user_len;
+  uint32_t uid, gid, single;
+
+  memset (ids, 0, sizeof (*ids));
+  if (read_u32 (&p, &uid) && expect (&p, ':') && read_u32 (&p, &gid) && expect (&p, ':')
+      && read_u32 (&p, &single) && single <= 1 && expect (&p, ':')
+      && (user_len = strcspn (p, ":")) > 0)
+    {
+      ids->uid = uid;
+      ids->gid = gid;
+      ids->single = single;
+      ids->user = xstrndup (p, user_len);
+      p += user_len;
+      if (expect (&p, ':') && parse_map (&p, &ids->uids) && expect (&p, ':')
+          && parse_map (&p, &ids->gids) && *p == '\0')
+        return 0;
+      userns_ids_free (ids);
+    }
+  return nook_error (err, EINVAL, "invalid user namespace ids `%.80s`", text);
+}
+
 bool
 userns_to_host (const struct userns_map *map, uint32_t inside, uint32_t *outside)
 {
@@ -94,130 +189,6 @@ userns_map_size (const struct userns_map *map)
   for (size_t i = 0; i < map->n; i++)
     n += map->r[i].count;
   return n;
-}
-
-/* Does /etc/nsswitch.conf send the subid database anywhere but the
-   files?  Then only libsubid knows the answer.  */
-static bool
-subid_from_nss (void)
-{
-  _cleanup_fclose_ FILE *f = fopen ("/etc/nsswitch.conf", "re");
-  char line[512];
-
-  while (f && fgets (line, sizeof (line), f))
-    {
-      char *p = line + strspn (line, " \t");
-      if (strncmp (p, "subid:", 6) == 0)
-        {
-          p += 6;
-          p += strspn (p, " \t");
-          return !(strncmp (p, "files", 5) == 0 && strspn (p + 5, " \t\n") == strlen (p + 5));
-        }
-    }
-  return false;
-}
-
-/* /etc/subuid or /etc/subgid lines "owner:start:count", the owner a name
-   or a uid: what libsubid itself reads when nss has no subid source.  */
-static void
-subid_file_ranges (const char *path, const char *user, uid_t uid, struct userns_range *out,
-                   size_t *n)
-{
-  _cleanup_fclose_ FILE *f = fopen (path, "re");
-  char line[512], uidstr[16];
-
-  snprintf (uidstr, sizeof (uidstr), "%u", (unsigned)uid);
-  *n = 0;
-  while (f && fgets (line, sizeof (line), f) && *n < USERNS_MAX_RANGES - 1)
-    {
-      char *owner = line, *start, *count, *end;
-      unsigned long long s, c;
-      if (line[0] == '#' || (start = strchr (owner, ':')) == NULL)
-        continue;
-      *start++ = '\0';
-      if ((count = strchr (start, ':')) == NULL)
-        continue;
-      *count++ = '\0';
-      if (strcmp (owner, user) != 0 && strcmp (owner, uidstr) != 0)
-        continue;
-      errno = 0;
-      s = strtoull (start, &end, 10);
-      if (errno || *end != '\0')
-        continue;
-      c = strtoull (count, &end, 10);
-      if (errno || (*end != '\0' && *end != '\n') || s > UINT32_MAX || c > UINT32_MAX || c == 0)
-        continue;
-      out[(*n)++] = (struct userns_range){ 0, (uint32_t)s, (uint32_t)c };
-    }
-}
-
-static int
-subid_ranges (const char *user, uid_t uid, bool gid, struct userns_range *out, size_t *n,
-              nook_error_t *err)
-{
-  struct subid_range *ranges = NULL;
-  int got;
-
-  /* libsubid costs milliseconds to load (PAM, audit, SELinux): read the
-     files ourselves when they are what it would read.  */
-  if (!subid_from_nss ())
-    {
-      subid_file_ranges (gid ? "/etc/subgid" : "/etc/subuid", user, uid, out, n);
-      return 0;
-    }
-  if (nook_lazy_load (&nook_lib_subid, err) < 0)
-    return -1;
-  subid_init ("nook", NULL); /* errors are ours to report, not its */
-  got = gid ? subid_get_gid_ranges (user, &ranges) : subid_get_uid_ranges (user, &ranges);
-  *n = 0;
-  for (int i = 0; i < got && *n < USERNS_MAX_RANGES - 1; i++)
-    {
-      if (ranges[i].start > UINT32_MAX || ranges[i].count > UINT32_MAX)
-        continue;
-      out[(*n)++]
-          = (struct userns_range){ 0, (uint32_t)ranges[i].start, (uint32_t)ranges[i].count };
-    }
-  free (ranges);
-  return 0;
-}
-
-int
-userns_ids_for_user (struct userns_ids *ids, nook_error_t *err)
-{
-  if (userns_ids_for (getuid (), getgid (), ids, err) < 0)
-    return -1;
-  if (ids->single)
-    nook_warn ("no subordinate ids for user `%s` in /etc/subuid and /etc/subgid: only your "
-               "own id is mapped, files owned by other ids in images are owned by root",
-               ids->user);
-  return 0;
-}
-
-int
-userns_ids_for (uid_t uid, gid_t gid, struct userns_ids *ids, nook_error_t *err)
-{
-  struct passwd pw, *res = NULL;
-  char buf[4096];
-  struct userns_range sub[USERNS_MAX_RANGES];
-  size_t nu = 0, ng = 0;
-
-  memset (ids, 0, sizeof (*ids));
-  ids->uid = uid;
-  ids->gid = gid;
-  if (getpwuid_r (ids->uid, &pw, buf, sizeof (buf), &res) != 0 || res == NULL)
-    return nook_error (err, 0, "no user name for uid %d in the password database", (int)ids->uid);
-  ids->user = xstrdup (pw.pw_name);
-
-  if (subid_ranges (ids->user, uid, false, sub, &nu, err) < 0)
-    return -1;
-  userns_build_map (ids->uid, sub, nu, &ids->uids);
-  if (subid_ranges (ids->user, uid, true, sub, &ng, err) < 0)
-    return -1;
-  userns_build_map (ids->gid, sub, ng, &ids->gids);
-  ids->single = nu == 0 || ng == 0;
-  if (ids->single)
-    ids->uids.n = ids->gids.n = 1;
-  return 0;
 }
 
 void

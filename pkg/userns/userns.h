@@ -40,12 +40,18 @@ int userns_ids_for_user (struct userns_ids *ids, nook_error_t *err);
    that maps it has warned.  */
 int userns_ids_for (uid_t uid, gid_t gid, struct userns_ids *ids, nook_error_t *err);
 void userns_ids_free (struct userns_ids *ids);
+/* IDS as one line ("UID:GID:SINGLE:USER:I-O-C,...:I-O-C,..."), for a
+   helper of ours that must not look them up itself, and back.  */
+char *userns_ids_format (const struct userns_ids *ids);
+int userns_ids_parse (const char *text, struct userns_ids *ids, nook_error_t *err);
 #define _cleanup_userns_ids_ __attribute__ ((cleanup (userns_ids_free)))
 
 /* Build the map: OWN at 0, then each (start, count) subordinate range at
    1, 1+count0, ...; ranges beyond 2^32-1 ids or USERNS_MAX_RANGES are cut.  */
 void userns_build_map (uint32_t own, const struct userns_range *sub, size_t nsub,
                        struct userns_map *out);
+/* Add a range to M (none when COUNT is 0 or M is full).  */
+void userns_map_add (struct userns_map *m, uint32_t inside, uint32_t outside, uint32_t count);
 /* Parse the text of /proc/PID/uid_map.  */
 int userns_parse_map (const char *text, struct userns_map *out, nook_error_t *err);
 /* Map an id seen inside to the host; false when it is not mapped.  */

@@ -1,7 +1,8 @@
 /* Lazily loaded libraries.  libcurl, libarchive, libcrypto and libsubid
    cost 2-9 ms of dynamic linking per exec on a small machine; commands on
    the hot path (run, ps, images, exec) never need them, so they are opened
-   with dlopen on first use instead of linked.  */
+   with dlopen on first use instead of linked.  The static helpers
+   (nook-monitor, nook-runtime) link libexec/common/lazy-none.c instead.  */
 #include "util.h"
 
 #include <dlfcn.h>

@@ -57,15 +57,6 @@ nook_sha256_hex (const void *data, size_t len, char hex[65], nook_error_t *err)
   return 0;
 }
 
-bool
-nook_is_hex (const char *s, size_t len)
-{
-  for (size_t i = 0; i < len; i++)
-    if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-      return false;
-  return s[len] == '\0';
-}
-
 int
 nook_digest_hex (const char *digest, const char **hex, nook_error_t *err)
 {

@@ -296,3 +296,12 @@ nook_random_hex (char *out, size_t nbytes, nook_error_t *err)
   out[2 * nbytes] = '\0';
   return 0;
 }
+
+bool
+nook_is_hex (const char *s, size_t len)
+{
+  for (size_t i = 0; i < len; i++)
+    if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+      return false;
+  return s[len] == '\0';
+}

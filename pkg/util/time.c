@@ -51,46 +51,96 @@ nook_time_format (int64_t ns)
   return xasprintf ("%s%s%s", date, fracs, zone);
 }
 
-int
-nook_time_parse (const char *s, int64_t *ns)
+/* Exactly N digits at S.  */
+static bool
+fixed_digits (const char *s, int n, int *out)
 {
-  struct tm tm = { 0 };
-  const char *p = s ? strptime (s, "%Y-%m-%dT%H:%M:%S", &tm) : NULL;
+  int v = 0;
+
+  for (int i = 0; i < n; i++)
+    {
+      if (s[i] < '0' || s[i] > '9')
+        return false;
+      v = v * 10 + (s[i] - '0');
+    }
+  *out = v;
+  return true;
+}
+
+/* Days from 1970-01-01 to Y-M-D in the proleptic Gregorian calendar (H.
+   Hinnant's days_from_civil); a day past the month's end runs on into
+   the next, as timegm has it.  */
+static int64_t
+days_from_civil (int64_t y, int m, int d)
+{
+  int64_t era, yoe, doy, doe;
+
+  y -= m <= 2;
+  era = (y >= 0 ? y : y - 399) / 400;
+  yoe = y - era * 400;
+  doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468;
+}
+
+/* "YYYY-MM-DDTHH:MM:SS", fixed width as RFC 3339 has it, read by hand
+   (strptime and timegm were a third of what `ps` spent on its own): the
+   seconds since the epoch.  P has 19 bytes.  */
+static bool
+parse_date_time (const char *p, int64_t *secs)
+{
+  int y, mo, d, h, mi, sec;
+
+  if (!fixed_digits (p, 4, &y) || p[4] != '-' || !fixed_digits (p + 5, 2, &mo) || p[7] != '-'
+      || !fixed_digits (p + 8, 2, &d) || (p[10] != 'T' && p[10] != 't')
+      || !fixed_digits (p + 11, 2, &h) || p[13] != ':' || !fixed_digits (p + 14, 2, &mi)
+      || p[16] != ':' || !fixed_digits (p + 17, 2, &sec) || mo < 1 || mo > 12 || d < 1 || d > 31
+      || h > 23 || mi > 59 || sec > 60)
+    return false;
+  *secs = days_from_civil (y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
+  return true;
+}
+
+bool
+nook_time_parse_n (const char *s, size_t len, int64_t *ns)
+{
+  const char *p = s + 19, *end = s + len;
   int64_t frac = 0, secs;
+  int oh, om;
   long off = 0;
 
-  if (p == NULL)
-    return -1;
+  if (len < 20 || !parse_date_time (s, &secs))
+    return false;
   if (*p == '.')
     {
       int digits = 0;
-      for (p++; *p >= '0' && *p <= '9'; p++, digits++)
+      for (p++; p < end && *p >= '0' && *p <= '9'; p++, digits++)
         if (digits < 9)
           frac = frac * 10 + (*p - '0');
       for (; digits < 9; digits++)
         frac *= 10;
     }
-  if (*p == 'Z' || *p == 'z')
+  if (p < end && (*p == 'Z' || *p == 'z'))
     p++;
-  else if (*p == '+' || *p == '-')
+  /* Exactly "+HH:MM".  */
+  else if (end - p >= 6 && (*p == '+' || *p == '-') && fixed_digits (p + 1, 2, &oh) && p[3] == ':'
+           && fixed_digits (p + 4, 2, &om))
     {
-      /* Exactly "+HH:MM".  */
-      const char *o = p + 1;
-      if (!(isdigit ((unsigned char)o[0]) && isdigit ((unsigned char)o[1]) && o[2] == ':'
-            && isdigit ((unsigned char)o[3]) && isdigit ((unsigned char)o[4])))
-        return -1;
-      off = ((o[0] - '0') * 10 + (o[1] - '0')) * 3600L + ((o[3] - '0') * 10 + (o[4] - '0')) * 60L;
-      if (*p == '-')
-        off = -off;
+      off = (oh * 3600L + om * 60L) * (*p == '-' ? -1 : 1);
       p += 6;
     }
   else
-    return -1;
-  if (*p != '\0')
-    return -1;
-  secs = (int64_t)timegm (&tm) - off;
-  *ns = secs * 1000000000LL + frac;
-  return 0;
+    return false;
+  if (p != end)
+    return false;
+  *ns = (secs - off) * 1000000000LL + frac;
+  return true;
+}
+
+int
+nook_time_parse (const char *s, int64_t *ns)
+{
+  return s && nook_time_parse_n (s, strlen (s), ns) ? 0 : -1;
 }
 
 char *

@@ -253,7 +253,11 @@ void nook_sleep_ms (int64_t ms);
 /* RFC 3339 with nanoseconds, trailing zeros trimmed, local offset: as Go's
    time.RFC3339Nano.  */
 char *nook_time_format (int64_t ns);
+/* RFC 3339 ("YYYY-MM-DDTHH:MM:SS[.F](Z|+HH:MM)", fixed width, as Go
+   writes it): nanoseconds since the epoch.  -1 for anything else.  */
 int nook_time_parse (const char *s, int64_t *ns);
+/* The same for the LEN bytes at S, which need no NUL after them.  */
+bool nook_time_parse_n (const char *s, size_t len, int64_t *ns);
 /* "3 minutes", "About an hour": as Go's units.HumanDuration.  */
 char *nook_human_duration (int64_t seconds);
 /* "8.83 MB": as Go's units.HumanSizeWithPrecision(size, 3).  */

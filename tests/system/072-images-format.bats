@@ -49,6 +49,11 @@ image_id () {
     run nook images --format '{{.Repository}}|{{index .Labels "org.nook.test"}}|{{.Containers}}|{{len .Names}}|{{.Dangling}}' nook-test
     assert_status 0
     assert_output_contains "localhost/nook-test|yes|1|2|false"
+    # A template that reads the row whole sees the count too.
+    run nook images --format '{{.}}|{{index . "Containers"}}' nook-test
+    assert_status 0
+    assert_output_contains "map[Containers:1 "
+    assert_output_contains "]|1"
     run nook images --format '{{json .Labels}}' busybox
     assert_output_equals "{}"
     run nook images --format '{{.Digest}}' busybox

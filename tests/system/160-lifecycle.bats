@@ -102,6 +102,29 @@ monitor_rss () {
     [ "$output" = 3 ]
 }
 
+# ---- the helpers -----------------------------------------------------------------
+
+@test "nook-monitor and nook-runtime are static: no dynamic loader, no library, no NSS lookup" {
+    local h bin dyn
+    for h in nook-monitor nook-runtime; do
+        bin=$NOOK_PREFIX/libexec/nook/$h
+        dyn=$(readelf -d "$bin")
+        # AddressSanitizer builds link them dynamically: it needs the loader.
+        if [[ "$dyn" != *libasan* ]]; then
+            [[ "$dyn" != *NEEDED* ]] || { echo "$h: $dyn"; false; }
+            if readelf -l "$bin" | grep -q INTERP; then echo "$h has a dynamic loader"; false; fi
+        fi
+        # No NSS lookup, for which static glibc would load modules.
+        if nm "$bin" | grep -wE '(getpw|getgr)(uid|nam|gid|ent)(_r)?'; then
+            echo "$h looks users up through NSS"
+            false
+        fi
+    done
+    # The monitor maps a container's user namespace with the ids nook gave it.
+    run -0 nook run --rm busybox cat /proc/self/uid_map
+    [[ "${lines[0]}" =~ ^\ *0\ +$(id -u)\ +1$ ]] || { echo "$output"; false; }
+}
+
 # ---- create and start ---------------------------------------------------------
 
 @test "create prints the ID; start prints each container as given; start -a attaches" {

@@ -949,6 +949,53 @@ TEST (header_no_callback)
   CHECK_STR_EQ (out.data, "ID\tCREATED AT\n");
 }
 
+/* ---- the members a template reads ---- */
+
+/* format_fields of TMPL, joined by commas, or "(any)".  */
+static char *
+fields (const char *tmpl)
+{
+  _cleanup_format_ struct format_template *t = NULL;
+  _cleanup_strv_ char **names = NULL;
+  nook_error_t err = NULL;
+  char *r;
+
+  if (format_parse (tmpl, &t, &err) < 0)
+    {
+      r = unit_fmt ("error: %s", err->msg);
+      nook_error_free (&err);
+      return r;
+    }
+  names = format_fields (t);
+  if (names == NULL)
+    return "(any)";
+  r = strv_join (names, ",");
+  return unit_keep (r);
+}
+
+TEST (fields_read)
+{
+  CHECK_STR_EQ (fields ("text"), "");
+  CHECK_STR_EQ (fields ("{{.ID}}\t{{.Names}} {{.ID}}"), "ID,Names");
+  CHECK_STR_EQ (fields ("{{.Labels.a}} {{index .Mounts 0}} {{upper (.Image)}}"),
+                "Labels,Mounts,Image");
+  CHECK_STR_EQ (fields ("{{if .Exited}}{{.ExitCode}}{{else if .Pid}}{{.Status}}{{end}}"),
+                "Exited,ExitCode,Pid,Status");
+  /* In range and with, dot is something else; in their else it is not.  */
+  CHECK_STR_EQ (fields ("{{range .Mounts}}{{.Source}}{{.}}{{else}}{{.Names}}{{end}}"),
+                "Mounts,Names");
+  CHECK_STR_EQ (fields ("{{with .Labels}}{{.x}}{{else with .Ports}}{{.y}}{{end}}"), "Labels,Ports");
+  CHECK_STR_EQ (fields ("{{range .Mounts}}{{$.Names}}{{end}}"), "Mounts,Names");
+  /* The data whole, or a variable that may hold it: any member.  */
+  CHECK_STR_EQ (fields ("{{.ID}} {{.}}"), "(any)");
+  CHECK_STR_EQ (fields ("{{json .}}"), "(any)");
+  CHECK_STR_EQ (fields ("{{index . \"ID\"}}"), "(any)");
+  CHECK_STR_EQ (fields ("{{with .}}{{.ID}}{{end}}"), "(any)");
+  CHECK_STR_EQ (fields ("{{$}}"), "(any)");
+  CHECK_STR_EQ (fields ("{{$x := .ID}}{{$x}}"), "(any)");
+  CHECK_STR_EQ (fields ("{{range $i, $m := .Mounts}}{{$m}}{{end}}"), "(any)");
+}
+
 /* ---- --format as Podman reads it ---- */
 
 static char *

@@ -113,6 +113,347 @@ TEST (parse_invalid)
   CHECK_INVALID ("\"\xff\""); /* not UTF-8 */
 }
 
+/* The message of parsing TEXT, or "parsed".  */
+static char *
+parse_message (const char *text)
+{
+  nook_json *j = NULL;
+  nook_error_t err = NULL;
+  char *r;
+
+  if (json_parse (text, strlen (text), &j, &err) == 0)
+    {
+      json_free (j);
+      return "parsed";
+    }
+  r = unit_fmt ("%s", err->msg);
+  nook_error_free (&err);
+  return r;
+}
+
+/* yajl's words at yajl's byte counts (as yajl 2.1 said them, with the
+   "invalid JSON: " of json_parse), and where the reader is stricter.  */
+TEST (parse_messages)
+{
+  static const char *const cases[][2] = {
+    { "", "parse error: premature EOF (at the end, after 0 bytes)" },
+    { "[1", "parse error: premature EOF (at the end, after 2 bytes)" },
+    { "\"abc", "parse error: premature EOF (at the end, after 4 bytes)" },
+    { "/* a", "parse error: premature EOF (at the end, after 4 bytes)" },
+    { "x", "lexical error: invalid char in json text. (at byte 1 of 1)" },
+    { "/x", "lexical error: invalid char in json text. (at byte 2 of 2)" },
+    { "[1] /", "parse error: trailing garbage (at the end, after 5 bytes)" },
+    { "{} x", "parse error: trailing garbage (at byte 4 of 4)" },
+    { "\"a\" 1", "parse error: trailing garbage (at the end, after 5 bytes)" },
+    { "{} /* x", "parse error: trailing garbage (at the end, after 7 bytes)" },
+    { "[1,]", "parse error: unallowed token at this point in JSON text (at byte 4 of 4)" },
+    { "[:", "parse error: unallowed token at this point in JSON text (at byte 2 of 2)" },
+    { "{1:2}", "parse error: invalid object key (must be a string) (at byte 2 of 5)" },
+    { "{\"a\",", "parse error: object key and value must be separated by a colon (':') (at byte 5 "
+                 "of 5)" },
+    { "{\"a\":1 2}", "parse error: after key and value, inside map, I expect ',' or '}' (at byte "
+                     "7 of 9)" },
+    { "{\"a\":1 \"bcd\":2}", "parse error: after key and value, inside map, I expect ',' or "
+                             "'}' (at byte 9 of 15)" },
+    { "{\"a\":1 true}", "parse error: after key and value, inside map, I expect ',' or '}' (at "
+                        "byte 7 of 12)" },
+    { "[1 2", "parse error: after array element, I expect ',' or ']' (at the end, after 4 "
+              "bytes)" },
+    { "[1 true]", "parse error: after array element, I expect ',' or ']' (at byte 7 of 8)" },
+    { "tru", "lexical error: invalid string in json text. (at the end, after 3 bytes)" },
+    { "trux", "lexical error: invalid string in json text. (at byte 3 of 4)" },
+    { "-", "lexical error: malformed number, a digit is required after the minus sign. (at the "
+           "end, after 1 bytes)" },
+    { "-a", "lexical error: malformed number, a digit is required after the minus sign. (at "
+            "byte 1 of 2)" },
+    { "1.]", "lexical error: malformed number, a digit is required after the decimal point. (at "
+             "byte 2 of 3)" },
+    { "1e+", "lexical error: malformed number, a digit is required after the exponent. (at the "
+             "end, after 3 bytes)" },
+    { "\"\\x\"", "lexical error: inside a string, '\\' occurs before a character which it may "
+                 "not. (at byte 2 of 4)" },
+    { "\"\\u12x4\"", "lexical error: invalid (non-hex) character occurs after '\\u' inside "
+                     "string. (at byte 5 of 8)" },
+    { "\"a\tb\"", "lexical error: invalid character inside string. (at byte 2 of 5)" },
+    { "\"\xff\"", "lexical error: invalid bytes in UTF8 string. (at byte 2 of 3)" },
+    { "\"\xc3(\"", "lexical error: invalid bytes in UTF8 string. (at byte 3 of 4)" },
+    /* Stricter than yajl: overlong forms, surrogates, past U+10FFFF.  */
+    { "\"\xc0\xaf\"", "lexical error: invalid bytes in UTF8 string. (at byte 3 of 4)" },
+    { "\"\xe0\x80\xaf\"", "lexical error: invalid bytes in UTF8 string. (at byte 4 of 5)" },
+    { "\"\xed\xa0\x80\"", "lexical error: invalid bytes in UTF8 string. (at byte 4 of 5)" },
+    { "\"\xf4\x90\x80\x80\"", "lexical error: invalid bytes in UTF8 string. (at byte 5 of 6)" },
+    { "\"\xf8\x88\x80\x80\x80\"", "lexical error: invalid bytes in UTF8 string. (at byte 2 of 7)" },
+  };
+
+  for (size_t i = 0; i < NOOK_ARRAY_SIZE (cases); i++)
+    CHECK_STR_EQ (parse_message (cases[i][0]), unit_fmt ("invalid JSON: %s", cases[i][1]));
+}
+
+/* What JSON allows, and comments, as yajl took them.  */
+TEST (parse_blanks_comments_utf8)
+{
+  _cleanup_json_ nook_json *j
+      = parse ("\v\f\r\n\t /* a */ [ // to the end of the line\n \"\xc3\xa9\xe2\x82\xac"
+               "\xf0\x9f\x98\x80\xf4\x8f\xbf\xbf\", 1 /* b */ ] // c");
+
+  if (!CHECK (j != NULL && json_len (j) == 2))
+    return;
+  CHECK_STR_EQ (json_str (json_at (j, 0)), "\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\xf4\x8f\xbf\xbf");
+  CHECK_STR_EQ (parse_message ("{}//"), "parsed");
+}
+
+/* Escapes come undone; a surrogate pair is one character, half of one
+   is U+FFFD (yajl wrote '?' or the half itself).  */
+TEST (parse_escapes)
+{
+  _cleanup_json_ nook_json *j = parse (
+      "[\"\\\"\\\\\\/\\b\\f\\n\\r\\t\", \"\\u0041\\u00e9\\u20AC\", \"\\ud83d\\ude00\","
+      " \"\\ud83d\", \"x\\ude00y\", \"\\ud83d\\u0041\", \"\\ud83d\\ud83d\\ude00\", \"a\\u0000b\"]");
+
+  if (!CHECK (j != NULL && json_len (j) == 8))
+    return;
+  CHECK_STR_EQ (json_str (json_at (j, 0)), "\"\\/\b\f\n\r\t");
+  CHECK_STR_EQ (json_str (json_at (j, 1)), "A\xc3\xa9\xe2\x82\xac");
+  CHECK_STR_EQ (json_str (json_at (j, 2)), "\xf0\x9f\x98\x80");
+  CHECK_STR_EQ (json_str (json_at (j, 3)), "\xef\xbf\xbd");
+  CHECK_STR_EQ (json_str (json_at (j, 4)), "x\xef\xbf\xbdy");
+  CHECK_STR_EQ (json_str (json_at (j, 5)), "\xef\xbf\xbd"
+                                           "A");
+  CHECK_STR_EQ (json_str (json_at (j, 6)), "\xef\xbf\xbd\xf0\x9f\x98\x80");
+  /* A C string ends at the NUL, as yajl_tree's did.  */
+  CHECK_STR_EQ (json_str (json_at (j, 7)), "a");
+}
+
+/* Strings are scanned sixteen bytes at a time: an escape, a byte past
+   ASCII, a control or the end of the text lands at every position of
+   the blocks, and of the text's last ones.  */
+TEST (parse_string_positions)
+{
+  static const char *const stops[][2]
+      = { { "\\n", "\n" }, { "\xc3\xa9", "\xc3\xa9" }, { "\\\"", "\"" }, { "\x7f", "\x7f" } };
+
+  for (size_t n = 0; n < 40; n++)
+    for (size_t k = 0; k <= n; k++)
+      for (size_t s = 0; s < NOOK_ARRAY_SIZE (stops); s++)
+        {
+          _cleanup_free_ char *text = NULL, *want = NULL, *ctl = NULL;
+          _cleanup_json_ nook_json *j = NULL;
+          nook_error_t err = NULL;
+          text = xasprintf ("\"%.*s%s%.*s\"", (int)k, "0123456789abcdef0123456789abcdef01234567",
+                            stops[s][0], (int)(n - k), "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmn");
+          want = xasprintf ("%.*s%s%.*s", (int)k, "0123456789abcdef0123456789abcdef01234567",
+                            stops[s][1], (int)(n - k), "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmn");
+          if (!CHECK_OK (json_parse (text, strlen (text), &j, &err), &err)
+              || !CHECK_STR_EQ (json_str (j), want))
+            return;
+          /* A control character where the escape was is refused there.  */
+          ctl = xstrdup (text);
+          ctl[1 + k] = '\t';
+          if (!CHECK (json_parse (ctl, strlen (ctl), &j, &err) < 0)
+              || !CHECK (strstr (err->msg, unit_fmt ("(at byte %zu of", k + 1)) != NULL))
+            {
+              nook_error_free (&err);
+              return;
+            }
+          nook_error_free (&err);
+          /* Cut short anywhere: premature, never read past the end.  */
+          for (size_t cut = 1; cut < strlen (text) && s == 0; cut++)
+            {
+              nook_json *part = NULL;
+              char *prefix = xstrndup (text, cut);
+              if (!CHECK (json_parse (prefix, cut, &part, &err) < 0))
+                json_free (part);
+              nook_error_free (&err);
+              free (prefix);
+            }
+        }
+}
+
+/* ---- json_parse against yajl_tree_parse, on random documents ---- */
+
+struct rand_doc
+{
+  struct nook_buf b;
+  uint32_t seed;
+};
+
+static uint32_t
+rnd (struct rand_doc *d, uint32_t n)
+{
+  d->seed = d->seed * 1103515245u + 12345u;
+  return (d->seed >> 8) % n;
+}
+
+static void
+rand_blank (struct rand_doc *d)
+{
+  static const char *const blanks[] = { "", "", " ", "\n  ", "\t", "/* c */", "// c\n" };
+  nook_buf_puts (&d->b, blanks[rnd (d, NOOK_ARRAY_SIZE (blanks))]);
+}
+
+static void
+rand_string (struct rand_doc *d)
+{
+  static const char *const parts[] = { "a",
+                                       "Z",
+                                       " ",
+                                       "\\\"",
+                                       "\\\\",
+                                       "\\/",
+                                       "\\n",
+                                       "\\t",
+                                       "\\u0041",
+                                       "\\u00e9",
+                                       "\\u20ac",
+                                       "\\ud83d\\ude00",
+                                       "\xc3\xa9",
+                                       "\xe2\x82\xac",
+                                       "\xf0\x9f\x98\x80",
+                                       "{",
+                                       "]",
+                                       "\\b" };
+  size_t n = rnd (d, 8);
+
+  nook_buf_putc (&d->b, '"');
+  for (size_t i = 0; i < n; i++)
+    nook_buf_puts (&d->b, parts[rnd (d, NOOK_ARRAY_SIZE (parts))]);
+  nook_buf_putc (&d->b, '"');
+}
+
+static void
+rand_value (struct rand_doc *d, int depth)
+{
+  static const char *const scalars[] = { "0",
+                                         "-0",
+                                         "7",
+                                         "-12",
+                                         "3.25",
+                                         "-0.5e-3",
+                                         "1E+2",
+                                         "9223372036854775807",
+                                         "-9223372036854775808",
+                                         "9223372036854775808",
+                                         "123456789012345678901234567890",
+                                         "1e400",
+                                         "true",
+                                         "false",
+                                         "null" };
+  uint32_t kind = rnd (d, depth > 5 ? 2 : 4);
+  size_t n = rnd (d, 5);
+
+  rand_blank (d);
+  if (kind == 0)
+    nook_buf_puts (&d->b, scalars[rnd (d, NOOK_ARRAY_SIZE (scalars))]);
+  else if (kind == 1)
+    rand_string (d);
+  else
+    {
+      nook_buf_putc (&d->b, kind == 2 ? '[' : '{');
+      for (size_t i = 0; i < n; i++)
+        {
+          if (i)
+            nook_buf_putc (&d->b, ',');
+          if (kind == 3)
+            {
+              rand_blank (d);
+              rand_string (d);
+              rand_blank (d);
+              nook_buf_putc (&d->b, ':');
+            }
+          rand_value (d, depth + 1);
+        }
+      rand_blank (d);
+      nook_buf_putc (&d->b, kind == 2 ? ']' : '}');
+    }
+  rand_blank (d);
+}
+
+static bool
+same_tree (const nook_json *a, const struct yajl_val_s *b)
+{
+  if (a->type != b->type)
+    return false;
+  if (YAJL_IS_STRING (b))
+    return strcmp (a->u.string, b->u.string) == 0;
+  /* The text; the values where both have them (yajl_tree's views of
+     "-0" and of numbers past int64 differ: parse_number_views).  */
+  if (YAJL_IS_NUMBER (b))
+    return strcmp (a->u.number.r, b->u.number.r) == 0
+           && (!YAJL_IS_INTEGER (a) || !YAJL_IS_INTEGER (b) || a->u.number.i == b->u.number.i)
+           && (!YAJL_IS_DOUBLE (a) || !YAJL_IS_DOUBLE (b) || a->u.number.d == b->u.number.d);
+  if (YAJL_IS_ARRAY (b) || YAJL_IS_OBJECT (b))
+    {
+      size_t n = YAJL_IS_ARRAY (b) ? b->u.array.len : b->u.object.len;
+      if (json_len (a) != n)
+        return false;
+      for (size_t i = 0; i < n; i++)
+        if ((YAJL_IS_OBJECT (b) && strcmp (a->u.object.keys[i], b->u.object.keys[i]) != 0)
+            || !same_tree (json_at (a, i),
+                           YAJL_IS_ARRAY (b) ? b->u.array.values[i] : b->u.object.values[i]))
+          return false;
+    }
+  return true;
+}
+
+/* The last NEEDLE in S.  */
+static const char *
+strrstr_ (const char *s, const char *needle)
+{
+  const char *last = NULL;
+  for (const char *p = strstr (s, needle); p; p = strstr (p + 1, needle))
+    last = p;
+  return last;
+}
+
+/* Documents with every kind of value, blank, comment and escape read as
+   yajl_tree_parse reads them; every prefix of them is refused or read
+   the same way too.  */
+TEST (parse_matches_yajl_tree)
+{
+  struct rand_doc d = { .seed = 42 };
+  char msg[256];
+
+  for (int round = 0; round < 400; round++)
+    {
+      _cleanup_json_ nook_json *ours = NULL;
+      yajl_val theirs;
+      nook_error_t err = NULL;
+
+      d.b.len = 0;
+      rand_value (&d, 0);
+      nook_buf_putc (&d.b, '\0');
+      theirs = yajl_tree_parse (d.b.data, msg, sizeof (msg));
+      if (!CHECK (theirs != NULL))
+        {
+          unit_note ("yajl: %s: %s", msg, d.b.data);
+          break;
+        }
+      if (!CHECK_OK (json_parse (d.b.data, d.b.len - 1, &ours, &err), &err)
+          || !CHECK (same_tree (ours, theirs)))
+        unit_note ("document: %s", d.b.data);
+      for (size_t k = 0; k + 1 < d.b.len && round % 8 == 0; k++)
+        {
+          nook_json *part = NULL;
+          char *prefix = xstrndup (d.b.data, k);
+          yajl_val whole = yajl_tree_parse (prefix, msg, sizeof (msg));
+          int r = json_parse (prefix, k, &part, &err);
+          const char *comment = strrstr_ (prefix, "/*");
+          /* yajl took a comment left open after the document; we do not.  */
+          bool open_comment = r < 0 && whole && comment && strstr (comment, "*/") == NULL;
+          if (!open_comment
+              && (!CHECK ((r == 0) == (whole != NULL))
+                  || (r == 0 && !CHECK (same_tree (part, whole)))))
+            unit_note ("prefix: %s", prefix);
+          nook_error_free (&err);
+          json_free (part);
+          yajl_tree_free (whole);
+          free (prefix);
+        }
+      yajl_tree_free (theirs);
+    }
+  nook_buf_free (&d.b);
+}
+
 /* Numbers keep yajl_tree's three views: the text, the integer when the
    text is one, the double; an integer's double is strtod's of its text,
    "-0" keeping its sign.  */
@@ -638,6 +979,52 @@ TEST (gen_tree_matches_text)
   CHECK (json_int (json_get (t, "neg"), &i) && i == -1);
   CHECK_STR_EQ (json_key_at (t, 1), "bad\xef\xbf\xbd");
   CHECK (json_is_number (json_at (json_get (json_get (t, "parsed"), "d"), 0)));
+}
+
+/* A tree of rows with only some members: the rest, nested or not, is
+   left out whole; other trees and depths are not touched.  */
+TEST (gen_tree_only)
+{
+  _cleanup_json_gen_ struct json_gen *g = json_gen_new_tree ();
+  _cleanup_json_gen_ struct json_gen *text = json_gen_new (false);
+  _cleanup_json_ nook_json *t = NULL;
+  char *only[] = { "ID", "Labels", NULL };
+  char *names[] = { "a", "b", NULL };
+  nook_error_t err = NULL;
+
+  json_gen_tree_only (g, only);
+  json_gen_array_open (g);
+  for (int i = 0; i < 2; i++)
+    {
+      json_gen_object_open (g);
+      json_gen_kv_strv (g, "Names", names);
+      json_gen_kv_string (g, "ID", i ? "2" : "1");
+      json_gen_key (g, "Mounts");
+      json_gen_array_open (g);
+      json_gen_object_open (g);
+      json_gen_kv_int (g, "ID", 7);
+      json_gen_key (g, "Deep");
+      json_gen_array_open (g);
+      json_gen_array_close (g);
+      json_gen_object_close (g);
+      json_gen_array_close (g);
+      json_gen_key (g, "Labels");
+      json_gen_object_open (g);
+      json_gen_kv_string (g, "Names", "kept: not a row's member");
+      json_gen_object_close (g);
+      json_gen_kv_bool (g, "Exited", true);
+      json_gen_key (g, "Size");
+      json_gen_null (g);
+      json_gen_object_close (g);
+    }
+  json_gen_array_close (g);
+  t = json_gen_tree (g, &err);
+  if (!CHECK_OK (t ? 0 : -1, &err))
+    return;
+  json_gen_value (text, t);
+  CHECK_STR_EQ (gen_text (text), "[{\"ID\":\"1\",\"Labels\":{\"Names\":\"kept: not a row's "
+                                 "member\"}},{\"ID\":\"2\",\"Labels\":{\"Names\":\"kept: not "
+                                 "a row's member\"}}]");
 }
 
 /* A tree generator left open, or nested past what json_parse takes,

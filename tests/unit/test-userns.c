@@ -242,3 +242,48 @@ TEST (to_host_unsorted_and_empty)
 }
 
 UNIT_MAIN ()
+
+/* The ids nook hands its helpers come back whole; anything else is
+   refused.  */
+TEST (ids_format_parse)
+{
+  struct userns_range sub[] = { { 0, 100000, 65536 }, { 0, 300000, 10 } };
+  _cleanup_userns_ids_ struct userns_ids ids = { .uid = 1001, .gid = 1002, .user = "nook-test" };
+  _cleanup_userns_ids_ struct userns_ids back = { 0 };
+  _cleanup_free_ char *text = NULL;
+  nook_error_t err = NULL;
+  static const char *const bad[] = {
+    "",
+    "1001:1002:0:u:0-1001-1",
+    "1001:1002:0::0-1001-1:0-1002-1",
+    "1001:1002:2:u:0-1001-1:0-1002-1",
+    "1001:1002:0:u:0-1001-0:0-1002-1",
+    "1001:1002:0:u:0-1001-1:0-1002-1:",
+    "1001:1002:0:u:0-1001-1,:0-1002-1",
+    "4294967296:1002:0:u:0-1001-1:0-1002-1",
+    "1001:1002:0:u:0-1001:0-1002-1",
+    "-1:1002:0:u:0-1001-1:0-1002-1",
+  };
+
+  userns_build_map (1001, sub, 2, &ids.uids);
+  userns_build_map (1002, sub, 1, &ids.gids);
+  ids.user = xstrdup (ids.user);
+  text = userns_ids_format (&ids);
+  CHECK_STR_EQ (text, "1001:1002:0:nook-test:0-1001-1,1-100000-65536,65537-300000-10:0-1002-1,"
+                      "1-100000-65536");
+  if (!CHECK_OK (userns_ids_parse (text, &back, &err), &err))
+    return;
+  CHECK (back.uid == 1001 && back.gid == 1002 && !back.single);
+  CHECK_STR_EQ (back.user, "nook-test");
+  CHECK (memcmp (&back.uids, &ids.uids, sizeof (ids.uids)) == 0);
+  CHECK (memcmp (&back.gids, &ids.gids, sizeof (ids.gids)) == 0);
+  for (size_t i = 0; i < NOOK_ARRAY_SIZE (bad); i++)
+    {
+      struct userns_ids none;
+      if (!CHECK (userns_ids_parse (bad[i], &none, &err) < 0))
+        unit_note ("parsed: %s", bad[i]);
+      else
+        CHECK (none.user == NULL);
+      nook_error_free (&err);
+    }
+}

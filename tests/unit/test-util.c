@@ -60,6 +60,36 @@ TEST (time_parse)
   CHECK_INT_EQ (ns, base + 123456789);
 }
 
+/* The calendar by hand as timegm had it: leap years, dates before 1970,
+   a day past the month's end running on, a leap second.  */
+TEST (time_parse_calendar)
+{
+  int64_t ns = 0;
+  const int64_t s = 1000000000LL;
+
+  CHECK_INT_EQ (nook_time_parse ("1970-01-01T00:00:00Z", &ns), 0);
+  CHECK_INT_EQ (ns, 0);
+  CHECK_INT_EQ (nook_time_parse ("1969-12-31t23:59:59z", &ns), 0);
+  CHECK_INT_EQ (ns, -1 * s);
+  CHECK_INT_EQ (nook_time_parse ("2024-02-29T00:00:00Z", &ns), 0);
+  CHECK_INT_EQ (ns, 1709164800LL * s);
+  CHECK_INT_EQ (nook_time_parse ("2023-02-29T00:00:00Z", &ns), 0);
+  CHECK_INT_EQ (ns, 1677628800LL * s); /* 2023-03-01 */
+  CHECK_INT_EQ (nook_time_parse ("2000-12-31T23:59:60Z", &ns), 0);
+  CHECK_INT_EQ (ns, 978307200LL * s); /* 2001-01-01 */
+  CHECK_INT_EQ (nook_time_parse ("1900-03-01T00:00:00Z", &ns), 0);
+  CHECK_INT_EQ (ns, -2203891200LL * s);
+  /* Fixed width, in range.  */
+  CHECK (nook_time_parse ("2023-1-14T22:13:20Z", &ns) < 0);
+  CHECK (nook_time_parse ("23-11-14T22:13:20Z", &ns) < 0);
+  CHECK (nook_time_parse ("2023-13-14T22:13:20Z", &ns) < 0);
+  CHECK (nook_time_parse ("2023-11-00T22:13:20Z", &ns) < 0);
+  CHECK (nook_time_parse ("2023-11-14T24:13:20Z", &ns) < 0);
+  CHECK (nook_time_parse ("2023-11-14T22:60:20Z", &ns) < 0);
+  CHECK (nook_time_parse ("2023-11-14 22:13:20Z", &ns) < 0);
+  CHECK (nook_time_parse ("2023-11-14T22:13", &ns) < 0);
+}
+
 TEST (time_parse_invalid)
 {
   int64_t ns = 42;
