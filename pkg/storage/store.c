@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 
 int
 storage_open (struct storage *st, const char *root, nook_error_t *err)
@@ -55,39 +54,55 @@ storage_lock (struct storage *st, int *fd, nook_error_t *err)
   return 0;
 }
 
+/* One try at tmp/.KIND-RANDOM, locked, then renamed to KIND-RANDOM: made
+   under the dot name so that the sweep never takes it for a dead one's
+   work.  0, or 1 if the sweep took the dot dir before it was locked (try
+   again), or -1.  */
+static int
+tmp_try_create (struct storage *st, const char *kind, struct storage_tmp *tmp, nook_error_t *err)
+{
+  _cleanup_free_ char *hidden = NULL;
+  _cleanup_close_ int fd = -1;
+  char rnd[17];
+
+  if (nook_random_hex (rnd, 8, err) < 0)
+    return -1;
+  hidden = xasprintf (".%s-%s", kind, rnd);
+  if (mkdirat (st->tmpfd, hidden, 0700) < 0)
+    return nook_error (err, errno, "create `%s/tmp/%s`", st->root, hidden);
+  fd = openat (st->tmpfd, hidden, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0)
+    return errno == ENOENT ? 1 : nook_error (err, errno, "open `%s/tmp/%s`", st->root, hidden);
+  if (nook_lock (fd, true, err) < 0)
+    {
+      unlinkat (st->tmpfd, hidden, AT_REMOVEDIR);
+      return -1;
+    }
+  if (renameat (st->tmpfd, hidden, st->tmpfd, hidden + 1) < 0)
+    {
+      int e = errno;
+      unlinkat (st->tmpfd, hidden, AT_REMOVEDIR);
+      return e == ENOENT ? 1 : nook_error (err, e, "rename `%s/tmp/%s`", st->root, hidden);
+    }
+  tmp->fd = steal_fd (&fd);
+  tmp->name = xstrdup (hidden + 1);
+  return 0;
+}
+
 int
 storage_tmp_create (struct storage *st, const char *kind, struct storage_tmp *tmp,
                     nook_error_t *err)
 {
-  _cleanup_free_ char *hidden = NULL;
-  char rnd[17];
+  int r = 1;
 
   tmp->name = NULL;
   tmp->fd = -1;
-  if (nook_random_hex (rnd, 8, err) < 0)
-    return -1;
-  /* Made under a dot name and renamed once locked, so a concurrent sweep
-     never sees it unlocked.  */
-  hidden = xasprintf (".%s-%s", kind, rnd);
-  if (mkdirat (st->tmpfd, hidden, 0700) < 0)
-    return nook_error (err, errno, "create `%s/tmp/%s`", st->root, hidden);
-  tmp->fd = nook_open_dir (st->tmpfd, hidden, err);
-  if (tmp->fd < 0 || nook_lock (tmp->fd, true, err) < 0)
-    {
-      unlinkat (st->tmpfd, hidden, AT_REMOVEDIR);
-      nook_closep (&tmp->fd);
-      return -1;
-    }
-  tmp->name = xstrdup (hidden + 1);
-  if (renameat (st->tmpfd, hidden, st->tmpfd, tmp->name) < 0)
-    {
-      int e = errno;
-      unlinkat (st->tmpfd, hidden, AT_REMOVEDIR);
-      nook_closep (&tmp->fd);
-      free (steal_pointer (&tmp->name));
-      return nook_error (err, e, "rename `%s/tmp/%s`", st->root, hidden);
-    }
-  return 0;
+  for (int i = 0; i < 100 && r == 1; i++)
+    r = tmp_try_create (st, kind, tmp, err);
+  if (r == 1)
+    return nook_error (err, 0, "create a work dir in `%s/tmp`: taken by sweeps 100 times",
+                       st->root);
+  return r;
 }
 
 void
@@ -131,22 +146,18 @@ storage_is_id (const char *name)
   return strlen (name) == 64 && nook_is_hex (name, 64);
 }
 
-/* Should the sweep take tmp/NAME?  Only when nobody holds its lock; and a
-   ".KIND-..." dir, unlocked for the instant between its mkdir and its
-   lock, only once it is a minute old: a crash in that instant orphans it.  */
+/* Should the sweep take tmp/NAME?  Only when nobody holds its lock.  */
 static bool
-abandoned (int tmpfd, const char *name, int fd)
+abandoned (int fd)
 {
   nook_error_t err = NULL;
-  struct stat s;
 
   if (nook_trylock (fd, true, &err) != 1)
     {
       nook_error_free (&err);
       return false;
     }
-  return name[0] != '.'
-         || (fstatat (tmpfd, name, &s, AT_SYMLINK_NOFOLLOW) == 0 && s.st_mtime + 60 < time (NULL));
+  return true;
 }
 
 void
@@ -164,9 +175,14 @@ storage_tmp_sweep (struct storage *st)
     {
       _cleanup_close_ int fd
           = openat (st->tmpfd, names[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-      if (fd < 0 || !abandoned (st->tmpfd, names[i], fd))
+      if (fd < 0 || !abandoned (fd))
         continue;
-      if (nook_rm_tree_at (st->tmpfd, names[i], &err) < 0)
+      /* A ".KIND-..." dir is always empty, and unlocked for the instant
+         between its mkdir and its lock: its maker, if alive, finds it gone
+         and makes another; if dead (killed in that instant), it is ours.  */
+      if (names[i][0] == '.')
+        unlinkat (st->tmpfd, names[i], AT_REMOVEDIR);
+      else if (nook_rm_tree_at (st->tmpfd, names[i], &err) < 0)
         {
           nook_debug ("sweep: %s", err->msg);
           nook_error_free (&err);

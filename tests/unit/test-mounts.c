@@ -1,9 +1,13 @@
 /* pkg/container/mounts.c and pkg/volume: -v and --mount parsed as
    Podman parses them, the record's round trip, and the volume store
-   (names, create/load/list/remove, filters).  */
+   (names, create/load/list/remove, filters); and the store's work dirs
+   (pkg/storage/store.c) against its sweep.  */
 #include "unit.h"
 
+#include <sys/file.h>
+
 #include "container/mounts.h"
+#include "storage/storage.h"
 #include "volume/volume.h"
 
 static char *
@@ -271,6 +275,65 @@ TEST (volume_store)
                     "no volume with name \"v1\" found: no such volume");
   /* A name that is a path never reaches the file system.  */
   CHECK_FAIL_ERRNO (volume_load (&st, "../../etc", &v, &err), &err, ENOENT, "no such volume");
+  storage_close (&st);
+}
+
+/* ---- the store's work dirs ---- */
+
+TEST (tmp_sweep_takes_only_the_dead)
+{
+  struct storage st;
+  struct storage_tmp live;
+  nook_error_t err = NULL;
+  int held;
+
+  if (!CHECK_OK (storage_open (&st, unit_path ("store"), &err), &err))
+    return;
+  /* Killed between its mkdir and its lock; killed at work; alive at work;
+     alive between its lock and its rename.  */
+  mkdir (unit_path ("store/tmp/.load-0000000000000001"), 0700);
+  mkdir (unit_path ("store/tmp/load-0000000000000002"), 0700);
+  unit_write_file (unit_path ("store/tmp/load-0000000000000002/blob"), "x", 1, 0600);
+  CHECK_OK (storage_tmp_create (&st, "load", &live, &err), &err);
+  mkdir (unit_path ("store/tmp/.pull-0000000000000003"), 0700);
+  held = open (unit_path ("store/tmp/.pull-0000000000000003"), O_RDONLY | O_DIRECTORY);
+  CHECK (held >= 0 && flock (held, LOCK_EX) == 0);
+  storage_tmp_sweep (&st);
+  CHECK (!unit_exists (unit_path ("store/tmp/.load-0000000000000001")));
+  CHECK (!unit_exists (unit_path ("store/tmp/load-0000000000000002")));
+  CHECK (unit_exists (unit_fmt ("%s/tmp/%s", st.root, live.name)));
+  CHECK (unit_exists (unit_path ("store/tmp/.pull-0000000000000003")));
+  close (held);
+  storage_tmp_discard (&st, &live);
+  storage_close (&st);
+}
+
+/* A sweep running all along never takes a work dir from its maker, and
+   the maker, its dot dir taken, makes another.  */
+TEST (tmp_create_races_the_sweep)
+{
+  struct storage st;
+  nook_error_t err = NULL;
+  pid_t pid;
+  int status;
+
+  if (!CHECK_OK (storage_open (&st, unit_path ("store"), &err), &err))
+    return;
+  pid = fork ();
+  if (pid == 0)
+    for (;;)
+      storage_tmp_sweep (&st);
+  for (int i = 0; i < 300; i++)
+    {
+      struct storage_tmp t;
+      if (!CHECK_OK (storage_tmp_create (&st, "race", &t, &err), &err))
+        break;
+      CHECK (unit_exists (unit_fmt ("%s/tmp/%s", st.root, t.name)));
+      CHECK (mkdirat (t.fd, "work", 0700) == 0);
+      storage_tmp_discard (&st, &t);
+    }
+  kill (pid, SIGKILL);
+  waitpid (pid, &status, 0);
   storage_close (&st);
 }
 
