@@ -12,9 +12,10 @@ build_pc="yajl:libyajl-dev libarchive:libarchive-dev libcap:libcap-dev libseccom
 # command -> Debian package
 build_cmd="cc:gcc make:make pkg-config:pkg-config objdump:binutils"
 run_cmd="newuidmap:uidmap newgidmap:uidmap fuse-overlayfs:fuse-overlayfs fusermount3:fuse3 slirp4netns:slirp4netns"
-test_cmd="bats:bats setpriv:util-linux gzip:gzip zstd:zstd clang-format:clang-format script:bsdutils docker-registry:docker-registry openssl:openssl htpasswd:apache2-utils python3:python3 curl:curl runc:runc crun:crun jq:jq tmux:tmux pasta:passt"
+test_cmd="bats:bats setpriv:util-linux gzip:gzip zstd:zstd clang-format:clang-format script:bsdutils docker-registry:docker-registry openssl:openssl htpasswd:apache2-utils python3:python3 curl:curl runc:runc crun:crun jq:jq tmux:tmux pasta:passt skopeo:skopeo podman:podman"
 # (--network pasta: passt; the registry tests: docker-registry, test certificates, htpasswd files, the token server)
 # (nook-runtime's command line compared with runc's, and bench/runtime.sh against crun and runc; jq reads their JSON)
+# (the interop tests: archives written by skopeo and Podman, and nook's read by them)
 
 missing_cmds () {
     for pair in $1; do
