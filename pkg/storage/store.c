@@ -146,20 +146,6 @@ storage_is_id (const char *name)
   return strlen (name) == 64 && nook_is_hex (name, 64);
 }
 
-/* Should the sweep take tmp/NAME?  Only when nobody holds its lock.  */
-static bool
-abandoned (int fd)
-{
-  nook_error_t err = NULL;
-
-  if (nook_trylock (fd, true, &err) != 1)
-    {
-      nook_error_free (&err);
-      return false;
-    }
-  return true;
-}
-
 void
 storage_tmp_sweep (struct storage *st)
 {
@@ -175,8 +161,12 @@ storage_tmp_sweep (struct storage *st)
     {
       _cleanup_close_ int fd
           = openat (st->tmpfd, names[i], O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-      if (fd < 0 || !abandoned (fd))
-        continue;
+      /* Taken only when nobody holds its lock.  */
+      if (fd < 0 || nook_trylock (fd, true, &err) != 1)
+        {
+          nook_error_free (&err);
+          continue;
+        }
       /* A ".KIND-..." dir is always empty, and unlocked for the instant
          between its mkdir and its lock: its maker, if alive, finds it gone
          and makes another; if dead (killed in that instant), it is ours.  */
