@@ -111,7 +111,7 @@ setup () { require_rootless; }
 @test "ps of a running container shows Up, its pid and the running state" {
     nook run --name ps-running busybox sleep 30 3>&- &
     local i
-    for i in $(seq 100); do
+    for i in $(seq 200); do
         [ -n "$(nook ps -q --filter name=ps-running)" ] && break
         sleep 0.05
     done

@@ -137,7 +137,7 @@ image_id () {
 @test "inspect of a running container shows its pid and running state" {
     nook run --name insp-running busybox sleep 30 3>&- &
     local i
-    for i in $(seq 100); do
+    for i in $(seq 200); do
         [ "$(nook inspect -f '{{.State.Status}}' insp-running 2>/dev/null)" = running ] && break
         sleep 0.05
     done

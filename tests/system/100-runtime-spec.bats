@@ -166,6 +166,8 @@ rt () { '$RUNTIME' --root '$STATE' "\$@"; }
 rt run -d --pid-file '$BATS_TEST_TMPDIR/pid' -b '$first' first
 trap 'rt delete -f first' EXIT
 pid=\$(cat '$BATS_TEST_TMPDIR/pid')
+# Its shell has yet to exec sleep, the init the second must see.
+i=0; while [ "\$(cat /proc/\$pid/comm)" != sleep ] && [ \$i -lt 200 ]; do sleep 0.05; i=\$((i + 1)); done
 sed -i "s|/proc/PID/|/proc/\$pid/|g" '$second/config.json' '$third/config.json'
 for ns in uts pid net user; do echo first-\$ns=\$(readlink /proc/\$pid/ns/\$ns); done
 for ns in net user; do echo own-\$ns=\$(readlink /proc/self/ns/\$ns); done
@@ -327,7 +329,9 @@ EOF
     python3 "$BATS_TEST_TMPDIR/recvtty.py" "$sock" "$out" &
     while [ ! -e "$sock.ready" ]; do sleep 0.05; done
     run -0 unshare -Urm sh -c "'$RUNTIME' --root '$STATE' create --console-socket '$sock' -b '$BUNDLE' t1 &&
-        '$RUNTIME' --root '$STATE' start t1 && sleep 0.5; '$RUNTIME' --root '$STATE' delete -f t1"
+        '$RUNTIME' --root '$STATE' start t1 &&
+        for i in \$(seq 200); do '$RUNTIME' --root '$STATE' state t1 | grep -q '\"stopped\"' && break; sleep 0.05; done
+        '$RUNTIME' --root '$STATE' delete -f t1"
     wait
     run cat "$out"
     [[ "${lines[0]}" == /dev/pts/0* ]]

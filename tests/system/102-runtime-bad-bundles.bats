@@ -81,7 +81,7 @@ hang_create () {
     # Alive, and what they are: the hook (once it exec'd) and its child.
     for p in "${HOOK_PIDS[2]}:sleep 301 " "${HOOK_PIDS[3]}:sleep 300 "; do
         want=${p#*:} p=${p%%:*}
-        for i in $(seq 100); do
+        for i in $(seq 200); do
             [ "$(tr '\0' ' ' < "/proc/$p/cmdline")" != "$want" ] || break
             sleep 0.02
         done
@@ -96,7 +96,7 @@ hang_create () {
     [ "$SECONDS" -lt 10 ]
     # Killed; reaped by whoever inherited the child: a moment for that.
     for p in "${!start[@]}"; do
-        for i in $(seq 100); do
+        for i in $(seq 250); do
             [ "$(proc_field "$p" 22)" = "${start[$p]}" ] && [ "$(proc_field "$p" 3)" != Z ] || break
             sleep 0.02
         done
@@ -149,32 +149,32 @@ hang_create () {
 @test "a hook that hangs is killed at its timeout, with what it started" {
     # The hook leaves a child behind too: the whole group goes.
     hang_hook "$BATS_TEST_TMPDIR/hang.sh"
-    rt_config 'true' '' "\"hooks\": {\"createRuntime\": [{\"path\": \"$BATS_TEST_TMPDIR/hang.sh\", \"timeout\": 2}]}"
+    rt_config 'true' '' "\"hooks\": {\"createRuntime\": [{\"path\": \"$BATS_TEST_TMPDIR/hang.sh\", \"timeout\": 4}]}"
     hang_create "$BATS_TEST_TMPDIR/hang.sh"
     assert_output_contains 'hook `hooks.createRuntime[0]`'
-    assert_output_contains "timed out after 2 s"
+    assert_output_contains "timed out after 4 s"
     # In the runtime's pid namespace: $$ and $! are the host's numbers.
     [ "${HOOK_PIDS[0]} ${HOOK_PIDS[1]}" = "${HOOK_PIDS[2]} ${HOOK_PIDS[3]}" ]
 }
 
 @test "a createContainer hook that hangs, in the container, times out too" {
-    local hook="\"hooks\": {\"createContainer\": [{\"path\": \"$BATS_TEST_TMPDIR/hang.sh\", \"timeout\": 2}]}"
+    local hook="\"hooks\": {\"createContainer\": [{\"path\": \"$BATS_TEST_TMPDIR/hang.sh\", \"timeout\": 4}]}"
     hang_hook "$BATS_TEST_TMPDIR/hang.sh"
     rt_config 'true' '' "$hook"
     hang_create "$BATS_TEST_TMPDIR/hang.sh"
     assert_output_contains 'hook `hooks.createContainer[0]`'
-    assert_output_contains "timed out after 2 s"
+    assert_output_contains "timed out after 4 s"
     # In the container's pid namespace, whose pid 1 is the init.
     [ "${HOOK_PIDS[0]}" -gt 1 ]
     [ "${HOOK_PIDS[0]}" -lt 10 ]
     [ "${HOOK_PIDS[0]}" != "${HOOK_PIDS[2]}" ]
-    create_fails 'timed out after 2 s'
+    create_fails 'timed out after 4 s'
     # Without a pid namespace the init's end takes nothing along: only
     # the kill of the hook's group at its timeout ends them.  (No /proc
     # either: mounting one takes a pid namespace of our own.)
     rt_config 'true' '' "$hook, \"mounts\": []" '' '{"type": "mount"}, {"type": "ipc"}, {"type": "uts"}'
     hang_create "$BATS_TEST_TMPDIR/hang.sh"
-    assert_output_contains "timed out after 2 s"
+    assert_output_contains "timed out after 4 s"
     [ "${HOOK_PIDS[0]} ${HOOK_PIDS[1]}" = "${HOOK_PIDS[2]} ${HOOK_PIDS[3]}" ]
 }
 

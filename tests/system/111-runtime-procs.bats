@@ -64,7 +64,7 @@ status_of () {
 
 wait_status () {
     local i
-    for i in $(seq 100); do
+    for i in $(seq 200); do
         [ "$(status_of "$1")" = "$2" ] && return 0
         sleep 0.1
     done
@@ -78,11 +78,11 @@ ended () {
     [ -z "$state" ] || [ "$state" = Z ]
 }
 
-# Wait up to 5 s for every PID given to end.
+# Wait up to 10 s for every PID given to end.
 wait_ended () {
     local p i
     for p in "$@"; do
-        for i in $(seq 50); do ended "$p" && break; sleep 0.1; done
+        for i in $(seq 100); do ended "$p" && break; sleep 0.1; done
         ended "$p" || { echo "process $p still runs: $(tr '\0' ' ' < "/proc/$p/cmdline")"; return 1; }
     done
 }
@@ -153,7 +153,7 @@ ignored_but_glibcs () {
         "$RUNTIME" "$STATE"
     [ "$(ignored_but_glibcs "$output")" = 0 ] || { echo "$output"; false; }
     local i line
-    for i in $(seq 100); do
+    for i in $(seq 200); do
         grep -q SigIgn "$BATS_TEST_TMPDIR/ctr.out" && break
         sleep 0.05
     done
@@ -198,17 +198,17 @@ ignored_but_glibcs () {
     rtq exec -d sig sh -c "trap 'echo e1 >> /tmp/log' USR1; $loop"
     rtq exec -d sig sh -c "trap 'echo e2 >> /tmp/log' USR1; $loop"
     # The shells have set their traps once ps shows their sleeps.
-    for i in $(seq 50); do
+    for i in $(seq 100); do
         [ "$(rt_plain ps sig -o pid,args | grep -c 'sleep 0.1')" -ge 3 ] && break
         sleep 0.1
     done
     log="$BUNDLE/rootfs/tmp/log"
     rt_plain kill sig USR1
-    for i in $(seq 50); do [ -s "$log" ] && break; sleep 0.1; done
+    for i in $(seq 100); do [ -s "$log" ] && break; sleep 0.1; done
     sleep 0.5
     [ "$(cat "$log")" = init ]
     rt_plain kill --all sig USR1
-    for i in $(seq 50); do [ "$(wc -l < "$log")" -ge 4 ] && break; sleep 0.1; done
+    for i in $(seq 100); do [ "$(wc -l < "$log")" -ge 4 ] && break; sleep 0.1; done
     sleep 0.3
     [ "$(sort "$log" | tr '\n' ' ')" = "e1 e2 init init " ]
     rt_plain kill --all sig KILL
@@ -225,7 +225,7 @@ ignored_but_glibcs () {
     rt_plain exec df sh -c 'sleep 1004 > /dev/null 2>&1 & echo $! > /tmp/daemon'
     daemon=$(cat "$BUNDLE/rootfs/tmp/daemon")
     [ -n "$daemon" ]
-    [ "$(tr '\0' ' ' < "/proc/$daemon/cmdline")" = "sleep 1004 " ]
+    wait_cmdline "$daemon" "sleep 1004 "
     [ "$(ps_pids df)" = "$(printf '%s\n' "$init" "$P1" "$P2" "$daemon" | jq -sc sort)" ]
     run rt_plain delete --force df
     assert_status 0
@@ -299,7 +299,7 @@ ignored_but_glibcs () {
     assert_status 0
     [ -z "$output" ]
     [ "$(status_of m3)" = running ]
-    [ "$(tr '\0' ' ' < "/proc/$(rt_plain state m3 | jq .pid)/cmdline")" = "sleep 1000 " ]
+    wait_cmdline "$(rt_plain state m3 | jq .pid)" "sleep 1000 "
 }
 
 # ---- config.json as create read it ----

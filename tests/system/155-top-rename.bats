@@ -44,7 +44,7 @@ start_container () {
     start_container c1
     run -0 nook exec -d -u nobody c1 sh -c 'sleep 201 & exec sleep 202'
     local i
-    for i in $(seq 50); do
+    for i in $(seq 100); do
         run -0 nook top c1 pid,ppid user group args
         [[ "$output" == *"sleep 201"* && "$output" == *"sleep 202"* ]] && break
         sleep 0.1

@@ -23,12 +23,26 @@ run_detached () {
     wait_state "$name" running
 }
 
+# run_detached, and wait until the script has said "ready": "running"
+# comes when sh is exec'd, before its traps are set, and a signal sent
+# then is dropped (sh is PID 1: no trap, no default action).
+run_ready () {
+    local name=$1 i
+    run_detached "$@" || return 1
+    for i in $(seq 200); do
+        "$NOOK" logs "$name" 2>/dev/null | grep -qx ready && return 0
+        sleep 0.05
+    done
+    echo "$name never said ready"; return 1
+}
+
 # Milliseconds since the epoch.
 now_ms () { date +%s%3N; }
 
-# A shell loop that exits with CODE on TERM (sleeps in short steps so that
-# the trap runs at once).
-trap_term () { echo "trap 'exit $1' TERM; echo ready; while :; do sleep 0.05; done"; }
+# A shell loop that exits with CODE on SIGNAL (default TERM), and says
+# "ready" once it traps it (sleeps in short steps so that the trap runs
+# at once).
+trap_term () { echo "trap 'exit $1' ${2:-TERM}; echo ready; while :; do sleep 0.05; done"; }
 
 # ---- run -d ------------------------------------------------------------------
 
@@ -76,25 +90,33 @@ monitor_rss () {
     awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"
 }
 
+# Wait (at most 10 s) until the monitor PID is at rest: under 512 KiB.
+# It rests after a quarter of a second without an event, given the CPU.
+assert_monitor_rests () {
+    local i rss
+    for i in $(seq 100); do
+        rss=$(monitor_rss "$1")
+        [ "$rss" = asan ] || [ "$rss" -lt 512 ] && return 0
+        sleep 0.1
+    done
+    echo "monitor VmRSS at rest: $rss KiB"; return 1
+}
+
 @test "a quiet container's monitor gives its memory back, and wakes for attach, output and stop" {
-    run_detached q1 "trap 'exit 3' TERM; echo one; while [ ! -e /tmp/go ]; do sleep 0.05; done; echo two; while :; do sleep 0.05; done"
-    local monpid out=$BATS_TEST_TMPDIR/attach.out rss
+    run_ready q1 "trap 'exit 3' TERM; echo ready; while [ ! -e /tmp/go ]; do sleep 0.05; done; echo two; while :; do sleep 0.05; done"
+    local monpid out=$BATS_TEST_TMPDIR/attach.out
     monpid=$("$NOOK" inspect --format '{{.State.ConmonPid}}' q1)
     # At rest after a quarter of a second without an event: its code and
     # free memory are given back (set up, it holds about 1.3 MiB).
-    sleep 1
-    rss=$(monitor_rss "$monpid")
-    [ "$rss" = asan ] || [ "$rss" -lt 512 ] || { echo "monitor VmRSS at rest: $rss KiB"; false; }
+    assert_monitor_rests "$monpid"
     "$NOOK" attach --no-stdin q1 > "$out" 2>&1 &
     local apid=$!
     sleep 1 # at rest again, with a client
     "$NOOK" exec q1 touch /tmp/go
     wait_for_text "$out" two
     run -0 nook logs q1
-    assert_output_equals $'one\ntwo'
-    sleep 1
-    rss=$(monitor_rss "$monpid")
-    [ "$rss" = asan ] || [ "$rss" -lt 512 ] || { echo "monitor VmRSS at rest: $rss KiB"; false; }
+    assert_output_equals $'ready\ntwo'
+    assert_monitor_rests "$monpid"
     run -0 nook stop q1
     wait_for_exit "$apid" 10
     [ "$wait_status" -eq 3 ] || { echo "attach: $wait_status"; cat "$out"; false; }
@@ -167,7 +189,7 @@ ran"
 # ---- stop ----------------------------------------------------------------------
 
 @test "stop: a container that traps TERM exits at once with its code" {
-    run_detached s1 "$(trap_term 42)"
+    run_ready s1 "$(trap_term 42)"
     local t0; t0=$(now_ms)
     run -0 nook stop -t 10 s1
     assert_output_equals "s1"
@@ -202,7 +224,7 @@ ran"
 }
 
 @test "--stop-signal and --stop-timeout are what stop uses" {
-    run_detached sig "trap 'exit 7' USR1; while :; do sleep 0.05; done" --stop-signal USR1
+    run_ready sig "$(trap_term 7 USR1)" --stop-signal USR1
     run -0 nook inspect --format '{{.Config.StopSignal}}' sig
     [[ "$output" == *USR1* || "$output" == 10 ]] || { echo "StopSignal: $output"; false; }
     run -0 nook stop sig
@@ -252,6 +274,12 @@ ran"
     run -0 nook restart rs
     assert_output_equals "rs"
     wait_state rs running
+    # "running" comes before the script's echo reaches the log.
+    local i
+    for i in $(seq 200); do
+        [ "$("$NOOK" logs rs | grep -c started)" -ge 3 ] && break
+        sleep 0.05
+    done
     run -0 nook logs rs
     [ "$(grep -c started <<< "$output")" -eq 3 ] || { echo "logs: $output"; false; }
 }
@@ -259,18 +287,18 @@ ran"
 # ---- kill ------------------------------------------------------------------------
 
 @test "kill: SIGKILL by default, -s by name and by number, the name printed as given" {
-    run_detached k1 "$(trap_term 43)"
+    run_ready k1 "$(trap_term 43)"
     run -0 nook kill -s TERM k1
     assert_output_equals "k1"
     run -0 nook wait k1
     assert_output_equals "43"
 
-    run_detached k2 "$(trap_term 44)"
+    run_ready k2 "$(trap_term 44)"
     run -0 nook kill --signal 15 k2
     run -0 nook wait k2
     assert_output_equals "44"
 
-    run_detached k3 "trap 'exit 45' USR1; while :; do sleep 0.05; done"
+    run_ready k3 "$(trap_term 45 USR1)"
     run -0 nook kill -s SIGUSR1 k3
     run -0 nook wait k3
     assert_output_equals "45"

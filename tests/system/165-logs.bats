@@ -49,7 +49,7 @@ messages_of () {
 
 @test "k8s-file: each record is 'RFC3339Nano stdout|stderr F|P message', a partial line marked P" {
     run -0 nook run --name k busybox sh -c \
-        'echo out; sleep 0.3; echo err >&2; sleep 0.3; printf partial; sleep 0.3; echo " end"; sleep 0.3; echo "  spaced  "'
+        'echo out; sleep 0.3; echo err >&2; sleep 0.3; printf partial; sleep 1; echo " end"; sleep 0.3; echo "  spaced  "'
     assert_output_contains "out"
     local f; f=$(log_path k)
     [ -f "$f" ]

@@ -28,6 +28,16 @@ wait_restarts () {
     echo "container $1 restarted $got times, not $2"; "$NOOK" ps -a; return 1
 }
 
+# Wait (at most 10 s) until NAME's log has N lines "ready".
+wait_ready () {
+    local i
+    for i in $(seq 200); do
+        [ "$("$NOOK" logs "$1" 2>/dev/null | grep -cx ready)" -ge "$2" ] && return 0
+        sleep 0.05
+    done
+    echo "$1 said ready $("$NOOK" logs "$1" | grep -cx ready) times, not $2"; return 1
+}
+
 # The container is exited and stays so, not restarted, for a while.
 assert_stays_exited () {
     local n; n=$(restarts_of "$1")
@@ -105,9 +115,14 @@ run"
 }
 
 @test "--restart always backs off: a container that exits at once does not spin" {
+    local t0 n; t0=$(date +%s%3N)
     run -0 nook run -d --name bo --restart always busybox true
-    sleep 2
-    local n; n=$(restarts_of bo)
+    # Two restarts take 300 ms of back-off (and a loaded machine's time);
+    # a spinning monitor would make hundreds in 2 s.
+    wait_restarts bo 2
+    n=$(( 2000 - ($(date +%s%3N) - t0) ))
+    [ "$n" -le 0 ] || sleep "$((n / 1000)).$(printf '%03d' $((n % 1000)))"
+    n=$(restarts_of bo)
     [ "$n" -ge 2 ] && [ "$n" -le 15 ] || { echo "$n restarts in 2 s"; false; }
     # rm -f works whatever the moment, and leaves nothing behind.
     run -0 nook rm -f -t 0 bo
@@ -141,16 +156,16 @@ run"
 }
 
 @test "--init forwards signals: stop and kill -s reach a shell that traps them" {
-    run -0 nook run -d --init --name it busybox sh -c "trap 'exit 21' TERM; trap 'exit 22' USR1; while :; do sleep 0.05; done"
-    wait_state it running
+    # nook-init forwards what it gets; the shell must have its traps set.
+    run -0 nook run -d --init --name it busybox sh -c "trap 'exit 21' TERM; trap 'exit 22' USR1; echo ready; while :; do sleep 0.05; done"
+    wait_ready it 1
     local t0; t0=$(date +%s%3N)
     run -0 nook stop -t 5 it
     [ $(( $(date +%s%3N) - t0 )) -lt 4000 ] || { echo "stop waited for the timeout"; false; }
     run -0 nook inspect --format '{{.State.ExitCode}}' it
     assert_output_equals "21"
     run -0 nook start it
-    wait_state it running
-    sleep 0.2
+    wait_ready it 2
     run -0 nook kill -s USR1 it
     run -0 nook wait it
     assert_output_equals "22"
@@ -176,7 +191,11 @@ zombies_in () {
 @test "without --init the same orphans stay zombies (the test above can fail)" {
     run -0 nook run -d --name nz busybox sh -c "$ORPHANS"
     wait_state nz running
-    sleep 1
+    local i
+    for i in $(seq 100); do
+        [ "$(zombies_in nz)" -ge 1 ] && break
+        sleep 0.1
+    done
     [ "$(zombies_in nz)" -ge 1 ] || { nook exec nz ps -o pid,stat,args; false; }
     # And rm -f still cleans everything up.
     run -0 nook rm -f -t 0 nz

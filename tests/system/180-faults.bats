@@ -27,7 +27,7 @@ runroot () { echo "${XDG_RUNTIME_DIR:?}/nook"; }
 # socket, runtime state), no mount naming it, no process of its store.
 assert_container_gone () {
     local id=$1 i left
-    for i in $(seq 100); do
+    for i in $(seq 200); do
         left=$(find "$(runroot)" -maxdepth 2 -name "*$id*" 2>/dev/null; grep -F "$id" /proc/self/mountinfo; true)
         [ -z "$left" ] && break
         sleep 0.05
@@ -143,7 +143,7 @@ path_without_mappers () {
     [ "$monpid" -gt 1 ] && kill -0 "$monpid"
     [ -S "$(runroot)/monitor/$id" ] || { ls -la "$(runroot)/monitor" | grep "$id"; false; }
     kill -9 "$monpid"
-    local i; for i in $(seq 100); do kill -0 "$monpid" 2>/dev/null || break; sleep 0.05; done
+    local i; for i in $(seq 200); do kill -0 "$monpid" 2>/dev/null || break; sleep 0.05; done
     # ps answers at once and does not call it running.
     ps_answers 5
     local row; row=$(echo "$output" | awk '$NF == "orphan"')
@@ -161,7 +161,7 @@ path_without_mappers () {
     assert_output_equals "orphan"
     assert_container_gone "$id"
     # The container's processes are gone too.
-    for i in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
+    for i in $(seq 200); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
     ! kill -0 "$pid" 2>/dev/null || { echo "container pid $pid survives"; ps -o pid,args -p "$pid"; false; }
     [ -z "$(pgrep -u "$(id -u)" -f "sleep $TOKEN")" ]
     [ ! -e "$(runroot)/monitor/$id" ]

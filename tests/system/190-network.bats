@@ -39,10 +39,10 @@ s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM if sys.argv[1] == "udp" else
 s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' "${1:-tcp}"
 }
 
-# GET http://127.0.0.1:PORT/PATH, retried while the server starts (5 s).
+# GET http://127.0.0.1:PORT/PATH, retried while the server starts (10 s).
 fetch () {
     local i
-    for i in $(seq 50); do
+    for i in $(seq 100); do
         curl -sf --noproxy '*' --max-time 2 "http://127.0.0.1:$1/${2:-}" && return 0
         sleep 0.1
     done
@@ -90,7 +90,7 @@ net_helpers_of () {
 # No slirp4netns or pasta of this file's containers is left.
 assert_no_net_helpers () {
     local i left
-    for i in $(seq 50); do
+    for i in $(seq 200); do
         left=$(pgrep -u "$(id -u)" -af "(slirp4netns|pasta).*$XDG_RUNTIME_DIR/nook/monitor" || true)
         [ -z "$left" ] && return 0
         sleep 0.05
@@ -217,10 +217,10 @@ assert_no_net_helpers () {
         kill -9 "$monpid"
         run -0 nook rm -f -t 0 "k-$m"
         local i
-        for i in $(seq 50); do [ -z "$(net_helpers_of "$id")" ] && break; sleep 0.1; done
+        for i in $(seq 100); do [ -z "$(net_helpers_of "$id")" ] && break; sleep 0.1; done
         [ -z "$(net_helpers_of "$id")" ] || { net_helpers_of "$id"; false; }
         [ -z "$(pgrep -u "$(id -u)" -f "nook-monitor.*--id $id" || true)" ]
-        for i in $(seq 50); do port_is_free "$p" 2>/dev/null && port_is_free "$u" udp 2>/dev/null && break; sleep 0.1; done
+        for i in $(seq 100); do port_is_free "$p" 2>/dev/null && port_is_free "$u" udp 2>/dev/null && break; sleep 0.1; done
         run -0 port_is_free "$p"
         run -0 port_is_free "$u" udp
     done
@@ -243,8 +243,9 @@ assert_no_net_helpers () {
 @test "--network container:NAME shares the other container's network; ns:PATH joins a namespace file" {
     run -0 nook run -d --name base busybox sh -c \
         'mkdir /w && echo on-base-loopback > /w/index.html && exec httpd -f -p 127.0.0.1:8080 -h /w'
-    sleep 0.3
-    run -0 nook run --rm --network container:base busybox wget -qO- http://127.0.0.1:8080/
+    # Until httpd listens.
+    run -0 nook run --rm --network container:base busybox sh -c \
+        'for i in $(seq 100); do wget -qO- http://127.0.0.1:8080/ && exit 0; sleep 0.1; done; exit 1'
     assert_output_equals "on-base-loopback"
     run -0 nook run --name joined --network container:base busybox ip -o -4 addr show tap0
     assert_output_contains "10.0.2.100"

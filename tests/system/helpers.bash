@@ -47,10 +47,11 @@ leftover_processes () {
 }
 
 assert_no_leftovers () {
-    # A monitor answers nook first and then finishes its bookkeeping: give
-    # processes and work dirs on their way out a moment, not more.
+    # A monitor answers nook first and then finishes its bookkeeping
+    # (the runtime's delete, the removed record's purge): give processes
+    # and work dirs on their way out time on a loaded machine.
     local i procs
-    for i in $(seq 50); do
+    for i in $(seq 200); do
         procs=$(leftover_processes)
         [ -z "$procs" ] && [ -z "$(ls -A "$NOOK_STORE/tmp" 2>/dev/null)" ] && return 0
         sleep 0.05
@@ -126,6 +127,34 @@ wait_for_text () {
     done
     echo "timed out waiting for '$text' in $file; it holds:"; cat "$file" 2>/dev/null
     return 1
+}
+
+# Wait (polling, at most SECONDS, default 10) until FILE has COUNT lines
+# that contain TEXT (and not more).
+wait_for_count () {
+    local file=$1 text=$2 want=$3 tries=$(( ${4:-10} * 20 )) got=0
+    while [ "$tries" -gt 0 ]; do
+        got=$(grep -cF -- "$text" "$file" 2>/dev/null) || true
+        [ "$got" -ge "$want" ] && break
+        sleep 0.05; tries=$((tries - 1))
+    done
+    [ "$got" = "$want" ] && return 0
+    echo "$file has $got lines with '$text', not $want; it holds:"; cat "$file" 2>/dev/null
+    return 1
+}
+
+# Wait (at most 10 s) until process PID's command line, its arguments
+# joined by spaces (with one after the last), is CMDLINE: a process that
+# is running may not have made its last exec yet (sh -c 'exec sleep 1',
+# or a child forked for `sleep 1 &`).
+wait_cmdline () {
+    local i got=
+    for i in $(seq 200); do
+        got=$(tr '\0' ' ' < "/proc/$1/cmdline" 2>/dev/null) || true
+        [ "$got" = "$2" ] && return 0
+        sleep 0.05
+    done
+    echo "process $1 runs '$got', not '$2'"; return 1
 }
 
 # Wait (at most SECONDS, default 10) for the background process PID to end
