@@ -16,13 +16,58 @@
 
 struct attach
 {
+  struct nook_ctx *ctx;
+  const char *id;
   int sock;
   int in; /* our stdin while it is read; -1 */
   bool tty;
   bool sig_proxy;
   struct tty_detach_keys keys;
   struct tty_detach_matcher matcher;
+  /* Messages the monitor has not taken yet (it stops reading us while
+     the container's stdin is full): type, length (2 bytes), data each.
+     Our stdin is not read while one waits, so the input waits for the
+     container while its output still reaches us.  */
+  char *queue;
+  size_t queue_len;
 };
+
+/* Send what waits, as far as the monitor takes it.  */
+static int
+queue_flush (struct attach *a, nook_error_t *err)
+{
+  size_t off = 0;
+  uint16_t n;
+  int r = 1;
+
+  while (off < a->queue_len && r > 0)
+    {
+      memcpy (&n, a->queue + off + 1, sizeof (n));
+      r = container_monitor_try_send (a->sock, a->queue[off], a->queue + off + 3, n, err);
+      if (r > 0)
+        off += 3 + n;
+    }
+  a->queue_len -= off;
+  memmove (a->queue, a->queue + off, a->queue_len);
+  return r < 0 ? -1 : 0;
+}
+
+/* Send a message to the monitor, after those that wait.  */
+static int
+attach_send (struct attach *a, char type, const void *data, size_t len, nook_error_t *err)
+{
+  uint16_t n = (uint16_t)len;
+
+  if (len > MON_PACKET_MAX)
+    return nook_error (err, EMSGSIZE, "message to the monitor");
+  a->queue = xrealloc (a->queue, a->queue_len + 3 + len);
+  a->queue[a->queue_len] = type;
+  memcpy (a->queue + a->queue_len + 1, &n, sizeof (n));
+  if (len)
+    memcpy (a->queue + a->queue_len + 3, data, len);
+  a->queue_len += 3 + len;
+  return queue_flush (a, err);
+}
 
 static int
 send_size (struct attach *a, nook_error_t *err)
@@ -37,7 +82,7 @@ send_size (struct attach *a, nook_error_t *err)
     }
   v[0] = ws.ws_row;
   v[1] = ws.ws_col;
-  return container_monitor_send (a->sock, MON_RESIZE, v, sizeof (v), err);
+  return attach_send (a, MON_RESIZE, v, sizeof (v), err);
 }
 
 /* Our input: 1 to go on, 0 when the detach keys were typed.  */
@@ -54,11 +99,11 @@ from_stdin (struct attach *a, nook_error_t *err)
   if (r <= 0)
     {
       a->in = -1;
-      return container_monitor_send (a->sock, MON_STDIN_CLOSE, NULL, 0, err) < 0 ? -1 : 1;
+      return attach_send (a, MON_STDIN_CLOSE, NULL, 0, err) < 0 ? -1 : 1;
     }
   if (a->tty)
     detached = tty_detach_feed (&a->matcher, in, (size_t)r, out, &n);
-  if (n > 0 && container_monitor_send (a->sock, MON_STDIN, a->tty ? out : in, n, err) < 0)
+  if (n > 0 && attach_send (a, MON_STDIN, a->tty ? out : in, n, err) < 0)
     return -1;
   return detached ? 0 : 1;
 }
@@ -93,6 +138,23 @@ from_monitor (struct attach *a, int *code, nook_error_t *err)
   return 1;
 }
 
+/* SIG for the container, by a connection of its own as `nook kill` sends
+   it: never behind input the container has not read (the monitor stops
+   reading us meanwhile).  One the container has ended before is no
+   error of ours.  */
+static int
+proxy_signal (struct attach *a, int32_t sig)
+{
+  nook_error_t err = NULL;
+
+  if (container_kill (&a->ctx->store, &a->ctx->paths, a->id, sig, &err) < 0)
+    {
+      nook_debug ("attach: %s", err->msg);
+      nook_error_free (&err);
+    }
+  return 0;
+}
+
 static int
 on_signals (struct attach *a, int sigfd, nook_error_t *err)
 {
@@ -101,9 +163,7 @@ on_signals (struct attach *a, int sigfd, nook_error_t *err)
   while (read (sigfd, &si, sizeof (si)) == sizeof (si))
     {
       int32_t sig = (int32_t)si.ssi_signo;
-      int r = sig == SIGWINCH ? send_size (a, err)
-              : a->sig_proxy  ? container_monitor_send (a->sock, MON_KILL, &sig, sizeof (sig), err)
-                              : 0;
+      int r = sig == SIGWINCH ? send_size (a, err) : a->sig_proxy ? proxy_signal (a, sig) : 0;
       if (r < 0)
         return -1;
     }
@@ -117,8 +177,11 @@ attach_loop (struct attach *a, int sigfd, int *code, nook_error_t *err)
 
   while (r > 0)
     {
-      struct pollfd p[3] = { { a->sock, POLLIN, 0 }, { sigfd, POLLIN, 0 }, { a->in, POLLIN, 0 } };
-      if (poll (p, a->in >= 0 ? 3 : 2, -1) < 0)
+      bool waiting = a->queue_len > 0, reading = a->in >= 0 && !waiting;
+      struct pollfd p[3] = { { a->sock, POLLIN | (waiting ? POLLOUT : 0), 0 },
+                             { sigfd, POLLIN, 0 },
+                             { a->in, POLLIN, 0 } };
+      if (poll (p, reading ? 3 : 2, -1) < 0)
         {
           if (errno == EINTR)
             continue;
@@ -126,9 +189,11 @@ attach_loop (struct attach *a, int sigfd, int *code, nook_error_t *err)
         }
       if (p[1].revents && on_signals (a, sigfd, err) < 0)
         return -1;
-      if (a->in >= 0 && p[2].revents)
+      if ((p[0].revents & POLLOUT) && queue_flush (a, err) < 0)
+        return -1;
+      if (reading && p[2].revents)
         r = from_stdin (a, err);
-      if (r > 0 && p[0].revents)
+      if (r > 0 && (p[0].revents & ~POLLOUT))
         r = from_monitor (a, code, err);
     }
   return r;
@@ -144,6 +209,8 @@ attach_to (struct nook_ctx *ctx, const struct container *c, struct attach *a, no
   sigset_t set;
   int code = INT_MIN, r;
 
+  a->ctx = ctx;
+  a->id = c->cfg.id;
   if (container_monitor_connect (ctx->paths.runroot, c->cfg.id, &a->sock, err) < 0)
     return -1;
   sigemptyset (&set);
@@ -212,6 +279,7 @@ cmd_attach (struct nook_ctx *ctx, int argc, char **argv, nook_error_t *err)
   else
     r = attach_to (ctx, &c, &a, err);
   nook_closep (&a.sock);
+  free (a.queue);
   container_free (&c);
   return r;
 }

@@ -8,7 +8,6 @@
 #include "monitor.h"
 
 #include <fcntl.h>
-#include <poll.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -32,6 +31,7 @@ enum
   EV_FG_IN,
   EV_OUT,
   EV_ERR,
+  EV_IN,
   EV_CLIENT = 100,
 };
 
@@ -153,6 +153,9 @@ monitor_io_take_pty (struct monitor *m, int console_fd, nook_error_t *err)
   if (m->in_wr < 0)
     return nook_error (err, errno, "dup");
   nook_set_cloexec (m->in_wr, true);
+  /* Neither a full pty nor an empty one may hold up the loop (both fds
+     share the flag: drain takes EAGAIN).  */
+  fcntl (m->in_wr, F_SETFL, fcntl (m->in_wr, F_GETFL) | O_NONBLOCK);
   if (m->attached && ioctl (m->fg_in, TIOCGWINSZ, &ws) == 0)
     ioctl (m->out_rd, TIOCSWINSZ, &ws);
   return 0;
@@ -219,13 +222,129 @@ monitor_io_watch (struct monitor *m, nook_error_t *err)
   return 0;
 }
 
+/* ---- the container's stdin ----
+
+   Written without waiting: what the container does not take yet waits
+   in in_buf, and while it does, nothing more is read from its sources.
+   Their input waits in the kernel (the terminal's buffer, the attach
+   client's socket, then the client itself): nothing is dropped, and the
+   container's output goes on meanwhile.  */
+
+/* Read stdin's sources again (ON), or not.  */
+static void
+stdin_sources (struct monitor *m, bool on)
+{
+  struct epoll_event ev = { .events = on ? EPOLLIN : 0, .data.u64 = EV_FG_IN };
+
+  if (m->fg_in >= 0)
+    epoll_ctl (m->epfd, EPOLL_CTL_MOD, m->fg_in, &ev); /* ENOENT: not watched */
+  for (size_t i = 0; i < MONITOR_MAX_CLIENTS; i++)
+    if (m->clients[i].fd >= 0 && m->clients[i].stdin_ok)
+      {
+        ev.data.u64 = EV_CLIENT + i;
+        epoll_ctl (m->epfd, EPOLL_CTL_MOD, m->clients[i].fd, &ev);
+      }
+}
+
+/* Nothing waits any more: in_wr is no longer watched, the sources are
+   read again.  */
+static void
+stdin_unblock (struct monitor *m)
+{
+  epoll_ctl (m->epfd, EPOLL_CTL_DEL, m->in_wr, NULL);
+  stdin_sources (m, true);
+  free (m->in_buf);
+  m->in_buf = NULL;
+  m->in_len = 0;
+}
+
+static void
+stdin_close (struct monitor *m)
+{
+  if (m->in_len > 0)
+    stdin_unblock (m);
+  m->in_close = false;
+  nook_closep (&m->in_wr);
+}
+
+/* What in_wr takes of DATA now; -1 when it is gone (and closed).  */
+static ssize_t
+stdin_write (struct monitor *m, const char *data, size_t len)
+{
+  size_t done = 0;
+
+  while (done < len)
+    {
+      ssize_t w = write (m->in_wr, data + done, len - done);
+      if (w < 0 && errno == EINTR)
+        continue;
+      if (w < 0 && errno == EAGAIN)
+        break;
+      if (w < 0)
+        {
+          stdin_close (m);
+          return -1;
+        }
+      done += (size_t)w;
+    }
+  return (ssize_t)done;
+}
+
+static void
+to_stdin (struct monitor *m, const char *data, size_t len)
+{
+  if (m->in_wr < 0 || len == 0)
+    return;
+  if (m->in_len == 0)
+    {
+      struct epoll_event ev = { .events = EPOLLOUT, .data.u64 = EV_IN };
+      ssize_t w = stdin_write (m, data, len);
+      if (w < 0 || (size_t)w == len)
+        return;
+      data += w;
+      len -= (size_t)w;
+      epoll_ctl (m->epfd, EPOLL_CTL_ADD, m->in_wr, &ev);
+      stdin_sources (m, false);
+    }
+  m->in_buf = xrealloc (m->in_buf, m->in_len + len);
+  memcpy (m->in_buf + m->in_len, data, len);
+  m->in_len += len;
+}
+
+/* EV_IN: the container has made room.  */
+static void
+stdin_writable (struct monitor *m)
+{
+  ssize_t w = stdin_write (m, m->in_buf, m->in_len);
+
+  if (w <= 0)
+    return;
+  m->in_len -= (size_t)w;
+  memmove (m->in_buf, m->in_buf + w, m->in_len);
+  if (m->in_len > 0)
+    return;
+  stdin_unblock (m);
+  if (m->in_close)
+    stdin_close (m);
+}
+
+/* The end of the input: now, or once what waits is written.  */
+static void
+stdin_end (struct monitor *m)
+{
+  if (m->in_len > 0)
+    m->in_close = true;
+  else
+    stdin_close (m);
+}
+
 void
 monitor_io_close_run (struct monitor *m)
 {
   unwatch_close (m, &m->out_rd);
   unwatch_close (m, &m->err_rd);
   unwatch_close (m, &m->fg_in);
-  nook_closep (&m->in_wr);
+  stdin_close (m);
 }
 
 /* ---- clients ---- */
@@ -281,32 +400,6 @@ accept_client (struct monitor *m)
   close (fd);
 }
 
-/* Write to the container's stdin, waiting a little for room.  */
-static void
-to_stdin (struct monitor *m, const char *data, size_t len)
-{
-  while (len > 0 && m->in_wr >= 0)
-    {
-      ssize_t w = write (m->in_wr, data, len);
-      if (w < 0 && errno == EAGAIN)
-        {
-          struct pollfd p = { m->in_wr, POLLOUT, 0 };
-          if (poll (&p, 1, 1000) <= 0)
-            break;
-          continue;
-        }
-      if (w < 0 && errno == EINTR)
-        continue;
-      if (w < 0)
-        {
-          nook_closep (&m->in_wr);
-          break;
-        }
-      data += w;
-      len -= (size_t)w;
-    }
-}
-
 static int32_t
 get_i32 (const char *p, size_t len, size_t off)
 {
@@ -325,6 +418,8 @@ client_message (struct monitor *m, struct monitor_client *c, const char *p, size
       c->attached = true;
       c->stdin_ok = len > 1 && p[1] == 1;
       c->wants_exit = true;
+      if (c->stdin_ok && m->in_len > 0)
+        stdin_sources (m, false); /* the container's stdin is full */
       break;
     case MON_KILL:
       {
@@ -350,7 +445,7 @@ client_message (struct monitor *m, struct monitor_client *c, const char *p, size
       break;
     case MON_STDIN_CLOSE:
       if (c->stdin_ok && !m->c.cfg.tty)
-        nook_closep (&m->in_wr);
+        stdin_end (m);
       break;
     case MON_RESIZE:
       if (len >= 5 && m->c.cfg.tty && m->in_wr >= 0)
@@ -459,7 +554,7 @@ drain (struct monitor *m, int *fd, enum log_stream stream)
     {
       unwatch_close (m, fd);
       if (m->c.cfg.tty)
-        nook_closep (&m->in_wr);
+        stdin_close (m);
       return;
     }
   output (m, stream, m->buf, (size_t)r);
@@ -533,6 +628,8 @@ dispatch (struct monitor *m, uint64_t tag, void (*on_signal) (struct monitor *),
     drain (m, &m->out_rd, LOG_STDOUT);
   else if (tag == EV_ERR)
     drain (m, &m->err_rd, LOG_STDERR);
+  else if (tag == EV_IN)
+    stdin_writable (m);
   else if (tag >= EV_CLIENT && tag < EV_CLIENT + MONITOR_MAX_CLIENTS)
     client_readable (m, &m->clients[tag - EV_CLIENT]);
 }

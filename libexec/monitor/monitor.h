@@ -55,6 +55,11 @@ struct monitor
   struct tty_detach_matcher detach;
   int out_rd, err_rd; /* the container's stdout and stderr (out_rd: the pty) */
   int in_wr;          /* the container's stdin (-i), or the pty */
+  /* What in_wr did not take yet: its sources (nook's terminal, the
+     attach clients that send stdin) are not read until it has.  */
+  char *in_buf;
+  size_t in_len;
+  bool in_close; /* closed once in_buf is written */
   struct log_writer log;
   bool logging;
   struct monitor_client clients[MONITOR_MAX_CLIENTS];

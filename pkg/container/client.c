@@ -67,8 +67,9 @@ container_monitor_connect (const char *runroot, const char *id, int *fd, nook_er
   return 0;
 }
 
-int
-container_monitor_send (int fd, char type, const void *data, size_t len, nook_error_t *err)
+/* 1 when sent, 0 when FLAGS has MSG_DONTWAIT and the socket is full.  */
+static int
+monitor_send (int fd, char type, const void *data, size_t len, int flags, nook_error_t *err)
 {
   char pkt[MON_PACKET_MAX + 1];
 
@@ -77,7 +78,21 @@ container_monitor_send (int fd, char type, const void *data, size_t len, nook_er
   pkt[0] = type;
   if (len)
     memcpy (pkt + 1, data, len);
-  if (send (fd, pkt, len + 1, MSG_NOSIGNAL) < 0)
-    return nook_error (err, errno, "write to the monitor");
-  return 0;
+  if (send (fd, pkt, len + 1, MSG_NOSIGNAL | flags) >= 0) /* whole: a packet */
+    return 1;
+  if ((flags & MSG_DONTWAIT) && errno == EAGAIN)
+    return 0;
+  return nook_error (err, errno, "write to the monitor");
+}
+
+int
+container_monitor_send (int fd, char type, const void *data, size_t len, nook_error_t *err)
+{
+  return monitor_send (fd, type, data, len, 0, err) < 0 ? -1 : 0;
+}
+
+int
+container_monitor_try_send (int fd, char type, const void *data, size_t len, nook_error_t *err)
+{
+  return monitor_send (fd, type, data, len, MSG_DONTWAIT, err);
 }

@@ -265,6 +265,8 @@ char *container_monitor_dir (const char *runroot);
 int container_monitor_connect (const char *runroot, const char *id, int *fd, nook_error_t *err);
 /* Send one message: TYPE and LEN bytes of DATA.  */
 int container_monitor_send (int fd, char type, const void *data, size_t len, nook_error_t *err);
+/* The same without waiting: 1 when sent, 0 when the socket is full.  */
+int container_monitor_try_send (int fd, char type, const void *data, size_t len, nook_error_t *err);
 /* 0 on a message, 1 at end of file, -1 on error.  */
 int monitor_msg_recv (int fd, struct monitor_msg *m);
 

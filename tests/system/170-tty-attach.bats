@@ -59,7 +59,13 @@ tmux_check_return () {
     tmux_type "echo size=\$(stty size)" Enter
     tmux_wait "size=30 100"
     tmux -L "$TMUX_SOCK" resize-window -t t -x 90 -y 25
-    sleep 0.2
+    # The resize reaches the pty by nook (SIGWINCH, then a message to the
+    # monitor), the keys by the monitor: nothing orders the two.
+    local i
+    for i in $(seq 100); do
+        [ "$("$NOOK" exec t1 sh -c 'stty size < /dev/pts/0')" = "25 90" ] && break
+        sleep 0.1
+    done
     tmux_type "echo resized=\$(stty size)" Enter
     tmux_wait "resized=25 90"
     tmux_type "exit 3" Enter
@@ -172,6 +178,18 @@ tmux_check_return () {
 
 # ---- attach with pipes -------------------------------------------------------
 
+# Wait until the attach client writing to FILE is attached to NAME: a
+# line the container's stdout gets now reaches it (an attach client sees
+# only what comes after it connects).
+wait_attached () {
+    local i
+    for i in $(seq 10); do
+        "$NOOK" exec "$1" sh -c 'echo mark > /proc/1/fd/1'
+        wait_for_text "$2" mark 1 >/dev/null && return 0
+    done
+    echo "no attach client writes $2:"; cat "$2"; return 1
+}
+
 @test "a run -d -i container receives stdin through attach; --no-stdin sends none" {
     run -0 nook run -d -i --name p1 busybox sh -c 'echo ready; while read l; do echo got:$l; done; echo eof; exit 8'
     wait_state p1 running
@@ -179,7 +197,7 @@ tmux_check_return () {
     # A client that must not send its stdin (which holds "secret" and ends).
     echo secret | "$NOOK" attach --no-stdin p1 > "$quiet" 2>&1 &
     local qpid=$!
-    sleep 0.5
+    wait_attached p1 "$quiet"
     kill -0 "$qpid" || { echo "attach --no-stdin ended early:"; cat "$quiet"; false; }
     [ "$(state_of p1)" = running ]
     # A client that sends: the container reads it, and the end of its input.
@@ -196,10 +214,54 @@ tmux_check_return () {
     [[ "$output" != *secret* ]]
 }
 
+@test "attach: a container that reads its stdin late gets all of it, and its output flows meanwhile" {
+    # The container's stdin pipe holds 64 KiB: the rest waits, in the
+    # monitor and in attach, for as long as the container does not read.
+    # Meanwhile its output still reaches attach.
+    run -0 nook run -d -i --name slow busybox sh -c \
+        'for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15; do echo tick; sleep 0.2; done; wc -c'
+    run -0 bash -c "head -c 8000000 /dev/zero | '$NOOK' attach slow"
+    # (attach sees what comes after it connects: most of the ticks)
+    [ "$(grep -c tick <<< "$output")" -ge 5 ] || { echo "$output"; false; }
+    [ "$(tail -n 1 <<< "$output" | tr -d ' ')" = 8000000 ] || { echo "$output"; false; }
+}
+
+@test "attach -t: a pty that is not read holds up neither the input nor the output" {
+    # Raw: bytes go through as they are, no line is cut at 4 KiB.
+    run -0 nook run -d -i -t --name slowt busybox sh -c \
+        'stty raw -echo; for i in $(seq 15); do echo tick; sleep 0.2; done; echo reading; head -c 1000000 | wc -c'
+    local i n0 n out=$BATS_TEST_TMPDIR/attach.out
+    for i in $(seq 200); do "$NOOK" logs slowt | grep -q tick && break; sleep 0.05; done
+    n0=$("$NOOK" logs slowt | grep -c tick)
+    bash -c "head -c 1000000 /dev/zero | tr '\\0' x | '$NOOK' attach slowt" > "$out" 2>&1 &
+    local pid=$!
+    # While the input waits for the container, its ticks still reach the
+    # log (a monitor stuck writing to the pty would log them all at once,
+    # with "reading").
+    for i in $(seq 200); do
+        run -0 nook logs slowt
+        [[ "$output" != *reading* ]] || { echo "the ticks came with reading: $output"; false; }
+        n=$(grep -c tick <<< "$output")
+        [ "$n" -lt $((n0 + 3)) ] || break
+        sleep 0.05
+    done
+    [ "$n" -ge $((n0 + 3)) ]
+    wait_for_exit "$pid" 20
+    [ "$wait_status" -eq 0 ] || { echo "attach: $wait_status"; cat "$out"; false; }
+    grep -q 1000000 "$out" || { cat "$out"; false; }
+}
+
 @test "attach of a container without -i reads no stdin, and ends with the container" {
-    run -0 nook run -d --name p2 busybox sh -c 'echo ready; sleep 0.8; cat; echo done; exit 2'
+    run -0 nook run -d --name p2 busybox sh -c 'echo ready; while [ ! -e /tmp/go ]; do sleep 0.05; done; cat; echo done; exit 2'
     wait_state p2 running
-    run -2 bash -c "echo ignored | '$NOOK' attach p2"
+    local out=$BATS_TEST_TMPDIR/attach.out
+    echo ignored | "$NOOK" attach p2 > "$out" 2>&1 &
+    local pid=$!
+    wait_attached p2 "$out"
+    "$NOOK" exec p2 touch /tmp/go
+    wait_for_exit "$pid" 10
+    [ "$wait_status" -eq 2 ] || { echo "attach: $wait_status"; cat "$out"; false; }
+    run cat "$out"
     assert_output_contains "done"
     [[ "$output" != *ignored* ]]
 }
@@ -210,12 +272,28 @@ tmux_check_return () {
     local out=$BATS_TEST_TMPDIR/attach.out
     "$NOOK" attach --no-stdin p3 > "$out" 2>&1 &
     local pid=$!
-    sleep 0.5
+    # Attached, attach holds TERM for the container (before, it dies of it).
+    wait_attached p3 "$out"
     kill -TERM "$pid"
     wait_for_exit "$pid" 10
     [ "$wait_status" -eq 12 ] || { echo "attach: $wait_status"; cat "$out"; false; }
     wait_for_text "$out" termed
     wait_state p3 exited
+}
+
+@test "attach --sig-proxy: a signal goes ahead of input the container has not read" {
+    run -0 nook run -d -i --name p5 busybox sh -c "trap 'echo termed; exit 14' TERM; echo ready; while :; do sleep 0.05; done"
+    local i
+    for i in $(seq 200); do "$NOOK" logs p5 | grep -q ready && break; sleep 0.05; done
+    local out=$BATS_TEST_TMPDIR/attach.out
+    # More than the pipe, the monitor and the socket hold: attach waits.
+    bash -c "head -c 8000000 /dev/zero | exec '$NOOK' attach p5" > "$out" 2>&1 &
+    local pid=$!
+    wait_attached p5 "$out"
+    kill -TERM "$(pgrep -P "$pid" -x nook)"
+    wait_for_exit "$pid" 10
+    [ "$wait_status" -eq 14 ] || { echo "attach: $wait_status"; cat "$out"; false; }
+    wait_for_text "$out" termed
 }
 
 @test "run (not detached) proxies signals: TERM to nook reaches the container" {
