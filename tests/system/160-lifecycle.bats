@@ -27,13 +27,7 @@ run_detached () {
 # comes when sh is exec'd, before its traps are set, and a signal sent
 # then is dropped (sh is PID 1: no trap, no default action).
 run_ready () {
-    local name=$1 i
-    run_detached "$@" || return 1
-    for i in $(seq 200); do
-        "$NOOK" logs "$name" 2>/dev/null | grep -qx ready && return 0
-        sleep 0.05
-    done
-    echo "$name never said ready"; return 1
+    run_detached "$@" && wait_log "$1" ready
 }
 
 # Milliseconds since the epoch.
@@ -275,11 +269,7 @@ ran"
     assert_output_equals "rs"
     wait_state rs running
     # "running" comes before the script's echo reaches the log.
-    local i
-    for i in $(seq 200); do
-        [ "$("$NOOK" logs rs | grep -c started)" -ge 3 ] && break
-        sleep 0.05
-    done
+    wait_log rs started 3
     run -0 nook logs rs
     [ "$(grep -c started <<< "$output")" -eq 3 ] || { echo "logs: $output"; false; }
 }

@@ -231,7 +231,7 @@ wait_attached () {
     run -0 nook run -d -i -t --name slowt busybox sh -c \
         'stty raw -echo; for i in $(seq 15); do echo tick; sleep 0.2; done; echo reading; head -c 1000000 | wc -c'
     local i n0 n out=$BATS_TEST_TMPDIR/attach.out
-    for i in $(seq 200); do "$NOOK" logs slowt | grep -q tick && break; sleep 0.05; done
+    wait_log slowt tick
     n0=$("$NOOK" logs slowt | grep -c tick)
     bash -c "head -c 1000000 /dev/zero | tr '\\0' x | '$NOOK' attach slowt" > "$out" 2>&1 &
     local pid=$!
@@ -283,8 +283,7 @@ wait_attached () {
 
 @test "attach --sig-proxy: a signal goes ahead of input the container has not read" {
     run -0 nook run -d -i --name p5 busybox sh -c "trap 'echo termed; exit 14' TERM; echo ready; while :; do sleep 0.05; done"
-    local i
-    for i in $(seq 200); do "$NOOK" logs p5 | grep -q ready && break; sleep 0.05; done
+    wait_log p5 ready
     local out=$BATS_TEST_TMPDIR/attach.out
     # More than the pipe, the monitor and the socket hold: attach waits.
     bash -c "head -c 8000000 /dev/zero | exec '$NOOK' attach p5" > "$out" 2>&1 &

@@ -28,16 +28,6 @@ wait_restarts () {
     echo "container $1 restarted $got times, not $2"; "$NOOK" ps -a; return 1
 }
 
-# Wait (at most 10 s) until NAME's log has N lines "ready".
-wait_ready () {
-    local i
-    for i in $(seq 200); do
-        [ "$("$NOOK" logs "$1" 2>/dev/null | grep -cx ready)" -ge "$2" ] && return 0
-        sleep 0.05
-    done
-    echo "$1 said ready $("$NOOK" logs "$1" | grep -cx ready) times, not $2"; return 1
-}
-
 # The container is exited and stays so, not restarted, for a while.
 assert_stays_exited () {
     local n; n=$(restarts_of "$1")
@@ -158,14 +148,14 @@ run"
 @test "--init forwards signals: stop and kill -s reach a shell that traps them" {
     # nook-init forwards what it gets; the shell must have its traps set.
     run -0 nook run -d --init --name it busybox sh -c "trap 'exit 21' TERM; trap 'exit 22' USR1; echo ready; while :; do sleep 0.05; done"
-    wait_ready it 1
+    wait_log it ready 1
     local t0; t0=$(date +%s%3N)
     run -0 nook stop -t 5 it
     [ $(( $(date +%s%3N) - t0 )) -lt 4000 ] || { echo "stop waited for the timeout"; false; }
     run -0 nook inspect --format '{{.State.ExitCode}}' it
     assert_output_equals "21"
     run -0 nook start it
-    wait_ready it 2
+    wait_log it ready 2
     run -0 nook kill -s USR1 it
     run -0 nook wait it
     assert_output_equals "22"

@@ -143,6 +143,18 @@ wait_for_count () {
     return 1
 }
 
+# Wait (polling, at most 10 s) until `nook logs NAME` has COUNT (default
+# 1) lines that are TEXT.
+wait_log () {
+    local name=$1 text=$2 want=${3:-1} i got=0
+    for i in $(seq 200); do
+        got=$("$NOOK" logs "$name" 2>/dev/null | grep -cxF -- "$text") || true
+        [ "$got" -ge "$want" ] && return 0
+        sleep 0.05
+    done
+    echo "$name logged '$text' $got times, not $want"; return 1
+}
+
 # Wait (at most 10 s) until process PID's command line, its arguments
 # joined by spaces (with one after the last), is CMDLINE: a process that
 # is running may not have made its last exec yet (sh -c 'exec sleep 1',
